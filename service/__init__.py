@@ -1,0 +1,29 @@
+"""greenlist: the workflow system for Jilin Province's provincial green manufacturing list round."""
+import os
+
+from flask import Flask, jsonify
+
+from .config import from_environment, normalise_database_url
+from .errors import ServiceError
+from .extensions import db
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    db.init_app(app)
+
+    from . import models  # noqa: F401  (tables must be known before create_all)
+    from .status import bp as status_bp
+
+    app.register_blueprint(status_bp)
+
+    @app.errorhandler(ServiceError)
+    def service_error(err: ServiceError):
+        return jsonify(err.to_dict()), err.status
+
+    return app

@@ -1,0 +1,183 @@
+"""The `greenlist` command: serve, worker, validate, deploy, init-db, seed-demo, audit-verify, calendar, bench."""
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from . import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
+def cli():
+    """省级绿色制造名单申报评审系统 (greenlist)."""
+
+
+@cli.command("validate")
+@click.option("--processes", "processes_dir", default="processes", show_default=True, help="BPMN/DMN 目录")
+@click.option("--forms", "forms_dir", default="forms", show_default=True, help="表单目录")
+def validate_command(processes_dir, forms_dir):
+    """Validate a process bundle; exit 1 with the list of problems if it is not deployable."""
+    from .engine.bundle import Bundle
+    from .engine.validation import validate_bundle
+
+    bundle = Bundle.from_directories(processes_dir, forms_dir)
+    problems = validate_bundle(bundle)
+    if problems:
+        click.echo(f"流程包校验未通过，共 {len(problems)} 个问题：", err=True)
+        for problem in problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"流程包校验通过：{len(bundle.processes)} 个流程文件，{len(bundle.forms)} 个表单，哈希 {bundle.content_hash[:12]}")
+
+
+@cli.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the tables that do not exist yet."""
+    from .extensions import db
+
+    db.create_all()
+    click.echo("数据库已就绪")
+
+
+@cli.command("deploy")
+@click.option("--processes", "processes_dir", default=None, help="BPMN/DMN 目录（默认取配置）")
+@click.option("--forms", "forms_dir", default=None, help="表单目录（默认取配置）")
+@click.option("--note", default="", help="部署说明")
+@click.option("--actor", default="admin", show_default=True, help="部署人")
+@with_appcontext
+def deploy_command(processes_dir, forms_dir, note, actor):
+    """Validate and store the bundle as a new immutable process version."""
+    from flask import current_app
+
+    from .transactions import transaction
+    from .engine.bundle import Bundle
+    from .errors import ServiceError
+    from .processes import deploy
+
+    bundle = Bundle.from_directories(processes_dir or current_app.config["GREENLIST_PROCESSES_DIR"],
+                                     forms_dir or current_app.config["GREENLIST_FORMS_DIR"])
+    try:
+        with transaction():
+            version, created = deploy(bundle, actor=actor, note=note)
+            number = version.number
+    except ServiceError as err:
+        click.echo(err.message, err=True)
+        for line in err.details or []:
+            click.echo(f"  - {line}", err=True)
+        sys.exit(1)
+    click.echo(f"已部署为第 {number} 版" if created else f"内容未变，仍为第 {number} 版")
+
+
+@cli.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Create the demo accounts and an open round (idempotent)."""
+    from .transactions import transaction
+    from .demo import seed_demo
+
+    with transaction():
+        lines = seed_demo()
+    for line in lines:
+        click.echo(line)
+
+
+@cli.command("worker")
+@click.option("--once", is_flag=True, help="处理一次到期定时器后退出")
+@click.option("--interval", type=float, default=None, help="轮询间隔（秒）")
+@with_appcontext
+def worker_command(once, interval):
+    """Fire due timers (city deadline, end of public notice)."""
+    from flask import current_app
+
+    from .worker import run_due_timers
+
+    interval = interval or current_app.config["GREENLIST_WORKER_INTERVAL"]
+    while True:
+        fired = run_due_timers()
+        if once:
+            click.echo(f"已处理 {fired} 个到期的申报")
+            return
+        time.sleep(interval)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host, port):
+    """Run the web service (development server; production uses gunicorn)."""
+    from flask import current_app
+
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@cli.command("audit-verify")
+@click.option("--application", "application_id", type=int, default=None, help="只校验一个申报")
+@with_appcontext
+def audit_verify_command(application_id):
+    """Re-compute the audit hash chains; exit 1 at the first broken link."""
+    from .audit import SYSTEM_CHAIN, application_chain, verify_chain
+    from .extensions import db
+    from .models import AuditEvent
+
+    if application_id is not None:
+        chains = [application_chain(application_id)]
+    else:
+        chains = list(db.session.scalars(select(AuditEvent.chain).distinct()))
+    broken = 0
+    for chain in sorted(chains):
+        report = verify_chain(chain)
+        if report.ok:
+            click.echo(f"{chain}: {report.events} 条事件，校验通过")
+        else:
+            broken += 1
+            click.echo(f"{chain}: 第 {report.broken_at} 条事件校验失败：{report.reason}", err=True)
+    sys.exit(1 if broken else 0)
+
+
+@cli.command("calendar-set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("kind", type=click.Choice(["workday", "holiday"]))
+@click.option("--note", default="")
+@click.option("--actor", default="admin", show_default=True)
+@with_appcontext
+def calendar_set_command(day, kind, note, actor):
+    """Mark one day as a working day (调休上班) or a day off (法定假日)."""
+    from .transactions import transaction
+    from .workcalendar import set_day
+
+    with transaction():
+        set_day(day.date(), is_workday=kind == "workday", note=note, actor=actor)
+    click.echo(f"{day.date()} 已设为{'工作日' if kind == 'workday' else '休息日'}")
+
+
+@cli.command("calendar-confirm")
+@click.argument("year", type=int)
+@click.option("--actor", default="admin", show_default=True)
+@with_appcontext
+def calendar_confirm_command(year, actor):
+    """Declare a year's holidays and make-up workdays completely entered."""
+    from .transactions import transaction
+    from .workcalendar import confirm_year
+
+    with transaction():
+        confirm_year(year, actor=actor)
+    click.echo(f"{year} 年工作日历已确认")
+
+
+@cli.command("bench")
+@click.option("--runs", default=200, show_default=True)
+@with_appcontext
+def bench_command(runs):
+    """Median time of one task completion (load, validate, engine step, save, commit)."""
+    from .bench import bench_task_completion
+
+    result = bench_task_completion(runs)
+    click.echo(f"任务办理耗时（{result['runs']} 次）：中位数 {result['median_ms']:.2f} ms，"
+               f"P90 {result['p90_ms']:.2f} ms，数据库 {result['database']}")

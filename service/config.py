@@ -1,0 +1,22 @@
+"""Settings, one line each; every one can be set from the environment."""
+import os
+
+
+def from_environment(instance_path: str) -> dict:
+    default_db = "sqlite:///" + os.path.join(instance_path, "greenlist.sqlite")
+    return {
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("DATABASE_URL", default_db)),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "GREENLIST_PROCESSES_DIR": os.environ.get("GREENLIST_PROCESSES_DIR", "processes"),
+        "GREENLIST_FORMS_DIR": os.environ.get("GREENLIST_FORMS_DIR", "forms"),
+        "GREENLIST_WORKER_INTERVAL": float(os.environ.get("GREENLIST_WORKER_INTERVAL", "30")),
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

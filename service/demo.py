@@ -1,0 +1,103 @@
+"""Demo accounts, a demo round and sample declarations (also used by tests and the benchmark)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from .extensions import db
+from .forms.credit_code import check_character
+from .models import CITIES, Round, User
+from .processes import latest_version
+from .rounds import open_round
+from .timeutil import utcnow
+
+DEMO_PASSWORD = "greenlist-demo"
+EXCLUSIONS = ("exc_not_operating", "exc_accident", "exc_removed", "exc_inspection",
+              "exc_energy_rectification", "exc_dishonest")
+
+
+def make_credit_code(serial: int, division: str = "220100") -> str:
+    first17 = f"91{division}{serial:09d}"
+    return first17 + check_character(first17)
+
+
+def sample_declaration(category: str, *, unit_name: str = "吉林示范制造有限公司", serial: int = 1,
+                       exclusions: tuple[str, ...] = ()) -> dict:
+    """A complete, valid declaration form for ``category``; ``exclusions`` are answered "yes"."""
+    data = {
+        "unit_name": unit_name, "credit_code": make_credit_code(serial), "county": "朝阳区",
+        "address": "长春市朝阳区示范路1号", "postcode": "130000", "industry_codes": "C3670",
+        "main_products": "汽车零部件", "ownership": "private", "founded_on": "2010-05-01",
+        "registered_capital": 5000.0, "legal_representative": "张三", "legal_representative_phone": "0431-88880000",
+        "contact_name": "李四", "contact_phone": "0431-88881111", "contact_mobile": "13800000000",
+        "contact_email": "contact@example.cn", "profile": "单位简介", "evaluation_standard": "GB/T 36132-2025",
+        "evaluation_method": "third_party", "third_party_name": "吉林绿色评价中心", "third_party_contact": "王五",
+        "third_party_report_lead": "赵六", "third_party_basic_ok": "yes", "evaluation_score": 86.5,
+        "highlights": "余热回收与光伏发电", "energy_diagnosis": True, "truth_pledge": True,
+    }
+    data.update({name: ("yes" if name in exclusions else "no") for name in EXCLUSIONS})
+    if category == "factory":
+        data.update({"energy_per_unit": 0.1234, "water_per_unit": 1.5, "pollutant_per_unit": 0.02,
+                     "green_material_rate": 35.5, "solid_waste_utilization_rate": 92.0, "plot_ratio": 1.2,
+                     "energy_benchmark": "yes"})
+    elif category == "park":
+        data.update({"park_level": "provincial", "industrial_value_share": 65.0, "legal_boundary": "四至范围",
+                     "management_body": "园区管委会", "green_factories_in_park": 6, "energy_output_rate": 2.5,
+                     "water_reuse_rate": 88.0})
+    elif category == "supply_chain":
+        data.update({"supply_chain_industry": "auto", "green_suppliers": 40, "green_factory_suppliers": 12,
+                     "epr_pilot": "yes", "gsci_strategy": 18, "gsci_supplier": 17, "gsci_production": 18,
+                     "gsci_recycling": 16, "gsci_platform": 9, "gsci_disclosure": 8})
+    return data
+
+
+CITY_ACCOUNTS = {"220100": "changchun", "220200": "jilin", "220300": "siping", "220400": "liaoyuan",
+                 "220500": "tonghua", "220600": "baishan", "220700": "songyuan", "220800": "baicheng",
+                 "222400": "yanbian", "229900": "changbaishan", "220581": "meihekou"}
+
+
+def demo_users() -> list[dict]:
+    users = [
+        dict(username="admin", display_name="系统管理员", roles=["admin"]),
+        dict(username="staff", display_name="省工信厅资源节约与综合利用处", roles=["province_staff"]),
+        dict(username="auditor", display_name="审计员", roles=["auditor"]),
+        dict(username="applicant", display_name="吉林示范制造有限公司", roles=["applicant"],
+             city_code="220100", unit_name="吉林示范制造有限公司"),
+        dict(username="applicant_park", display_name="吉林示范工业园区管委会", roles=["applicant"],
+             city_code="220200", unit_name="吉林示范工业园区"),
+    ]
+    for code, login in CITY_ACCOUNTS.items():
+        users.append(dict(username=f"{login}_reviewer", display_name=f"{CITIES[code]}工信局初审员",
+                          roles=["city_reviewer"], city_code=code))
+    for n in range(1, 6):
+        users.append(dict(username=f"expert{n}", display_name=f"评审专家{n}", roles=["expert"]))
+    return users
+
+
+def ensure_user(*, username: str, password: str = DEMO_PASSWORD, **fields) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, **fields)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def seed_demo() -> list[str]:
+    lines = []
+    for spec in demo_users():
+        ensure_user(**spec)
+    lines.append(f"演示账号已就绪（密码均为 {DEMO_PASSWORD}）：admin、staff、auditor、applicant、applicant_park、"
+                 f"changchun_reviewer 等 11 个市州初审员、expert1–expert5")
+    if latest_version() is None:
+        lines.append("尚未部署流程，未创建批次（请先运行 greenlist deploy）")
+        return lines
+    today = utcnow().date()
+    year = today.year if today <= date(today.year, 6, 10) else today.year + 1
+    name = f"{year}年度省级绿色制造名单"
+    if db.session.scalar(select(Round).where(Round.name == name)) is None:
+        open_round(name=name, year=year, city_deadline=date(year, 6, 10), actor="admin")
+    lines.append(f"演示批次：{name}（市州推荐截止 {year}-06-10）")
+    return lines

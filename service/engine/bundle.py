@@ -1,0 +1,120 @@
+"""A process bundle: the BPMN, DMN and form files deployed together for a round.
+
+XML here is untrusted (administrators upload it), so it is parsed without DTDs,
+entity expansion or network access, and any DOCTYPE is refused outright.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from lxml import etree
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NSMAP = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+
+# The messages the service sends; a bundle must catch each of them somewhere.
+BATCH_MESSAGES = ("start_notice", "publish")
+SERVICE_MESSAGES = BATCH_MESSAGES + ("objection",)
+
+# Lane name (as drawn) -> role code. A lane may also be named by its role code.
+ROLE_BY_LANE = {
+    "申报单位": "applicant",
+    "市州工信局": "city_reviewer",
+    "省工信厅": "province_staff",
+    "评审专家": "expert",
+}
+ROLES = ("applicant", "city_reviewer", "province_staff", "expert", "admin", "auditor")
+TASK_ROLES = ("applicant", "city_reviewer", "province_staff", "expert")
+
+
+def role_for_lane(lane: str | None) -> str | None:
+    if lane is None:
+        return None
+    if lane in TASK_ROLES:
+        return lane
+    return ROLE_BY_LANE.get(lane.strip())
+
+
+class XmlRefused(Exception):
+    def __init__(self, message: str, line: int | None = None):
+        self.line = line
+        super().__init__(message)
+
+
+_SAFE_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                            huge_tree=False, remove_blank_text=False)
+
+
+def parse_xml(text: str | bytes):
+    """Parse untrusted XML; raises XmlRefused for syntax errors and any DOCTYPE/entity."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+        raise XmlRefused("文件含有 DOCTYPE 或实体声明（可能的 XXE 攻击），请删除 <!DOCTYPE ...> 部分")
+    parser = etree.XMLParser(**_SAFE_PARSER_OPTIONS)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as err:
+        raise XmlRefused(f"XML 格式错误：{err.msg}", err.lineno) from None
+    if root.getroottree().docinfo.doctype:
+        raise XmlRefused("文件含有 DOCTYPE 声明，请删除")
+    return root
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The deployable files, by file name: BPMN/DMN under ``processes``, form-js JSON under ``forms``."""
+
+    processes: dict[str, str] = field(default_factory=dict)
+    forms: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_directories(cls, processes_dir: str | Path, forms_dir: str | Path) -> "Bundle":
+        def read(folder, patterns):
+            folder = Path(folder)
+            if not folder.is_dir():
+                return {}
+            return {p.name: p.read_text(encoding="utf-8") for pattern in patterns
+                    for p in sorted(folder.glob(pattern)) if p.is_file()}
+
+        return cls(read(processes_dir, ("*.bpmn", "*.dmn")), read(forms_dir, ("*.json",)))
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for kind, files in (("processes", self.processes), ("forms", self.forms)):
+            for name in sorted(files):
+                digest.update(f"{kind}/{name}\0".encode())
+                digest.update(files[name].encode("utf-8"))
+                digest.update(b"\0")
+        return digest.hexdigest()
+
+    def to_json(self) -> str:
+        return json.dumps({"processes": self.processes, "forms": self.forms}, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Bundle":
+        data = json.loads(text)
+        return cls(dict(data.get("processes", {})), dict(data.get("forms", {})))
+
+    def bpmn_files(self):
+        return {n: t for n, t in self.processes.items() if n.endswith(".bpmn")}
+
+    def dmn_files(self):
+        return {n: t for n, t in self.processes.items() if n.endswith(".dmn")}
+
+    def form(self, name: str) -> dict:
+        return json.loads(self.forms[name])
+
+
+@lru_cache(maxsize=1)
+def bpmn_validator():
+    """SpiffWorkflow's XSD validator; building the schema is slow, so build it once."""
+    from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+    from SpiffWorkflow.spiff.parser.process import VALIDATOR  # noqa: F401  (imports register the spiff XSD)
+
+    return VALIDATOR if VALIDATOR is not None else BpmnValidator()

@@ -1,0 +1,144 @@
+"""A compiled process definition: one deployed bundle parsed into SpiffWorkflow specs.
+
+Parsing costs milliseconds and a deployed bundle never changes, so definitions are
+cached by content hash. The definition also owns the serializer that stores
+instance state *without* the spec (the spec is rebuilt from the version, never
+repeated in every application row).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import threading
+from typing import Callable
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+
+from .bundle import NSMAP, Bundle, bpmn_validator, parse_xml, role_for_lane
+
+
+class DefinitionError(Exception):
+    """The bundle cannot be turned into a runnable definition (validation explains why)."""
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    bpmn_id: str
+    name: str
+    lane: str | None
+    role: str | None
+    form: str | None
+    assignee: str | None  # expression evaluated in task data giving the one user who may do it
+    multi_instance: bool
+
+
+def main_process_id(bundle: Bundle) -> str:
+    executable = []
+    for name, text in sorted(bundle.bpmn_files().items()):
+        root = parse_xml(text)
+        for process in root.iterfind("bpmn:process", NSMAP):
+            if process.get("isExecutable", "false") == "true":
+                executable.append(process.get("id"))
+    if len(executable) != 1:
+        raise DefinitionError(f"流程包必须恰好有一个可执行流程（isExecutable=\"true\"），现有 {len(executable)} 个")
+    return executable[0]
+
+
+def _spec_free_converter(spec, subprocess_specs):
+    """A workflow converter that leaves the spec out of the stored state and puts it back on load."""
+
+    class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
+        def to_dict(self, workflow):
+            dct = WorkflowConverter.to_dict(self, workflow)
+            dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+            dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+            return dct
+
+        def from_dict(self, dct):
+            workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+            workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+            workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+            self.set_default_attributes(workflow, dct)
+            self.subprocesses_from_dict(dct["subprocesses"], workflow)
+            workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+            return workflow
+
+    return SpecFreeWorkflowConverter
+
+
+class ProcessDefinition:
+    def __init__(self, bundle: Bundle):
+        self.bundle = bundle
+        self.content_hash = bundle.content_hash
+        self.process_id = main_process_id(bundle)
+        parser = SpiffBpmnParser(validator=bpmn_validator())
+        for name, text in sorted(bundle.dmn_files().items()):
+            parser.add_dmn_xml(parse_xml(text), filename=name)
+        for name, text in sorted(bundle.bpmn_files().items()):
+            parser.add_bpmn_xml(parse_xml(text), filename=name)
+        self.spec = parser.get_spec(self.process_id)
+        self.subprocess_specs = parser.get_subprocess_specs(self.process_id)
+        config = dict(DEFAULT_CONFIG)
+        config[BpmnWorkflow] = _spec_free_converter(self.spec, self.subprocess_specs)
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+        self.user_tasks = self._user_tasks()
+        self.catch_events = self._catch_events()
+
+    def _user_tasks(self) -> dict[str, UserTaskInfo]:
+        found = {}
+        for wf_spec in (self.spec, *self.subprocess_specs.values()):
+            for task_spec in wf_spec.task_specs.values():
+                if not getattr(task_spec, "manual", False) or task_spec.bpmn_id is None:
+                    continue
+                props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+                lane = getattr(task_spec, "lane", None)
+                found[task_spec.bpmn_id] = UserTaskInfo(
+                    bpmn_id=task_spec.bpmn_id, name=task_spec.bpmn_name or task_spec.bpmn_id, lane=lane,
+                    role=role_for_lane(lane), form=props.get("form"), assignee=props.get("assignee"),
+                    # SpiffWorkflow names the per-instance spec of a multi-instance task "<id> [child]".
+                    multi_instance=task_spec.name.endswith(" [child]"))
+        return found
+
+    def _catch_events(self) -> dict[str, tuple[str, str | None]]:
+        """element id -> ("timer", None) or ("message", name) for every catching event.
+
+        After an event-based gateway SpiffWorkflow folds the events' definitions into the
+        gateway, so the diagram is the only place left that says which kind each one was.
+        """
+        found = {}
+        for text in self.bundle.bpmn_files().values():
+            root = parse_xml(text)
+            messages = {m.get("id"): m.get("name") for m in root.iterfind("bpmn:message", NSMAP)}
+            for event in root.iterfind(".//bpmn:intermediateCatchEvent", NSMAP):
+                if event.find("bpmn:timerEventDefinition", NSMAP) is not None:
+                    found[event.get("id")] = ("timer", None)
+                message = event.find("bpmn:messageEventDefinition", NSMAP)
+                if message is not None:
+                    found[event.get("id")] = ("message", messages.get(message.get("messageRef")))
+        return found
+
+    def form_schema_source(self, form_name: str) -> dict:
+        return self.bundle.form(form_name)
+
+
+_definitions: dict[str, ProcessDefinition] = {}
+_definitions_lock = threading.Lock()
+
+
+def definition_for(content_hash: str, load_bundle: Callable[[], Bundle]) -> ProcessDefinition:
+    """The compiled definition of a deployed bundle, parsed once per content hash per process.
+
+    Deployed bundles are immutable, so the cache never needs invalidating.
+    """
+    definition = _definitions.get(content_hash)
+    if definition is None:
+        with _definitions_lock:
+            definition = _definitions.get(content_hash)
+            if definition is None:
+                definition = ProcessDefinition(load_bundle())
+                _definitions[content_hash] = definition
+    return definition

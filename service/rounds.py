@@ -1,0 +1,48 @@
+"""Rounds (年度批次): settings of one year's round, pinned to one process version."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from . import audit
+from .engine.calendar import SHANGHAI
+from .errors import Conflict, Invalid, NotFound
+from .extensions import db
+from .models import Round
+from .processes import get_version_or_404, latest_version
+
+
+def deadline_end_of_day(day: date) -> datetime:
+    """'By 10 June' means until midnight after 10 June, Asia/Shanghai."""
+    return datetime.combine(day + timedelta(days=1), time(0, 0), SHANGHAI)
+
+
+def open_round(*, name: str, year: int, city_deadline: date, actor: str, process_version_id: int | None = None,
+               notice_days: int = 5, expert_count: int = 3, pass_score: float = 60.0) -> Round:
+    errors = {}
+    if not name.strip():
+        errors["name"] = ["必填项"]
+    if not 1 <= notice_days <= 30:
+        errors["notice_days"] = ["公示天数应在 1–30 个工作日之间"]
+    if not 1 <= expert_count <= 15:
+        errors["expert_count"] = ["专家人数应在 1–15 之间"]
+    if not 0 <= pass_score <= 100:
+        errors["pass_score"] = ["合格分应在 0–100 之间"]
+    if errors:
+        raise Invalid("批次设置不正确", fields=errors)
+    if db.session.scalar(select(Round).where(Round.name == name)) is not None:
+        raise Conflict(f"批次“{name}”已存在", code="duplicate")
+    version = get_version_or_404(process_version_id) if process_version_id else latest_version()
+    if version is None:
+        raise NotFound("尚未部署任何流程版本，请先部署流程")
+    round_ = Round(name=name, year=year, process_version_id=version.id,
+                   city_deadline=deadline_end_of_day(city_deadline), notice_days=notice_days,
+                   expert_count=expert_count, pass_score=pass_score, status="open")
+    db.session.add(round_)
+    db.session.flush()
+    audit.append(audit.SYSTEM_CHAIN, actor=actor, action="round_opened",
+                 data={"round_id": round_.id, "name": name, "process_version": version.number,
+                       "city_deadline": round_.city_deadline.isoformat(), "notice_days": notice_days,
+                       "expert_count": expert_count, "pass_score": pass_score})
+    return round_

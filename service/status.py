@@ -1,0 +1,37 @@
+"""Service status: what is deployed and running, for operators and health checks."""
+from flask import Blueprint, jsonify
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Application, ProcessVersion, Round, WorkItem
+from .processes import latest_version
+
+bp = Blueprint("status", __name__)
+
+
+@bp.get("/healthz")
+def health():
+    db.session.execute(select(1))
+    return jsonify(status="ok")
+
+
+@bp.get("/api/status")
+def status():
+    version = latest_version()
+    return jsonify(
+        service="greenlist",
+        process_version=None if version is None else {"number": version.number, "hash": version.content_hash},
+        rounds=db.session.scalar(select(func.count()).select_from(Round)),
+        applications=db.session.scalar(select(func.count()).select_from(Application)),
+        open_tasks=db.session.scalar(select(func.count()).select_from(WorkItem)),
+        versions=db.session.scalar(select(func.count()).select_from(ProcessVersion)),
+    )
+
+
+@bp.get("/")
+def index():
+    version = latest_version()
+    deployed = f"当前流程版本：第 {version.number} 版" if version else "尚未部署流程"
+    return (f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>省级绿色制造名单申报评审系统</title>"
+            f"<h1>省级绿色制造名单申报评审系统</h1><p>服务运行正常。{deployed}。</p>"
+            f"<p>状态接口：<a href='/api/status'>/api/status</a></p></html>")

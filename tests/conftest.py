@@ -1,0 +1,101 @@
+"""Fixtures: an app on SQLite (or DATABASE_URL), a movable clock, users by role, a deployed bundle and a round."""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from service import create_app
+from service.demo import ensure_user
+from service.transactions import transaction
+from service.engine.bundle import Bundle
+from service.engine.clock import ManualClock, use_clock
+from service.extensions import db
+from service.processes import deploy
+from service.rounds import open_round
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                      "GREENLIST_PROCESSES_DIR": str(ROOT / "processes"), "GREENLIST_FORMS_DIR": str(ROOT / "forms")})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app):
+    with app.app_context():
+        yield
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def clock():
+    """Monday 6 May 2024, 09:00 in Changchun; tests move it forward explicitly."""
+    manual = ManualClock(datetime(2024, 5, 6, 1, 0, tzinfo=timezone.utc))
+    with use_clock(manual):
+        yield manual
+
+
+@pytest.fixture
+def bundle():
+    return Bundle.from_directories(ROOT / "processes", ROOT / "forms")
+
+
+@pytest.fixture
+def version(app, clock, bundle):
+    with transaction():
+        deployed, _ = deploy(bundle, actor="admin", note="测试部署")
+        version_id = deployed.id
+    return version_id
+
+
+@pytest.fixture
+def users(app, clock):
+    """One account per role, as {name: user id} (ORM objects would outlive their session)."""
+    specs = {
+        "applicant": dict(display_name="长春示范制造有限公司", roles=["applicant"], city_code="220100",
+                          unit_name="长春示范制造有限公司"),
+        "other_applicant": dict(display_name="吉林另一公司", roles=["applicant"], city_code="220200",
+                                unit_name="吉林另一公司"),
+        "changchun": dict(display_name="长春市初审员", roles=["city_reviewer"], city_code="220100"),
+        "jilin": dict(display_name="吉林市初审员", roles=["city_reviewer"], city_code="220200"),
+        "staff": dict(display_name="省厅工作人员", roles=["province_staff"]),
+        "staff2": dict(display_name="省厅工作人员二", roles=["province_staff"]),
+        "expert1": dict(display_name="专家一", roles=["expert"]),
+        "expert2": dict(display_name="专家二", roles=["expert"]),
+        "expert3": dict(display_name="专家三", roles=["expert"]),
+    }
+    with transaction():
+        ids = {name: ensure_user(username=name, **spec).id for name, spec in specs.items()}
+    return ids
+
+
+@pytest.fixture
+def round_(app, clock, version):
+    with transaction():
+        opened = open_round(name="2024年度省级绿色制造名单", year=2024, city_deadline=date(2024, 6, 10),
+                            actor="admin", notice_days=5, expert_count=2, pass_score=60)
+        round_id = opened.id
+    return round_id
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Real hashing costs ~0.1 s per account; tests create many accounts and test no hashing strength."""
+    from werkzeug.security import generate_password_hash
+
+    monkeypatch.setattr("service.models.generate_password_hash",
+                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))

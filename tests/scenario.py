@@ -1,0 +1,131 @@
+"""Drive one application through the round the way its users would, reloading from the database each step."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from service import audit
+from service.applications import claim_task, complete_task, start_application
+from service.batch import batch_action, record_objection
+from service.transactions import transaction
+from service.demo import sample_declaration
+from service.extensions import db
+from service.models import Application, User, WorkItem
+from service.worker import run_due_timers
+
+
+def fresh(model, ident):
+    """Forget everything the session holds, so the next step reads what was committed."""
+    db.session.remove()
+    return db.session.get(model, ident)
+
+
+class Scenario:
+    def __init__(self, users, round_id, clock):
+        self.users, self.round_id, self.clock = users, round_id, clock
+        self.application_id = None
+
+    def user(self, name) -> User:
+        return fresh(User, self.users[name])
+
+    @property
+    def application(self) -> Application:
+        return fresh(Application, self.application_id)
+
+    def start(self, category="factory", applicant="applicant"):
+        with transaction():
+            application = start_application(round_id=self.round_id, category=category, user=self.user(applicant))
+            self.application_id = application.id
+        return self
+
+    def items(self) -> list[WorkItem]:
+        db.session.remove()
+        return list(db.session.scalars(select(WorkItem).where(WorkItem.application_id == self.application_id)
+                                       .order_by(WorkItem.id)))
+
+    def item(self, bpmn_id=None, assignee=None) -> WorkItem:
+        matches = [i for i in self.items() if (bpmn_id is None or i.bpmn_id == bpmn_id)
+                   and (assignee is None or i.assignee == assignee)]
+        assert len(matches) == 1, f"expected one open task {bpmn_id}, found {[i.bpmn_id for i in self.items()]}"
+        return matches[0]
+
+    def complete(self, who, data, bpmn_id=None, assignee=None, claim=False):
+        item = self.item(bpmn_id, assignee)
+        if claim:
+            with transaction():
+                claim_task(application_id=self.application_id, task_id=item.task_id, user=self.user(who))
+        with transaction():
+            complete_task(application_id=self.application_id, task_id=item.task_id, data=data, user=self.user(who),
+                          expected_version=self.application.version)
+        return self
+
+    # -- the steps of the round ------------------------------------------------------
+    def declare(self, category="factory", exclusions=(), who="applicant"):
+        return self.complete(who, sample_declaration(category, exclusions=exclusions),
+                             bpmn_id=f"Task_declare_{category}")
+
+    def city_review(self, decision, who="changchun", **extra):
+        data = {"consult_ecology": "无环境违法记录", "consult_emergency": "无安全事故", "consult_market": "经营正常",
+                "decision": decision, **extra}
+        if decision == "recommend":
+            data.setdefault("recommend_rank", 1)
+        else:
+            data.setdefault("comments", "请补充能耗数据" if decision == "send_back" else "不符合推荐条件")
+        return self.complete(who, data, bpmn_id="Task_city_review")
+
+    def formal_review(self, decision="accept", experts=("expert1", "expert2"), site=False):
+        data = {"materials_complete": True, "decision": decision, "require_site_inspection": site}
+        if decision == "accept":
+            data["experts"] = [str(self.users[e]) for e in experts]
+        else:
+            data["comments"] = "材料不全"
+        return self.complete("staff", data, bpmn_id="Task_formal_review", claim=True)
+
+    def expert_review(self, expert, score, site=False):
+        return self.complete(expert, {"score": score, "site_inspection": site, "opinion": "评审意见"},
+                             bpmn_id="Task_expert_review", assignee=str(self.users[expert]))
+
+    def site_inspection(self, decision):
+        return self.complete("staff", {"inspected_on": "2024-07-01", "inspectors": "王工、李工",
+                                       "findings": "现场情况与申报一致" if decision == "pass" else "与申报不符",
+                                       "decision": decision}, bpmn_id="Task_site_inspection")
+
+    def batch(self, message):
+        with transaction():
+            batch_action(message=message, round_id=self.round_id, application_ids=[self.application_id],
+                         user=self.user("staff"))
+        return self
+
+    def objection(self):
+        with transaction():
+            record_objection(application_id=self.application_id, user=self.user("staff"),
+                             data={"real_name": "陈某", "contact": "13900000000", "unit": "某公司",
+                                   "content": "该单位去年发生环境污染事故", "evidence": "处罚决定书编号"})
+        return self
+
+    def handle_objection(self, decision):
+        return self.complete("staff", {"investigation": "已核实", "decision": decision, "reply": "已答复"},
+                             bpmn_id="Task_objection")
+
+    def run_worker(self):
+        db.session.remove()
+        moved = run_due_timers()
+        db.session.remove()
+        return moved
+
+    # -- what the trail says ----------------------------------------------------------
+    def trail(self):
+        db.session.remove()
+        return [(e.action, e.element_id) for e in audit.trail(audit.application_chain(self.application_id))]
+
+    def trail_events(self):
+        db.session.remove()
+        events = audit.trail(audit.application_chain(self.application_id))
+        for event in events:
+            event.payload = json.loads(event.data)
+        return events
+
+    def chain_ok(self):
+        db.session.remove()
+        return audit.verify_chain(audit.application_chain(self.application_id)).ok
