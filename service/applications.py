@@ -138,12 +138,17 @@ def can_work_on(user: User, item: WorkItem) -> bool:
     return True
 
 
-def _work_item_or_404(application_id: int, task_id: str) -> WorkItem:
+def _work_item_or_404(application_id: int, task_id: str, loaded: Loaded | None = None) -> WorkItem:
     item = db.session.scalar(select(WorkItem).where(WorkItem.application_id == application_id,
                                                     WorkItem.task_id == str(task_id)))
-    if item is None:
-        raise NotFound(f"申报 {application_id} 没有待办任务 {task_id}（可能已办理或已撤销）", code="task_not_found")
-    return item
+    if item is not None:
+        return item
+    if loaded is not None:
+        # Not in the index of ready tasks: say whether it exists at all.
+        known = loaded.engine.describe_task(loaded.workflow, task_id)
+        if known is not None:
+            raise TaskNotReady(f"任务“{known[0]}”当前状态为 {known[1]}，不能办理")
+    raise NotFound(f"申报 {application_id} 没有任务 {task_id}", code="task_not_found")
 
 
 def _check_access(user: User, item: WorkItem) -> None:
@@ -208,7 +213,7 @@ def complete_task(*, application_id: int, task_id: str, data, user: User,
                   expected_version: int | None = None) -> Application:
     """Complete one ready human task with the submitted form data."""
     loaded = _load(application_id, expected_version)
-    item = _work_item_or_404(application_id, task_id)
+    item = _work_item_or_404(application_id, task_id, loaded)
     _check_access(user, item)
     definition = loaded.engine.definition
     form = definition.bundle.form(item.form) if item.form else {"components": []}

@@ -173,11 +173,11 @@ def calendar_confirm_command(year, actor):
 
 @cli.command("bench")
 @click.option("--runs", default=200, show_default=True)
-@with_appcontext
-def bench_command(runs):
+@click.option("--database", default=None, help="数据库 URL（默认临时 SQLite 文件；会清空该库）")
+def bench_command(runs, database):
     """Median time of one task completion (load, validate, engine step, save, commit)."""
     from .bench import bench_task_completion
 
-    result = bench_task_completion(runs)
+    result = bench_task_completion(runs, database)
     click.echo(f"任务办理耗时（{result['runs']} 次）：中位数 {result['median_ms']:.2f} ms，"
                f"P90 {result['p90_ms']:.2f} ms，数据库 {result['database']}")

@@ -270,13 +270,16 @@ class _BundleChecker:
         if not source.strip():
             self.add(file, element, f"{what}为空")
             return False
+        source = source.strip() if mode == "eval" else source
         try:
-            compile_code(source.strip() if mode == "eval" else source, mode)
-        except ScriptError as err:
-            self.add(file, element, f"{what}不被允许或无法编译：{err}；请只使用数据变量和允许的函数")
-            return False
+            ast.parse(source, mode=mode)
         except SyntaxError as err:
-            self.add(file, element, f"{what}语法错误：{err.msg}")
+            self.add(file, element, f"{what}语法错误（第 {err.lineno} 行）：{err.msg}；请检查表达式 {source.strip()[:80]!r}")
+            return False
+        try:
+            compile_code(source, mode)
+        except ScriptError as err:
+            self.add(file, element, f"{what}不被允许：{err}；请只使用数据变量和允许的函数")
             return False
         return True
 

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from .calendar import CalendarYearUnknown, WorkdayCalendar
@@ -188,11 +188,19 @@ class Engine:
     def find_task(self, wf: BpmnWorkflow, task_id: str):
         try:
             task = wf.get_task_from_id(UUID(str(task_id)))
-        except (ValueError, TypeError, Exception):
+        except (ValueError, TypeError, TaskNotFoundException):
             task = None
         if task is None:
             raise TaskNotFound(f"任务 {task_id} 不存在")
         return task
+
+    def describe_task(self, wf: BpmnWorkflow, task_id: str) -> tuple[str, str] | None:
+        """(element name, state name) of a task of this instance, or None if it has no such task."""
+        try:
+            task = self.find_task(wf, task_id)
+        except TaskNotFound:
+            return None
+        return task.task_spec.bpmn_name or task.task_spec.bpmn_id, TaskState.get_name(task.state)
 
     def waiting_timers(self, wf: BpmnWorkflow) -> list[WaitingTimer]:
         timers = []

@@ -259,11 +259,14 @@ class _FormSchema(Schema):
     error_messages = {"unknown": MSG_UNKNOWN, "type": "表单数据应为对象"}
     required_when: dict = {}
 
-    @validates_schema(skip_on_field_errors=False)
-    def _required_when(self, data, **kwargs):
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _required_when(self, data, original, **kwargs):
+        # Judged on what was submitted, so a field that already failed is not also called missing.
+        if not isinstance(original, dict):
+            return
         errors = {}
         for key, (field, values) in self.required_when.items():
-            if str(data.get(field)) in values and _is_missing(data.get(key)):
+            if str(original.get(field)) in values and _is_missing(original.get(key)):
                 errors[key] = [MSG_REQUIRED]
         if errors:
             raise ValidationError(errors)
