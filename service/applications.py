@@ -7,10 +7,12 @@ failure anywhere leaves nothing half-written.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from marshmallow import ValidationError
 from sqlalchemy import delete, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
 from .engine.calendar import CalendarYearUnknown
@@ -79,6 +81,15 @@ def _run(operation):
 
 def _save(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:
     """Write state, work items, timers and the engine's audit events together."""
+    try:
+        _write(loaded, actor=actor, steps=steps)
+        db.session.flush()
+    except StaleDataError:
+        # The UPDATE carried "WHERE version = <what we read>" and matched nothing.
+        raise StaleVersion("申报已被他人同时更新，请刷新后重试") from None
+
+
+def _write(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:
     application, engine, wf = loaded.application, loaded.engine, loaded.workflow
     application.state = engine.dump(wf)
     application.updated_at = utcnow()
@@ -97,7 +108,6 @@ def _save(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:
             continue  # recorded by the service with the submitted data
         audit.append(chain, actor=actor, action=step.action, element_id=step.element_id,
                      data={"name": step.element_name, **step.data}, application_id=application.id)
-    db.session.flush()
 
 
 def _rewrite_work_items(application: Application, tasks) -> None:
@@ -169,6 +179,8 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
         raise NotFound(f"批次 {round_id} 不存在")
     if round_.status != "open":
         raise Conflict(f"批次“{round_.name}”已关闭，不能再申报", code="round_closed")
+    if utcnow() >= round_.city_deadline:
+        raise Conflict(f"批次“{round_.name}”的市州推荐截止时间已过，不能再申报", code="deadline_passed")
     if category not in CATEGORIES:
         raise Invalid("申报类别不正确", fields={"category": [f"应为 {', '.join(CATEGORIES)} 之一"]})
     if not user.has_role("applicant") or not user.unit_name or not user.city_code:
@@ -199,14 +211,16 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
     return application
 
 
-def form_options(application: Application) -> dict:
+def form_options(application: Application, form: dict) -> dict:
     """Choices and settings that forms take from the round (``valuesKey``/``countFrom``)."""
-    round_ = db.session.get(Round, application.round_id)
-    experts = db.session.scalars(select(User).where(User.active.is_(True))).all()
-    return {
-        "expert_pool": [str(u.id) for u in experts if u.has_role("expert")],
-        "expert_count": round_.expert_count,
-    }
+    text = json.dumps(form)
+    options = {}
+    if '"expert_pool"' in text:
+        experts = db.session.scalars(select(User).where(User.active.is_(True))).all()
+        options["expert_pool"] = [str(u.id) for u in experts if u.has_role("expert")]
+    if '"expert_count"' in text:
+        options["expert_count"] = db.session.get(Round, application.round_id).expert_count
+    return options
 
 
 def complete_task(*, application_id: int, task_id: str, data, user: User,
@@ -218,7 +232,7 @@ def complete_task(*, application_id: int, task_id: str, data, user: User,
     definition = loaded.engine.definition
     form = definition.bundle.form(item.form) if item.form else {"components": []}
     try:
-        cleaned = load_form_data(form, data, form_options(loaded.application))
+        cleaned = load_form_data(form, data, form_options(loaded.application, form))
     except ValidationError as err:
         raise Invalid("提交的数据未通过校验", fields=err.messages) from None
     steps = _run(lambda: loaded.engine.complete(loaded.workflow, task_id, cleaned))

@@ -10,7 +10,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import AuditEvent
@@ -36,15 +37,37 @@ def event_hash(*, chain, seq, at, actor, action, element_id, data_text, prev_has
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+_HEADS = "greenlist_audit_heads"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_heads(session, transaction):
+    # Heads are only trusted inside the transaction that read or wrote them.
+    if transaction.parent is None:
+        session.info.pop(_HEADS, None)
+
+
+def _head(session, chain: str) -> tuple[int, str]:
+    heads = session.info.setdefault(_HEADS, {})
+    if chain not in heads:
+        last = session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == chain)
+            .order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
+        heads[chain] = (last.seq, last.hash) if last else (0, GENESIS)
+    return heads[chain]
+
+
 def append(chain: str, *, actor: str, action: str, element_id: str | None = None, data: dict | None = None,
            application_id: int | None = None) -> AuditEvent:
-    """Add one event to the end of ``chain`` in the current transaction."""
-    session = db.session
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    """Add one event to the end of ``chain`` in the current transaction.
+
+    Two writers appending to one chain both claim the same ``seq``; the unique
+    constraint on (chain, seq) makes the second transaction fail instead of forking the chain.
+    """
+    session = db.session()
+    last_seq, prev = _head(session, chain)
+    seq = last_seq + 1
     # Second precision survives every database unchanged; seq orders events within a second.
     at = utcnow().replace(microsecond=0)
     data_text = canonical(data or {})
@@ -53,7 +76,7 @@ def append(chain: str, *, actor: str, action: str, element_id: str | None = None
                        hash=event_hash(chain=chain, seq=seq, at=at, actor=actor, action=action,
                                        element_id=element_id, data_text=data_text, prev_hash=prev))
     session.add(event)
-    session.flush()
+    session.info[_HEADS][chain] = (seq, event.hash)
     return event
 
 

@@ -113,8 +113,10 @@ def worker_command(once, interval):
 def serve_command(host, port):
     """Run the web service (development server; production uses gunicorn)."""
     from flask import current_app
+    from werkzeug.serving import run_simple
 
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # app.run() refuses to start inside a `flask`-style CLI command; run the server directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @cli.command("audit-verify")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, event, inspect, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -51,6 +51,16 @@ class ProcessVersion(db.Model):
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     validation_report: Mapped[list] = mapped_column(JSON, default=list)
+
+
+IMMUTABLE_VERSION_FIELDS = ("number", "content_hash", "process_id", "bundle", "deployed_by", "deployed_at")
+
+
+@event.listens_for(ProcessVersion, "before_update")
+def _refuse_version_edits(mapper, connection, target):
+    changed = [name for name in IMMUTABLE_VERSION_FIELDS if inspect(target).attrs[name].history.has_changes()]
+    if changed:
+        raise ValueError(f"process version {target.number} is immutable; refused change to {', '.join(changed)}")
 
 
 class Round(db.Model):

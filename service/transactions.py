@@ -1,14 +1,25 @@
 """The transaction boundary: jobs and requests commit; services never do."""
 from contextlib import contextmanager
 
+from sqlalchemy.orm.exc import StaleDataError
+
+from .errors import StaleVersion
 from .extensions import db
 
 
 @contextmanager
 def transaction():
+    """Commit what the block did, or roll all of it back.
+
+    A concurrent writer detected at flush or commit (the application's version no
+    longer matches) becomes the same StaleVersion error the services raise.
+    """
     try:
         yield db.session
         db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleVersion("申报已被他人同时更新，请刷新后重试") from None
     except BaseException:
         db.session.rollback()
         raise

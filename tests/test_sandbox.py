@@ -5,7 +5,6 @@ from xml.sax.saxutils import escape
 import pytest
 from sqlalchemy import func, select
 
-from service.applications import start_application
 from service.engine.bundle import Bundle
 from service.engine.definition import ProcessDefinition
 from service.engine.sandbox import SandboxEnvironment, ScriptError, ScriptTimeout
@@ -13,7 +12,7 @@ from service.engine.validation import validate_bundle
 from service.engine.workflow import Engine, ScriptFailed
 from service.errors import Conflict
 from service.extensions import db
-from service.models import Application, ProcessVersion, User
+from service.models import Application, ProcessVersion
 from service.transactions import transaction
 
 PWNED = "/tmp/greenlist-sandbox-pwned"
@@ -103,19 +102,26 @@ def test_guarded_operations_still_allow_ordinary_arithmetic():
         env.evaluate("'%s' % 1", {})
 
 
-def test_a_hostile_version_deployed_around_validation_changes_nothing(users, round_, clock):
+def test_a_hostile_version_deployed_around_validation_changes_nothing(users, version, clock):
     """Even if a bad diagram reached the database, running it fails cleanly and writes nothing."""
+    from datetime import date
+
+    from service.rounds import open_round
+    from tests.scenario import Scenario
+
     with transaction():
-        version = db.session.get(ProcessVersion, db.session.scalar(select(func.max(ProcessVersion.id))))
-        bundle = Bundle.from_json(version.bundle)
+        bundle = Bundle.from_json(db.session.get(ProcessVersion, version).bundle)
         text = bundle.processes["green_round.bpmn"].replace(
             ">exclusion_reasons = []<", ">exclusion_reasons = open('/etc/passwd')<", 1)
         assert text != bundle.processes["green_round.bpmn"]
         hostile = Bundle({**bundle.processes, "green_round.bpmn": text}, bundle.forms)
-        version.bundle, version.content_hash = hostile.to_json(), hostile.content_hash
-    from tests.scenario import Scenario
-
-    s = Scenario(users, round_, clock).start()
+        row = ProcessVersion(number=2, content_hash=hostile.content_hash, process_id="green_manufacturing_round",
+                             bundle=hostile.to_json(), deployed_by="intruder")
+        db.session.add(row)
+        db.session.flush()
+        round_id = open_round(name="被篡改的批次", year=2024, city_deadline=date(2024, 6, 10), actor="admin",
+                              process_version_id=row.id).id
+    s = Scenario(users, round_id, clock).start()
     before = s.trail()
     with pytest.raises(Conflict) as caught:
         s.declare()
@@ -123,3 +129,9 @@ def test_a_hostile_version_deployed_around_validation_changes_nothing(users, rou
     assert s.trail() == before
     assert s.item().bpmn_id == "Task_declare_factory"
     assert db.session.scalar(select(func.count()).select_from(Application)) == 1
+
+
+def test_deployed_versions_cannot_be_edited(version):
+    with pytest.raises(ValueError, match="immutable"):
+        with transaction():
+            db.session.get(ProcessVersion, version).bundle = "{}"
