@@ -85,6 +85,7 @@ class ProcessDefinition:
         config = dict(DEFAULT_CONFIG)
         config[BpmnWorkflow] = _spec_free_converter(self.spec, self.subprocess_specs)
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+        self.serializer_lock = threading.Lock()
         self.user_tasks = self._user_tasks()
         self.catch_events = self._catch_events()
 

@@ -14,9 +14,9 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from .calendar import CalendarYearUnknown, WorkdayCalendar
@@ -145,13 +145,15 @@ class Engine:
     def dump(self, wf: BpmnWorkflow) -> str:
         serializer = self.definition.serializer
         # Same steps as BpmnWorkflowSerializer.serialize_json, minus the spec (see definition.py).
-        serializer.registry._encoder_mode = True
-        try:
-            dct = serializer.to_dict(wf)
-            dct[serializer.VERSION_KEY] = serializer.VERSION
-            return json.dumps(dct, cls=serializer._encoder_cls, ensure_ascii=False, separators=(",", ":"))
-        finally:
-            serializer.registry._encoder_mode = False
+        # The encoder-mode flag lives on the shared registry, so threads take turns.
+        with self.definition.serializer_lock:
+            serializer.registry._encoder_mode = True
+            try:
+                dct = serializer.to_dict(wf)
+                dct[serializer.VERSION_KEY] = serializer.VERSION
+                return json.dumps(dct, cls=serializer._encoder_cls, ensure_ascii=False, separators=(",", ":"))
+            finally:
+                serializer.registry._encoder_mode = False
 
     # -- queries ------------------------------------------------------------------------
     def ready_tasks(self, wf: BpmnWorkflow) -> list[HumanTask]:
