@@ -18,15 +18,20 @@ setup() {
         rm -f "$VENV"/.installed-*
         touch "$stamp"
     fi
+    # Browser assets (API docs, later bpmn-js and form-js) come from the npm registry, pinned by the lock file.
+    local npm_stamp="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
+    if [ ! -f "$npm_stamp" ]; then
+        npm ci --no-audit --no-fund --loglevel=error
+        touch "$npm_stamp"
+    fi
 }
 
 case "${1:-}" in
     run)
         setup
         "$VENV/bin/greenlist" validate
-        "$VENV/bin/greenlist" init-db
-        "$VENV/bin/greenlist" deploy --note "本地启动时部署 processes/ 与 forms/"
         "$VENV/bin/greenlist" seed-demo
+        "$VENV/bin/greenlist" deploy --note "本地启动时部署 processes/ 与 forms/"
         echo "服务地址：http://${HOST:-127.0.0.1}:${PORT:-5000}/  （另开终端运行 .venv/bin/greenlist worker 处理定时器）"
         exec "$VENV/bin/greenlist" serve --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"
         ;;

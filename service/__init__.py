@@ -10,6 +10,7 @@ from .extensions import db
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024  # larger bodies get 413 before any parsing
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(from_environment(app.instance_path))
     if config:
@@ -22,8 +23,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(status_bp)
 
+    from .api import init_api
+
+    init_api(app)
+
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError):
-        return jsonify(err.to_dict()), err.status
+        headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else {}
+        if err.status == 429 and isinstance(err.details, dict) and "retry_after" in err.details:
+            headers["Retry-After"] = str(err.details["retry_after"])
+        return jsonify(err.to_dict()), err.status, headers
 
     return app

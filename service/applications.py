@@ -23,7 +23,7 @@ from .engine.workflow import TaskNotReady as EngineTaskNotReady
 from .errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion, TaskNotReady
 from .extensions import db
 from .forms.schema import load_form_data
-from .models import CATEGORIES, Application, Round, Timer, User, WorkItem
+from .models import CATEGORIES, Application, Round, TaskDraft, Timer, User, WorkItem
 from .processes import definition_of, get_version_or_404
 from .timeutil import utcnow
 from .workcalendar import current_calendar
@@ -123,7 +123,7 @@ def _rewrite_work_items(application: Application, tasks) -> None:
         db.session.add(WorkItem(
             application_id=application.id, task_id=task_id, bpmn_id=task.bpmn_id, name=task.name,
             role=task.role or "", form=task.info.form, city_code=application.city_code,
-            applicant_unit=application.applicant_unit, assignee=task.assignee, due_at=task.due_at,
+            category=application.category, applicant_unit=application.applicant_unit, assignee=task.assignee, due_at=task.due_at,
             created_at=utcnow()))
 
 
@@ -244,6 +244,7 @@ def complete_task(*, application_id: int, task_id: str, data, user: User,
     audit.append(audit.application_chain(application.id), actor=user.username, action="task_completed",
                  element_id=item.bpmn_id, data={"name": item.name, "task_id": str(task_id), "form": cleaned},
                  application_id=application.id)
+    db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
     _save(loaded, actor=user.username, steps=steps)
     return application
 

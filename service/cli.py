@@ -77,12 +77,17 @@ def deploy_command(processes_dir, forms_dir, note, actor):
 @cli.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
-    """Create the demo accounts and an open round (idempotent)."""
-    from .transactions import transaction
-    from .demo import seed_demo
+    """Schema, deployed bundle, open round "2024" and the demo accounts (password demo); idempotent."""
+    from flask import current_app
 
+    from .demo import seed_demo
+    from .engine.bundle import Bundle
+    from .transactions import transaction
+
+    bundle = Bundle.from_directories(current_app.config["GREENLIST_PROCESSES_DIR"],
+                                     current_app.config["GREENLIST_FORMS_DIR"])
     with transaction():
-        lines = seed_demo()
+        lines = seed_demo(bundle)
     for line in lines:
         click.echo(line)
 

@@ -1,18 +1,20 @@
 """Demo accounts, a demo round and sample declarations (also used by tests and the benchmark)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from .engine.bundle import Bundle
+from .engine.calendar import SHANGHAI
 from .extensions import db
 from .forms.credit_code import check_character
 from .models import CITIES, Round, User
-from .processes import latest_version
+from .processes import deploy, latest_version
 from .rounds import open_round
 from .timeutil import utcnow
 
-DEMO_PASSWORD = "greenlist-demo"
+DEMO_PASSWORD = "demo"
 EXCLUSIONS = ("exc_not_operating", "exc_accident", "exc_removed", "exc_inspection",
               "exc_energy_rectification", "exc_dishonest")
 
@@ -55,21 +57,24 @@ def sample_declaration(category: str, *, unit_name: str = "吉林示范制造有
 CITY_ACCOUNTS = {"220100": "changchun", "220200": "jilin", "220300": "siping", "220400": "liaoyuan",
                  "220500": "tonghua", "220600": "baishan", "220700": "songyuan", "220800": "baicheng",
                  "222400": "yanbian", "229900": "changbaishan", "220581": "meihekou"}
+DEMO_ROUND = "2024"
 
 
 def demo_users() -> list[dict]:
     users = [
         dict(username="admin", display_name="系统管理员", roles=["admin"]),
-        dict(username="staff", display_name="省工信厅资源节约与综合利用处", roles=["province_staff"]),
         dict(username="auditor", display_name="审计员", roles=["auditor"]),
-        dict(username="applicant", display_name="吉林示范制造有限公司", roles=["applicant"],
-             city_code="220100", unit_name="吉林示范制造有限公司"),
-        dict(username="applicant_park", display_name="吉林示范工业园区管委会", roles=["applicant"],
-             city_code="220200", unit_name="吉林示范工业园区"),
+        dict(username="province", display_name="省工信厅资源节约与综合利用处", roles=["province_staff"]),
+        dict(username="factory1", display_name="长春示范汽车零部件有限公司", roles=["applicant"],
+             city_code="220100", unit_name="长春示范汽车零部件有限公司"),
+        dict(username="park1", display_name="吉林示范经济开发区管理委员会", roles=["applicant"],
+             city_code="220200", unit_name="吉林示范经济开发区"),
+        dict(username="chain1", display_name="四平示范装备制造集团有限公司", roles=["applicant"],
+             city_code="220300", unit_name="四平示范装备制造集团有限公司"),
     ]
     for code, login in CITY_ACCOUNTS.items():
-        users.append(dict(username=f"{login}_reviewer", display_name=f"{CITIES[code]}工信局初审员",
-                          roles=["city_reviewer"], city_code=code))
+        users.append(dict(username=login, display_name=f"{CITIES[code]}工信局", roles=["city_reviewer"],
+                          city_code=code))
     for n in range(1, 6):
         users.append(dict(username=f"expert{n}", display_name=f"评审专家{n}", roles=["expert"]))
     return users
@@ -85,19 +90,30 @@ def ensure_user(*, username: str, password: str = DEMO_PASSWORD, **fields) -> Us
     return user
 
 
-def seed_demo() -> list[str]:
+def demo_deadline(today: date) -> date:
+    """10 June 2024 as the notice says, or the next 10 June when that has passed, so the demo round is usable."""
+    deadline = date(2024, 6, 10)
+    while deadline < today:
+        deadline = date(deadline.year + 1, 6, 10)
+    return deadline
+
+
+def seed_demo(bundle: Bundle | None = None) -> list[str]:
+    """Schema, deployed bundle, open round "2024" and the demo accounts; running it again changes nothing."""
+    db.create_all()
     lines = []
+    if latest_version() is None:
+        if bundle is None:
+            raise ValueError("no process version deployed and no bundle given")
+        version, _ = deploy(bundle, actor="admin", note="演示数据初始化")
+        lines.append(f"已部署流程第 {version.number} 版")
     for spec in demo_users():
         ensure_user(**spec)
-    lines.append(f"演示账号已就绪（密码均为 {DEMO_PASSWORD}）：admin、staff、auditor、applicant、applicant_park、"
-                 f"changchun_reviewer 等 11 个市州初审员、expert1–expert5")
-    if latest_version() is None:
-        lines.append("尚未部署流程，未创建批次（请先运行 greenlist deploy）")
-        return lines
-    today = utcnow().date()
-    year = today.year if today <= date(today.year, 6, 10) else today.year + 1
-    name = f"{year}年度省级绿色制造名单"
-    if db.session.scalar(select(Round).where(Round.name == name)) is None:
-        open_round(name=name, year=year, city_deadline=date(year, 6, 10), actor="admin")
-    lines.append(f"演示批次：{name}（市州推荐截止 {year}-06-10）")
+    lines.append(f"演示账号（密码均为 {DEMO_PASSWORD}）：admin、auditor、province、expert1–expert5、"
+                 f"{'、'.join(CITY_ACCOUNTS.values())}、factory1、park1、chain1")
+    if db.session.scalar(select(Round).where(Round.name == DEMO_ROUND)) is None:
+        deadline = demo_deadline(utcnow().date())
+        open_round(name=DEMO_ROUND, year=2024, city_deadline=deadline, actor="admin")
+    round_ = db.session.scalar(select(Round).where(Round.name == DEMO_ROUND))
+    lines.append(f"演示批次：{DEMO_ROUND}（市州推荐截止 {round_.city_deadline.astimezone(SHANGHAI).date() - timedelta(days=1)}）")
     return lines

@@ -114,6 +114,7 @@ class WorkItem(db.Model):
     role: Mapped[str] = mapped_column(String(32))
     form: Mapped[str | None] = mapped_column(String(200))
     city_code: Mapped[str] = mapped_column(String(6))
+    category: Mapped[str] = mapped_column(String(20))
     applicant_unit: Mapped[str] = mapped_column(String(200))
     assignee: Mapped[str | None] = mapped_column(String(64))
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -122,7 +123,7 @@ class WorkItem(db.Model):
 
     __table_args__ = (
         UniqueConstraint("application_id", "task_id"),
-        Index("ix_work_item_inbox", "role", "city_code"),
+        Index("ix_work_item_inbox", "role", "city_code", "due_at"),
         Index("ix_work_item_assignee", "assignee"),
     )
 
@@ -171,3 +172,50 @@ class CalendarYear(db.Model):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     confirmed_by: Mapped[str] = mapped_column(String(64))
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, so a database dump reveals no usable token."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(db.Model):
+    """A failed login, kept for rate limiting (works across processes)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class TaskDraft(db.Model):
+    """Unfinished form input, so nobody loses what they typed."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    data: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("task_id", "user_id"),)
+
+
+class Attachment(db.Model):
+    """An uploaded PDF, stored outside the web root under a generated name."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -99,3 +99,19 @@ def cheap_password_hashing(monkeypatch):
 
     monkeypatch.setattr("service.models.generate_password_hash",
                         lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
+
+
+@pytest.fixture
+def demo(app, clock, bundle):
+    """The README's demo data: deployed bundle, round "2024" (id 1), demo accounts with password "demo"."""
+    from service.demo import seed_demo
+
+    with transaction():
+        seed_demo(bundle)
+
+
+@pytest.fixture
+def api(app, demo):
+    from tests.api import ApiClient
+
+    return ApiClient(app.test_client())

@@ -1,0 +1,48 @@
+"""The HTTP API: flask-smorest blueprints over the service functions, documented by OpenAPI."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, jsonify, send_from_directory
+from flask_smorest import Api
+
+from .errors import http_error_body
+
+ROOT = Path(__file__).resolve().parents[2]
+VENDOR = {"swagger-ui": ROOT / "node_modules" / "swagger-ui-dist"}
+
+
+class GreenlistApi(Api):
+    """flask-smorest's Api with our one error shape ``{code, status, message, errors}``."""
+
+    def handle_http_exception(self, error):
+        body, headers = http_error_body(error)
+        return jsonify(body), body["status"], headers
+
+
+def init_api(app) -> GreenlistApi:
+    app.config.setdefault("API_TITLE", "省级绿色制造名单申报评审系统 API")
+    app.config.setdefault("API_VERSION", "1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "/docs")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", "/vendor/swagger-ui/")
+    api = GreenlistApi(app, spec_kwargs={"info": {"description": "任务待办、表单提交、批次与审计。除登录外，"
+                                                                  "所有接口都需要 Authorization: Bearer <token>。"}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+    from . import applications, auth, processes, rounds, tasks, attachments
+
+    for module in (auth, rounds, applications, tasks, attachments, processes):
+        api.register_blueprint(module.blp)
+
+    @app.get("/vendor/<package>/<path:filename>")
+    def vendor_asset(package, filename):
+        """Front-end packages installed from npm, served by the app (never from a CDN)."""
+        folder = VENDOR.get(package)
+        if folder is None or not folder.is_dir():
+            abort(404)
+        return send_from_directory(folder, filename)
+
+    return api

@@ -1,0 +1,84 @@
+"""Applications: start one, list and read them, their audit trail, and objections during notice."""
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ..application_views import application_detail, audit_view, list_applications
+from ..applications import start_application
+from ..batch import ObjectionSchema, record_objection
+from ..models import CATEGORIES, CITIES
+from ..transactions import transaction
+from .auth import BEARER, current_user, protect, roles_required
+from .schemas import ApplicationDetailSchema, ApplicationSchema, AuditTrailSchema, PageArgs, page_schema
+
+blp = Blueprint("applications", __name__, url_prefix="/api/applications", description="申报")
+protect(blp)
+
+
+class StartSchema(Schema):
+    round = fields.Integer(required=True, metadata={"description": "批次 id"})
+    category = fields.String(required=True, validate=validate.OneOf(list(CATEGORIES)),
+                             metadata={"description": "factory / park / supply_chain"})
+
+
+class ListArgs(PageArgs):
+    round = fields.Integer()
+    stage = fields.String()
+    city = fields.String(validate=validate.OneOf(list(CITIES)))
+    category = fields.String(validate=validate.OneOf(list(CATEGORIES)))
+    outcome = fields.String()
+
+
+class ObjectionOutSchema(ObjectionSchema):
+    received_at = fields.String()
+    recorded_by = fields.String()
+
+
+@blp.route("", methods=["POST"])
+@blp.response(201, ApplicationDetailSchema)
+@blp.doc(security=BEARER)
+@roles_required("applicant")
+@blp.arguments(StartSchema)
+def start(body):
+    """申报单位开始一项申报；返回的待办中有填报任务"""
+    with transaction():
+        application_id = start_application(round_id=body["round"], category=body["category"],
+                                           user=current_user()).id
+    return application_detail(current_user(), application_id)
+
+
+@blp.route("")
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, page_schema(ApplicationSchema, "ApplicationPage"))
+@blp.doc(security=BEARER)
+def index(args):
+    """可见的申报（按角色和范围过滤），分页"""
+    return list_applications(current_user(), page=args["page"], page_size=args["page_size"],
+                             round_id=args.get("round"), city_code=args.get("city"),
+                             category=args.get("category"), stage=args.get("stage"), outcome=args.get("outcome"))
+
+
+@blp.route("/<int:application_id>")
+@blp.response(200, ApplicationDetailSchema)
+@blp.doc(security=BEARER)
+def detail(application_id):
+    """一项申报：环节、结果、流程版本、待办"""
+    return application_detail(current_user(), application_id)
+
+
+@blp.route("/<int:application_id>/audit")
+@blp.response(200, AuditTrailSchema)
+@blp.doc(security=BEARER)
+def trail(application_id):
+    """审计轨迹（有序）及哈希链是否校验通过"""
+    return audit_view(current_user(), application_id)
+
+
+@blp.route("/<int:application_id>/objections", methods=["POST"])
+@blp.response(201, ObjectionOutSchema)
+@blp.doc(security=BEARER)
+@roles_required("province_staff")
+@blp.arguments(ObjectionSchema)
+def objection(body, application_id):
+    """省厅登记公示期内收到的实名异议"""
+    with transaction():
+        return record_objection(application_id=application_id, data=body, user=current_user())

@@ -1,0 +1,103 @@
+"""Login, logout, the current user, and the bearer-token check every other endpoint relies on."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from ..accounts import Unauthorized, authenticate, issue_token, record_login_failure, revoke_token, user_for_token
+from ..errors import Forbidden
+from ..transactions import transaction
+from .schemas import UserSchema
+
+blp = Blueprint("auth", __name__, url_prefix="/api", description="登录与当前用户")
+BEARER = [{"bearerAuth": []}]
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("请先登录（缺少 Authorization: Bearer 令牌）")
+    return token.strip()
+
+
+def authenticate_request():
+    """Run before every API view except login: sets g.user or answers 401."""
+    g.user = user_for_token(_bearer_token())
+
+
+def current_user():
+    return g.user
+
+
+def roles_required(*roles):
+    """403 unless the caller has one of ``roles``; runs before the body is parsed."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not any(g.user.has_role(role) for role in roles):
+                raise Forbidden("您的角色无权执行此操作")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def protect(blueprint, *, public=()):
+    """Require a valid token on every view of ``blueprint`` except the ``public`` endpoints."""
+
+    @blueprint.before_request
+    def _check():
+        if request.endpoint not in public and request.method != "OPTIONS":
+            authenticate_request()
+
+
+class LoginSchema(Schema):
+    username = fields.String(required=True, metadata={"description": "用户名"})
+    password = fields.String(required=True, load_only=True, metadata={"description": "密码"})
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    user = fields.Nested(UserSchema)
+
+
+@blp.route("/auth/login", methods=["POST"])
+@blp.arguments(LoginSchema)
+@blp.response(200, TokenSchema)
+def login(credentials):
+    """登录，取得访问令牌"""
+    username = credentials["username"]
+    try:
+        with transaction():
+            user = authenticate(username, credentials["password"], remote_addr=request.remote_addr or "unknown")
+            return {"token": issue_token(user), "user": user}
+    except Unauthorized:
+        with transaction():  # kept for rate limiting even though the login failed
+            record_login_failure(username, remote_addr=request.remote_addr or "unknown")
+        raise
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@blp.response(204)
+@blp.doc(security=BEARER)
+def logout():
+    """退出登录，吊销当前令牌"""
+    with transaction():
+        revoke_token(_bearer_token())
+
+
+@blp.route("/me")
+@blp.response(200, UserSchema)
+@blp.doc(security=BEARER)
+def me():
+    """当前用户"""
+    return current_user()
+
+
+protect(blp, public=("auth.login",))

@@ -1,0 +1,52 @@
+"""Deployed process versions: their files and validation report."""
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy import select
+
+from ..engine.bundle import Bundle
+from ..extensions import db
+from ..models import ProcessVersion
+from ..processes import get_version_or_404
+from .auth import BEARER, protect, roles_required
+
+blp = Blueprint("process_versions", __name__, url_prefix="/api/process-versions", description="流程版本")
+protect(blp)
+READERS = ("admin", "province_staff", "auditor")
+
+
+class VersionSchema(Schema):
+    id = fields.Integer()
+    number = fields.Integer()
+    content_hash = fields.String()
+    process_id = fields.String()
+    note = fields.String()
+    deployed_by = fields.String()
+    deployed_at = fields.DateTime()
+
+
+class VersionDetailSchema(VersionSchema):
+    files = fields.Dict(metadata={"description": "文件名 → 内容（processes/ 与 forms/）"})
+    validation_report = fields.List(fields.String())
+
+
+@blp.route("")
+@blp.response(200, VersionSchema(many=True))
+@blp.doc(security=BEARER)
+@roles_required(*READERS)
+def index():
+    """全部已部署的流程版本"""
+    return db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.number.desc())).all()
+
+
+@blp.route("/<int:version_id>")
+@blp.response(200, VersionDetailSchema)
+@blp.doc(security=BEARER)
+@roles_required(*READERS)
+def detail(version_id):
+    """一个流程版本：文件与校验报告"""
+    version = get_version_or_404(version_id)
+    bundle = Bundle.from_json(version.bundle)
+    files = {**{f"processes/{n}": t for n, t in bundle.processes.items()},
+             **{f"forms/{n}": t for n, t in bundle.forms.items()}}
+    return {**{c.key: getattr(version, c.key) for c in ProcessVersion.__table__.columns}, "files": files,
+            "validation_report": version.validation_report or []}

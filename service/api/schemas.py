@@ -1,0 +1,96 @@
+"""Response schemas (and the shared query arguments) of the HTTP API."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+from marshmallow.utils import get_value
+
+from ..models import CATEGORIES, CITIES
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.List(fields.String())
+    city_code = fields.String(allow_none=True)
+    city_name = fields.Function(lambda u: CITIES.get(get_value(u, "city_code")))
+    unit_name = fields.String(allow_none=True)
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+def page_schema(item_schema, name):
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema)),
+        "total": fields.Integer(),
+        "page": fields.Integer(),
+        "page_size": fields.Integer(),
+    }, name=name)
+
+
+class RoundSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    city_deadline = fields.Date(required=True, metadata={"description": "市州推荐截止日（当日24时，北京时间）"})
+    notice_days = fields.Integer(load_default=5, metadata={"description": "公示期（工作日）"})
+    expert_count = fields.Integer(load_default=3)
+    pass_score = fields.Float(load_default=60.0)
+    process_version_id = fields.Integer(load_default=None, allow_none=True)
+    status = fields.String(dump_only=True)
+
+
+class RoundOutSchema(RoundSchema):
+    city_deadline = fields.DateTime()
+
+
+class OpenTaskSchema(Schema):
+    task_id = fields.String()
+    step = fields.String(attribute="bpmn_id")
+    name = fields.String()
+    role = fields.String()
+    claimed_by = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+
+
+class ApplicationSchema(Schema):
+    id = fields.Integer()
+    round_id = fields.Integer()
+    category = fields.String()
+    category_name = fields.Function(lambda a: CATEGORIES.get(get_value(a, "category")))
+    city_code = fields.String()
+    city_name = fields.Function(lambda a: CITIES.get(get_value(a, "city_code")))
+    unit_name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    stage = fields.String()
+    outcome = fields.String(allow_none=True)
+    version = fields.Integer(metadata={"description": "乐观锁版本，提交任务时带回"})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class ApplicationDetailSchema(ApplicationSchema):
+    process_version = fields.Integer()
+    open_tasks = fields.List(fields.Nested(OpenTaskSchema))
+
+
+class AuditEventSchema(Schema):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.String()
+    action = fields.String()
+    element_id = fields.String(allow_none=True)
+    data = fields.Dict()
+    hash = fields.String()
+
+
+class AuditTrailSchema(Schema):
+    verified = fields.Boolean()
+    broken_at = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+    events = fields.List(fields.Nested(AuditEventSchema))

@@ -1,0 +1,143 @@
+"""The inbox and the task page: read, save a draft, claim, release, submit."""
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ..applications import claim_task, complete_task, unclaim_task
+from ..application_views import application_detail
+from ..inbox import inbox, save_draft, task_for, task_page, task_summary
+from ..extensions import db
+from ..models import CATEGORIES, CITIES, Application
+from ..transactions import transaction
+from .auth import BEARER, current_user, protect
+from .schemas import ApplicationDetailSchema, ApplicationSchema, PageArgs, page_schema
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="待办任务")
+protect(blp)
+
+
+class InboxArgs(PageArgs):
+    step = fields.String(metadata={"description": "环节（BPMN 元素 id）"})
+    city = fields.String(validate=validate.OneOf(list(CITIES)))
+    category = fields.String(validate=validate.OneOf(list(CATEGORIES)))
+    claimed = fields.String(validate=validate.OneOf(["yes", "no", "mine"]))
+
+
+class ClaimerSchema(Schema):
+    id = fields.Integer()
+    display_name = fields.String()
+
+
+class TaskSummarySchema(Schema):
+    task_id = fields.String()
+    application_id = fields.Integer()
+    unit_name = fields.String()
+    city_code = fields.String()
+    city_name = fields.String()
+    category = fields.String()
+    category_name = fields.String()
+    step = fields.String()
+    name = fields.String()
+    role = fields.String()
+    claimed_by = fields.Nested(ClaimerSchema, allow_none=True)
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean()
+    due_soon = fields.Boolean()
+
+
+class HistorySchema(Schema):
+    step = fields.String()
+    name = fields.String()
+    actor = fields.String()
+    at = fields.DateTime()
+    data = fields.Dict()
+
+
+class TaskPageSchema(Schema):
+    task = fields.Nested(TaskSummarySchema)
+    form = fields.Dict(metadata={"description": "form-js 表单定义"})
+    data = fields.Dict(metadata={"description": "草稿、上次提交的数据或空"})
+    data_source = fields.String(metadata={"description": "draft / previous / empty"})
+    draft_saved_at = fields.DateTime(allow_none=True)
+    options = fields.Dict(metadata={"description": "表单动态选项（valuesKey）与批次设置"})
+    version = fields.Integer(metadata={"description": "提交时带回的申报版本"})
+    application = fields.Nested(ApplicationSchema)
+    history = fields.List(fields.Nested(HistorySchema))
+
+
+class DraftSchema(Schema):
+    data = fields.Dict(required=True)
+
+
+class DraftSavedSchema(Schema):
+    task_id = fields.String()
+    saved_at = fields.DateTime(attribute="updated_at")
+
+
+class SubmitSchema(Schema):
+    data = fields.Dict(required=True, metadata={"description": "表单数据"})
+    version = fields.Integer(required=True, metadata={"description": "打开任务时读到的申报版本"})
+
+
+@blp.route("")
+@blp.arguments(InboxArgs, location="query")
+@blp.response(200, page_schema(TaskSummarySchema, "InboxPage"))
+@blp.doc(security=BEARER)
+def index(args):
+    """我的待办（可办理的任务），分页并给出总数"""
+    return inbox(current_user(), **args)
+
+
+@blp.route("/<task_id>")
+@blp.response(200, TaskPageSchema)
+@blp.doc(security=BEARER)
+def page(task_id):
+    """任务页：表单定义、数据（草稿）、申报信息和可见的历史意见"""
+    return task_page(current_user(), task_id)
+
+
+@blp.route("/<task_id>/draft", methods=["PUT"])
+@blp.arguments(DraftSchema)
+@blp.response(200, DraftSavedSchema)
+@blp.doc(security=BEARER)
+def draft(body, task_id):
+    """保存草稿（不校验完整性）"""
+    with transaction():
+        return save_draft(current_user(), task_id, body["data"])
+
+
+def _claim_change(task_id, change):
+    item = task_for(current_user(), task_id, to_work=True)
+    with transaction():
+        change(application_id=item.application_id, task_id=item.task_id, user=current_user())
+    item = task_for(current_user(), task_id, to_work=True)
+    return task_summary(item, db.session.get(Application, item.application_id).unit_name)
+
+
+@blp.route("/<task_id>/claim", methods=["POST"])
+@blp.response(200, TaskSummarySchema)
+@blp.doc(security=BEARER)
+def claim(task_id):
+    """认领任务"""
+    return _claim_change(task_id, claim_task)
+
+
+@blp.route("/<task_id>/unclaim", methods=["POST"])
+@blp.response(200, TaskSummarySchema)
+@blp.doc(security=BEARER)
+def unclaim(task_id):
+    """释放认领"""
+    return _claim_change(task_id, unclaim_task)
+
+
+@blp.route("/<task_id>/submit", methods=["POST"])
+@blp.response(200, ApplicationDetailSchema)
+@blp.doc(security=BEARER)
+@blp.arguments(SubmitSchema)
+def submit(body, task_id):
+    """提交任务（带回版本号；版本过期返回 409）"""
+    item = task_for(current_user(), task_id, to_work=True)
+    with transaction():
+        complete_task(application_id=item.application_id, task_id=item.task_id, data=body["data"],
+                      user=current_user(), expected_version=body["version"])
+    return application_detail(current_user(), item.application_id)

@@ -1,0 +1,128 @@
+"""Task inboxes and the task page: read only the WorkItem index, never deserialise workflows."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from . import audit
+from .access import sees_expert_scores, visible_work_item_or_404, work_item_filter
+from .applications import form_options, get_application_or_404
+from .errors import Forbidden, Invalid, NotFound
+from .extensions import db
+from .forms.schema import input_components
+from .models import CATEGORIES, CITIES, Application, ProcessVersion, TaskDraft, User, WorkItem
+from .processes import definition_of
+from .timeutil import utcnow
+
+DUE_SOON = timedelta(days=3)
+
+
+def inbox(user: User, *, page: int, page_size: int, step=None, city=None, category=None, claimed=None) -> dict:
+    query = select(WorkItem, Application.unit_name).join(Application, Application.id == WorkItem.application_id)
+    query = query.where(work_item_filter(user))
+    if step:
+        query = query.where(WorkItem.bpmn_id == step)
+    if city:
+        query = query.where(WorkItem.city_code == city)
+    if category:
+        query = query.where(WorkItem.category == category)
+    if claimed == "yes":
+        query = query.where(WorkItem.claimed_by.is_not(None))
+    elif claimed == "no":
+        query = query.where(WorkItem.claimed_by.is_(None))
+    elif claimed == "mine":
+        query = query.where(WorkItem.claimed_by == user.id)
+    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(WorkItem.id).subquery()))
+    rows = db.session.execute(query.order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
+                              .offset((page - 1) * page_size).limit(page_size)).all()
+    return {"items": [task_summary(item, unit_name) for item, unit_name in rows], "total": total,
+            "page": page, "page_size": page_size}
+
+
+def task_summary(item: WorkItem, unit_name: str) -> dict:
+    now = utcnow()
+    claimer = db.session.get(User, item.claimed_by) if item.claimed_by else None
+    return {
+        "task_id": item.task_id, "application_id": item.application_id, "unit_name": unit_name,
+        "city_code": item.city_code, "city_name": CITIES.get(item.city_code), "category": item.category,
+        "category_name": CATEGORIES.get(item.category), "step": item.bpmn_id, "name": item.name, "role": item.role,
+        "claimed_by": None if claimer is None else {"id": claimer.id, "display_name": claimer.display_name},
+        "created_at": item.created_at, "due_at": item.due_at,
+        "overdue": item.due_at is not None and item.due_at <= now,
+        "due_soon": item.due_at is not None and now < item.due_at <= now + DUE_SOON,
+    }
+
+
+def task_for(user: User, task_id: str, *, to_work: bool) -> WorkItem:
+    """The work item if ``user`` may work on it (or, to read, may see everything); else 403/404."""
+    if not to_work and sees_expert_scores(user):
+        item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == str(task_id)))
+        if item is None:
+            raise NotFound(f"待办任务 {task_id} 不存在", code="task_not_found")
+        return item
+    if to_work and not any(user.has_role(r) for r in ("applicant", "city_reviewer", "province_staff", "expert")):
+        raise Forbidden("您的角色不办理任务")
+    return visible_work_item_or_404(user, task_id)
+
+
+def _form_of(item: WorkItem) -> tuple[dict, Application]:
+    application = get_application_or_404(item.application_id)
+    definition = definition_of(db.session.get(ProcessVersion, application.process_version_id))
+    form = definition.bundle.form(item.form) if item.form else {"components": []}
+    return form, application
+
+
+def _history(user: User, application: Application, expert_elements: set[str]) -> list[dict]:
+    """Earlier decisions on this application that ``user`` may see."""
+    history = []
+    for event in audit.trail(audit.application_chain(application.id)):
+        if event.action != "task_completed":
+            continue
+        data = json.loads(event.data)
+        if event.element_id in expert_elements and not sees_expert_scores(user) and event.actor != user.username:
+            continue
+        history.append({"step": event.element_id, "name": data.get("name"), "actor": event.actor, "at": event.at,
+                        "data": data.get("form", {})})
+    return history
+
+
+def task_page(user: User, task_id: str) -> dict:
+    """Everything a form page needs: the form, the data to show, context and earlier decisions."""
+    item = task_for(user, task_id, to_work=False)
+    form, application = _form_of(item)
+    definition = definition_of(db.session.get(ProcessVersion, application.process_version_id))
+    expert_elements = {t.bpmn_id for t in definition.user_tasks.values() if t.role == "expert"}
+    history = _history(user, application, expert_elements)
+    draft = db.session.scalar(select(TaskDraft).where(TaskDraft.task_id == item.task_id,
+                                                      TaskDraft.user_id == user.id))
+    if draft is not None:
+        data, source = draft.data, "draft"
+    else:
+        # Sent back? Start from what was submitted last time at this step.
+        earlier = [h["data"] for h in history if h["step"] == item.bpmn_id]
+        data, source = (earlier[-1], "previous") if earlier else ({}, "empty")
+    options = form_options(application, form)
+    if "expert_pool" in options:
+        experts = {str(u.id): u.display_name for u in db.session.scalars(select(User))}
+        options["expert_pool"] = [{"value": v, "label": experts.get(v, v)} for v in options["expert_pool"]]
+    return {"task": task_summary(item, application.unit_name), "form": form, "data": data, "data_source": source,
+            "draft_saved_at": draft.updated_at if draft else None, "options": options,
+            "version": application.version, "application": application, "history": history}
+
+
+def save_draft(user: User, task_id: str, data: dict) -> TaskDraft:
+    item = task_for(user, task_id, to_work=True)
+    form, _ = _form_of(item)
+    keys = {c["key"] for c in input_components(form)}
+    unknown = sorted(set(data) - keys)
+    if unknown:
+        raise Invalid("草稿包含表单中没有的字段", fields={k: ["表单中没有这个字段"] for k in unknown})
+    draft = db.session.scalar(select(TaskDraft).where(TaskDraft.task_id == item.task_id,
+                                                      TaskDraft.user_id == user.id))
+    if draft is None:
+        draft = TaskDraft(application_id=item.application_id, task_id=item.task_id, user_id=user.id, data=data)
+        db.session.add(draft)
+    draft.data, draft.updated_at = data, utcnow()
+    return draft

@@ -1,0 +1,142 @@
+"""Drive the HTTP API as its users do: log in with a demo account, call endpoints, read JSON."""
+from __future__ import annotations
+
+from service.demo import sample_declaration
+from service.worker import run_due_timers
+from service.extensions import db
+
+
+class ApiClient:
+    def __init__(self, client):
+        self.client = client
+        self.tokens: dict[str, str] = {}
+
+    def login(self, username: str, password: str = "demo") -> str:
+        response = self.client.post("/api/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.json
+        self.tokens[username] = response.json["token"]
+        return self.tokens[username]
+
+    def headers(self, who):
+        if who is None:
+            return {}
+        if who not in self.tokens:
+            self.login(who)
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def call(self, method, path, who=None, **kwargs):
+        response = self.client.open(path, method=method, headers=self.headers(who), **kwargs)
+        if response.status_code == 401 and who is not None and response.json["message"].startswith("登录已失效"):
+            self.login(who)  # tests move the clock past the token's lifetime: log in again, as a user would
+            response = self.client.open(path, method=method, headers=self.headers(who), **kwargs)
+        db.session.remove()  # the next step reads what the request committed
+        return response
+
+    def get(self, path, who=None, **kw):
+        return self.call("GET", path, who, **kw)
+
+    def post(self, path, who=None, **kw):
+        return self.call("POST", path, who, **kw)
+
+    def put(self, path, who=None, **kw):
+        return self.call("PUT", path, who, **kw)
+
+
+def ok(response, status=200):
+    assert response.status_code == status, (response.status_code, response.json)
+    return response.json
+
+
+REVIEW = {"consult_ecology": "无环境违法记录", "consult_emergency": "无安全事故", "consult_market": "经营正常"}
+APPLICANTS = {"factory": ("factory1", "changchun"), "park": ("park1", "jilin"), "supply_chain": ("chain1", "siping")}
+
+
+class ApiScenario:
+    """One application through the round, every step over HTTP with the demo accounts."""
+
+    def __init__(self, api: ApiClient, category="factory"):
+        self.api, self.category = api, category
+        self.applicant, self.reviewer = APPLICANTS[category]
+        self.application_id = None
+
+    def detail(self, who="province"):
+        return ok(self.api.get(f"/api/applications/{self.application_id}", who))
+
+    def open_task(self, who, step=None):
+        inbox = ok(self.api.get("/api/tasks", who))["items"]
+        mine = [t for t in inbox if t["application_id"] == self.application_id and (step is None or t["step"] == step)]
+        assert len(mine) == 1, (who, step, inbox)
+        return mine[0]["task_id"]
+
+    def submit(self, who, data, step=None):
+        task_id = self.open_task(who, step)
+        page = ok(self.api.get(f"/api/tasks/{task_id}", who))
+        return ok(self.api.post(f"/api/tasks/{task_id}/submit", who, json={"data": data, "version": page["version"]}))
+
+    def start(self):
+        rounds = ok(self.api.get("/api/rounds", self.applicant))
+        self.round_id = next(r["id"] for r in rounds if r["name"] == "2024")
+        body = ok(self.api.post("/api/applications", self.applicant, json={"round": self.round_id,
+                                                                         "category": self.category}), 201)
+        self.application_id = body["id"]
+        return self
+
+    def declare(self, exclusions=()):
+        self.submit(self.applicant, sample_declaration(self.category, exclusions=exclusions))
+        return self
+
+    def city_review(self, decision):
+        data = {**REVIEW, "decision": decision}
+        data.update({"recommend_rank": 1} if decision == "recommend" else {"comments": "意见"})
+        self.submit(self.reviewer, data)
+        return self
+
+    def formal_review(self, decision="accept", experts=("expert1", "expert2", "expert3"), site=False):
+        task_id = self.open_task("province", "Task_formal_review")
+        ok(self.api.post(f"/api/tasks/{task_id}/claim", "province"))
+        page = ok(self.api.get(f"/api/tasks/{task_id}", "province"))
+        pool = {o["label"]: o["value"] for o in page["options"]["expert_pool"]}
+        data = {"materials_complete": True, "decision": decision, "require_site_inspection": site}
+        if decision == "accept":
+            data["experts"] = [pool[f"评审专家{e[-1]}"] for e in experts]
+        else:
+            data["comments"] = "材料不全"
+        ok(self.api.post(f"/api/tasks/{task_id}/submit", "province", json={"data": data, "version": page["version"]}))
+        return self
+
+    def expert_reviews(self, scores=(80, 75, 70), site=False):
+        for n, score in enumerate(scores, start=1):
+            self.submit(f"expert{n}", {"score": score, "site_inspection": site and n == 1, "opinion": "评审意见"})
+        return self
+
+    def site_inspection(self, decision):
+        self.submit("province", {"inspected_on": "2024-07-01", "inspectors": "王工", "findings": "核查情况",
+                                 "decision": decision}, step="Task_site_inspection")
+        return self
+
+    def batch(self, action):
+        ok(self.api.post(f"/api/rounds/{self.round_id}/{action}", "province", json={"applications": [self.application_id]}))
+        return self
+
+    def objection(self):
+        ok(self.api.post(f"/api/applications/{self.application_id}/objections", "province",
+                         json={"real_name": "陈某", "contact": "13900000000", "content": "该单位去年发生环境污染事故",
+                               "evidence": "处罚决定书"}), 201)
+        return self
+
+    def handle_objection(self, decision):
+        self.submit("province", {"investigation": "已核实", "decision": decision, "reply": "已答复"},
+                    step="Task_objection")
+        return self
+
+    def run_worker(self):
+        db.session.remove()
+        moved = run_due_timers()
+        db.session.remove()
+        return moved
+
+    def outcome(self):
+        return self.detail()["outcome"]
+
+    def audit(self, who="auditor"):
+        return ok(self.api.get(f"/api/applications/{self.application_id}/audit", who))
