@@ -5,7 +5,7 @@ from flask import Flask, jsonify
 
 from .config import from_environment, normalise_database_url
 from .errors import ServiceError
-from .extensions import db
+from .extensions import db, serialize_sqlite_writers
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -17,6 +17,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            serialize_sqlite_writers(db.engine)
 
     from . import models  # noqa: F401  (tables must be known before create_all)
     from .status import bp as status_bp

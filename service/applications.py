@@ -53,7 +53,11 @@ def _engine_for(application: Application) -> Engine:
 
 
 def _load(application_id: int, expected_version: int | None = None) -> Loaded:
-    application = get_application_or_404(application_id)
+    """Load for a state change. The row is locked (PostgreSQL) so a concurrent writer waits,
+    then reads the new version and is refused cleanly instead of racing."""
+    application = db.session.get(Application, application_id, with_for_update=True, populate_existing=True)
+    if application is None:
+        raise NotFound(f"申报 {application_id} 不存在")
     if expected_version is not None and expected_version != application.version:
         raise StaleVersion(f"申报已被他人更新（当前版本 {application.version}，提交的版本 {expected_version}），请刷新后重试")
     engine = _engine_for(application)

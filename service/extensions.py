@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and wired in create_app (nothing happens at import)."""
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -8,3 +9,24 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def serialize_sqlite_writers(engine) -> None:
+    """Make every SQLite transaction BEGIN IMMEDIATE (SQLAlchemy's documented pysqlite recipe).
+
+    With SQLite's default deferred transactions two concurrent writers can deadlock and
+    one fails with "database is locked"; taking the write lock up front makes the second
+    wait, then see the first one's commit (and get a clean stale-version 409).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below take effect
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -7,12 +7,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from . import audit
-from .access import sees_expert_scores, visible_work_item_or_404, work_item_filter
+from .access import sees_expert_scores, visible_application_or_404, visible_work_item_or_404, work_item_filter
 from .applications import form_options, get_application_or_404
-from .errors import Forbidden, Invalid, NotFound
+from .errors import Forbidden, Invalid, NotFound, TaskNotReady
 from .extensions import db
 from .forms.schema import input_components
-from .models import CATEGORIES, CITIES, Application, ProcessVersion, TaskDraft, User, WorkItem
+from .models import CATEGORIES, CITIES, Application, AuditEvent, ProcessVersion, TaskDraft, User, WorkItem
 from .processes import definition_of
 from .timeutil import utcnow
 
@@ -64,7 +64,28 @@ def task_for(user: User, task_id: str, *, to_work: bool) -> WorkItem:
         return item
     if to_work and not any(user.has_role(r) for r in ("applicant", "city_reviewer", "province_staff", "expert")):
         raise Forbidden("您的角色不办理任务")
-    return visible_work_item_or_404(user, task_id)
+    try:
+        return visible_work_item_or_404(user, task_id)
+    except NotFound:
+        done = _completed_by(user, task_id)
+        if done is not None:
+            raise TaskNotReady(f"任务“{done[0]}”已由 {done[1]} 办理，请刷新待办") from None
+        raise
+
+
+def _completed_by(user: User, task_id: str) -> tuple[str, str] | None:
+    """(step name, who) if the task was already completed on an application the user may see."""
+    if len(str(task_id)) != 36:
+        return None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "task_completed",
+                                                       AuditEvent.data.contains(f'"task_id":"{task_id}"')))
+    if event is None:
+        return None
+    try:
+        visible_application_or_404(user, event.application_id)
+    except NotFound:
+        return None
+    return json.loads(event.data).get("name", ""), event.actor
 
 
 def _form_of(item: WorkItem) -> tuple[dict, Application]:

@@ -1,9 +1,10 @@
 """The transaction boundary: jobs and requests commit; services never do."""
 from contextlib import contextmanager
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .errors import StaleVersion
+from .errors import Conflict, StaleVersion
 from .extensions import db
 
 
@@ -20,6 +21,10 @@ def transaction():
     except StaleDataError:
         db.session.rollback()
         raise StaleVersion("申报已被他人同时更新，请刷新后重试") from None
+    except IntegrityError:
+        # A unique key hit by a concurrent writer (audit sequence, duplicate deploy): nothing was written.
+        db.session.rollback()
+        raise Conflict("数据已被他人同时修改，请刷新后重试", code="concurrent_update") from None
     except BaseException:
         db.session.rollback()
         raise

@@ -13,6 +13,7 @@ class ApiClient:
 
     def login(self, username: str, password: str = "demo") -> str:
         response = self.client.post("/api/auth/login", json={"username": username, "password": password})
+        db.session.remove()  # tests share the app context with requests: end the request's transaction
         assert response.status_code == 200, response.json
         self.tokens[username] = response.json["token"]
         return self.tokens[username]

@@ -2,10 +2,9 @@
 from datetime import date, datetime, timezone
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from service.applications import start_application
+from service.applications import complete_task, start_application
 from service.cli import cli
 from service.errors import Conflict, StaleVersion
 from service.extensions import db
@@ -14,29 +13,21 @@ from service.transactions import transaction
 from tests.scenario import Scenario
 
 
-def test_concurrent_update_of_the_same_application_is_refused(users, round_, clock):
+def test_update_based_on_an_old_read_is_refused(users, round_, clock):
     s = Scenario(users, round_, clock).start().declare()
     item = s.item()
-    # Another process commits a change to the same application after we read it.
-    with Session(db.engine) as other:
-        row = other.get(Application, s.application_id)
-        row.stage = "并发修改"
-        other.commit()
-    from service.applications import complete_task
-
+    read_version = s.application.version
     db.session.remove()
-    reviewer = db.session.get(User, users["changchun"])
-    stale = db.session.get(Application, s.application_id)
-    stale_version = stale.version
-    with Session(db.engine) as other:  # and once more, between our read and our write
-        other.get(Application, s.application_id).stage = "再次修改"
+    with Session(db.engine) as other:  # another process changes the application after our read
+        other.get(Application, s.application_id).stage = "并发修改"
         other.commit()
     with pytest.raises(StaleVersion):
         with transaction():
-            complete_task(application_id=s.application_id, task_id=item.task_id, user=reviewer,
+            complete_task(application_id=s.application_id, task_id=item.task_id,
+                          user=db.session.get(User, users["changchun"]),
                           data={"consult_ecology": "无", "consult_emergency": "无", "consult_market": "无",
                                 "decision": "reject", "comments": "不符合"},
-                          expected_version=stale_version)
+                          expected_version=read_version)
     assert s.item().task_id == item.task_id  # nothing completed
 
 
