@@ -39,6 +39,7 @@ def work_item_filter(user: User):
         clauses.append((WorkItem.role == "applicant") & (WorkItem.applicant_unit == user.unit_name))
     if user.has_role("expert"):
         clauses.append((WorkItem.role == "expert") & (WorkItem.assignee == str(user.id)))
+    # A task for one named person (an assignee) is in nobody else's inbox, whatever their role.
     clauses = [c & (WorkItem.assignee.is_(None) | (WorkItem.assignee == str(user.id))) for c in clauses]
     return or_(*clauses) if clauses else false()
 

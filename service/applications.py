@@ -23,7 +23,7 @@ from .engine.workflow import TaskNotReady as EngineTaskNotReady
 from .errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion, TaskNotReady
 from .extensions import db
 from .forms.schema import load_form_data
-from .models import CATEGORIES, Application, Round, TaskDraft, Timer, User, WorkItem
+from .models import CATEGORIES, NO_DUE_DATE, Application, Round, TaskDraft, Timer, User, WorkItem
 from .processes import definition_of, get_version_or_404
 from .timeutil import utcnow
 from .workcalendar import current_calendar
@@ -127,8 +127,8 @@ def _rewrite_work_items(application: Application, tasks) -> None:
         db.session.add(WorkItem(
             application_id=application.id, task_id=task_id, bpmn_id=task.bpmn_id, name=task.name,
             role=task.role or "", form=task.info.form, city_code=application.city_code,
-            category=application.category, applicant_unit=application.applicant_unit, assignee=task.assignee, due_at=task.due_at,
-            created_at=utcnow()))
+            category=application.category, applicant_unit=application.applicant_unit, assignee=task.assignee,
+            due_at=task.due_at, due_order=task.due_at or NO_DUE_DATE, created_at=utcnow()))
 
 
 def _rewrite_timers(application: Application, timers) -> None:

@@ -179,12 +179,13 @@ def calendar_confirm_command(year, actor):
 
 
 @cli.command("bench")
-@click.option("--runs", default=200, show_default=True)
+@click.option("--sizes", default="10000,100000", show_default=True, help="申报数量，逗号分隔")
+@click.option("--runs", default=200, show_default=True, help="每个接口测量次数")
 @click.option("--database", default=None, help="数据库 URL（默认临时 SQLite 文件；会清空该库）")
-def bench_command(runs, database):
-    """Median time of one task completion (load, validate, engine step, save, commit)."""
-    from .bench import bench_task_completion
+def bench_command(sizes, runs, database):
+    """API latency over HTTP at each size: inbox, application detail, submit, against a trivial baseline."""
+    from .bench import format_report, run_benchmark
 
-    result = bench_task_completion(runs, database)
-    click.echo(f"任务办理耗时（{result['runs']} 次）：中位数 {result['median_ms']:.2f} ms，"
-               f"P90 {result['p90_ms']:.2f} ms，数据库 {result['database']}")
+    report = run_benchmark(tuple(int(s) for s in sizes.split(",")), runs, database, echo=click.echo)
+    for line in format_report(report):
+        click.echo(line)

@@ -9,6 +9,8 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
         "GREENLIST_PROCESSES_DIR": os.environ.get("GREENLIST_PROCESSES_DIR", "processes"),
         "GREENLIST_FORMS_DIR": os.environ.get("GREENLIST_FORMS_DIR", "forms"),
+        "GREENLIST_VENDOR_DIR": os.environ.get("GREENLIST_VENDOR_DIR"),
+        "GREENLIST_ATTACHMENTS_DIR": os.environ.get("GREENLIST_ATTACHMENTS_DIR"),
         "GREENLIST_WORKER_INTERVAL": float(os.environ.get("GREENLIST_WORKER_INTERVAL", "30")),
     }
 

@@ -20,8 +20,7 @@ DUE_SOON = timedelta(days=3)
 
 
 def inbox(user: User, *, page: int, page_size: int, step=None, city=None, category=None, claimed=None) -> dict:
-    query = select(WorkItem, Application.unit_name).join(Application, Application.id == WorkItem.application_id)
-    query = query.where(work_item_filter(user))
+    query = select(WorkItem).where(work_item_filter(user))
     if step:
         query = query.where(WorkItem.bpmn_id == step)
     if city:
@@ -34,9 +33,14 @@ def inbox(user: User, *, page: int, page_size: int, step=None, city=None, catego
         query = query.where(WorkItem.claimed_by.is_(None))
     elif claimed == "mine":
         query = query.where(WorkItem.claimed_by == user.id)
-    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(WorkItem.id).subquery()))
-    rows = db.session.execute(query.order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
-                              .offset((page - 1) * page_size).limit(page_size)).all()
+    # The total counts the index alone; only the page itself is joined to its applications.
+    total = db.session.scalar(query.with_only_columns(func.count(WorkItem.id)))
+    page_ids = query.with_only_columns(WorkItem.id).order_by(WorkItem.due_order, WorkItem.id) \
+        .offset((page - 1) * page_size).limit(page_size).subquery()
+    rows = db.session.execute(select(WorkItem, Application.unit_name)
+                              .join(page_ids, page_ids.c.id == WorkItem.id)
+                              .join(Application, Application.id == WorkItem.application_id)
+                              .order_by(WorkItem.due_order, WorkItem.id)).all()
     return {"items": [task_summary(item, unit_name) for item, unit_name in rows], "total": total,
             "page": page, "page_size": page_size}
 

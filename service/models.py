@@ -1,7 +1,7 @@
 """Database records. Workflow state is stored through the engine's serializer only."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import JSON, Boolean, event, inspect, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -120,12 +120,21 @@ class WorkItem(db.Model):
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # due_at with "no due date" sorted last, so inbox pages walk an index instead of sorting.
+    due_order: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        UniqueConstraint("application_id", "task_id"),
-        Index("ix_work_item_inbox", "role", "city_code", "due_at"),
-        Index("ix_work_item_assignee", "assignee"),
+        # One open work item per engine task; unique also tells SQLite's planner a lookup is one row.
+        Index("ix_work_item_task", "task_id", unique=True),
+        # Inbox indexes: equality columns, then the page order; assignee last so counting is index-only.
+        Index("ix_work_item_role", "role", "due_order", "id", "assignee"),
+        Index("ix_work_item_city", "role", "city_code", "due_order", "id", "assignee"),
+        Index("ix_work_item_unit", "role", "applicant_unit", "due_order", "id", "assignee"),
+        Index("ix_work_item_assignee", "assignee", "role", "due_order", "id"),
     )
+
+
+NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=timezone.utc)
 
 
 class Timer(db.Model):

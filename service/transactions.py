@@ -21,9 +21,11 @@ def transaction():
     except StaleDataError:
         db.session.rollback()
         raise StaleVersion("申报已被他人同时更新，请刷新后重试") from None
-    except IntegrityError:
-        # A unique key hit by a concurrent writer (audit sequence, duplicate deploy): nothing was written.
+    except IntegrityError as err:
         db.session.rollback()
+        if "unique" not in str(err.orig).lower():
+            raise
+        # A unique key hit by a concurrent writer (audit sequence, duplicate deploy): nothing was written.
         raise Conflict("数据已被他人同时修改，请刷新后重试", code="concurrent_update") from None
     except BaseException:
         db.session.rollback()

@@ -9,7 +9,7 @@ from flask_smorest import Api
 from .errors import http_error_body
 
 ROOT = Path(__file__).resolve().parents[2]
-VENDOR = {"swagger-ui": ROOT / "node_modules" / "swagger-ui-dist"}
+VENDOR_PACKAGES = {"swagger-ui": "swagger-ui-dist"}
 
 
 class GreenlistApi(Api):
@@ -40,9 +40,9 @@ def init_api(app) -> GreenlistApi:
     @app.get("/vendor/<package>/<path:filename>")
     def vendor_asset(package, filename):
         """Front-end packages installed from npm, served by the app (never from a CDN)."""
-        folder = VENDOR.get(package)
-        if folder is None or not folder.is_dir():
+        if package not in VENDOR_PACKAGES:
             abort(404)
-        return send_from_directory(folder, filename)
+        node_modules = Path(app.config.get("GREENLIST_VENDOR_DIR") or ROOT / "node_modules")
+        return send_from_directory(node_modules / VENDOR_PACKAGES[package], filename)
 
     return api

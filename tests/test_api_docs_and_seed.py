@@ -1,0 +1,84 @@
+"""The OpenAPI document and its offline docs page; the demo seed; writes per submit stay constant."""
+from sqlalchemy import event, func, select
+
+from service.demo import seed_demo
+from service.extensions import db
+from service.models import ProcessVersion, Round, User
+from service.transactions import transaction
+from tests.api import REVIEW, ApiScenario, ok
+
+def test_openapi_documents_every_endpoint(api):
+    spec = ok(api.client.get("/api/openapi.json"))
+    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
+    expected = {
+        ("/api/auth/login", "POST"), ("/api/auth/logout", "POST"), ("/api/me", "GET"), ("/api/rounds", "GET"),
+        ("/api/rounds", "POST"), ("/api/rounds/{round_id}", "GET"), ("/api/rounds/{round_id}/start-notice", "POST"),
+        ("/api/rounds/{round_id}/publish", "POST"), ("/api/applications", "POST"), ("/api/applications", "GET"),
+        ("/api/applications/{application_id}", "GET"), ("/api/applications/{application_id}/audit", "GET"),
+        ("/api/applications/{application_id}/objections", "POST"), ("/api/tasks", "GET"),
+        ("/api/tasks/{task_id}", "GET"), ("/api/tasks/{task_id}/draft", "PUT"), ("/api/tasks/{task_id}/claim", "POST"),
+        ("/api/tasks/{task_id}/unclaim", "POST"), ("/api/tasks/{task_id}/submit", "POST"),
+        ("/api/attachments", "POST"), ("/api/attachments/{attachment_id}", "GET"),
+        ("/api/process-versions", "GET"), ("/api/process-versions/{version_id}", "GET"),
+    }
+    assert expected <= documented
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_docs_page_works_offline(api):
+    """Needs the npm packages, which the README's test command installs."""
+    page = api.client.get("/api/docs")
+    assert page.status_code == 200
+    html = page.data.decode()
+    assert "/vendor/swagger-ui/swagger-ui-bundle.js" in html and "http" not in html.split("spec_url")[0].lower()
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-standalone-preset.js"):
+        assert api.client.get(f"/vendor/swagger-ui/{asset}").status_code == 200
+    assert api.client.get("/vendor/swagger-ui/../../package.json").status_code == 404
+
+
+def test_seed_demo_is_complete_and_idempotent(app, clock, bundle):
+    db.drop_all()  # "creates the schema when absent"
+    with transaction():
+        seed_demo(bundle)
+    with transaction():
+        seed_demo(bundle)
+    names = set(db.session.scalars(select(User.username)))
+    assert {"admin", "auditor", "province", "expert1", "expert5", "changchun", "changbaishan", "meihekou",
+            "factory1", "park1", "chain1"} <= names and len(names) == 22
+    assert db.session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+    assert [r.name for r in db.session.scalars(select(Round))] == ["2024"]
+    assert db.session.scalar(select(User).where(User.username == "changchun")).check_password("demo")
+
+
+def count_statements(action):
+    statements = []
+
+    def record(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_writes_per_submit_do_not_grow_with_the_trail(api):
+    s = ApiScenario(api).start().declare()
+    recommend = {**REVIEW, "decision": "recommend", "recommend_rank": 1}
+
+    def review(decision):
+        task_id = s.open_task("changchun")
+        version = ok(api.get(f"/api/tasks/{task_id}", "changchun"))["version"]
+        data = recommend if decision == "recommend" else {**REVIEW, "decision": "send_back", "comments": "补充"}
+        return lambda: ok(api.post(f"/api/tasks/{task_id}/submit", "changchun", json={"data": data,
+                                                                                      "version": version}))
+
+    first = count_statements(review("send_back"))
+    for _ in range(5):
+        s.declare().city_review("send_back")
+    s.declare()
+    assert len(s.audit()["events"]) > 40
+    later = count_statements(review("send_back"))
+    assert later == first
