@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from . import audit
 from .access import application_filter, sees_expert_scores, visible_application_or_404, work_item_filter
 from .extensions import db
-from .models import Application, ProcessVersion, User, WorkItem
+from .models import Application, Attachment, ProcessVersion, User, WorkItem
 
 
 def list_applications(user: User, *, page: int, page_size: int, **filters) -> dict:
@@ -31,7 +31,9 @@ def application_detail(user: User, application_id: int) -> dict:
     version = db.session.get(ProcessVersion, application.process_version_id)
     return {**{c.key: getattr(application, c.key) for c in Application.__table__.columns},
             "process_version": version.number,
-            "open_tasks": db.session.scalars(tasks.order_by(WorkItem.id)).all()}
+            "open_tasks": db.session.scalars(tasks.order_by(WorkItem.id)).all(),
+            "attachments": db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
+                                              .order_by(Attachment.id)).all()}
 
 
 def _expert_elements(application: Application) -> set[str]:

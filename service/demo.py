@@ -98,7 +98,7 @@ def demo_deadline(today: date) -> date:
     return deadline
 
 
-def seed_demo(bundle: Bundle | None = None) -> list[str]:
+def seed_demo(bundle: Bundle | None = None, *, with_applications: bool = True) -> list[str]:
     """Schema, deployed bundle, open round "2024" and the demo accounts; running it again changes nothing."""
     db.create_all()
     lines = []
@@ -115,5 +115,26 @@ def seed_demo(bundle: Bundle | None = None) -> list[str]:
         deadline = demo_deadline(utcnow().date())
         open_round(name=DEMO_ROUND, year=2024, city_deadline=deadline, actor="admin")
     round_ = db.session.scalar(select(Round).where(Round.name == DEMO_ROUND))
+    if with_applications:
+        lines += _demo_applications(round_)
     lines.append(f"演示批次：{DEMO_ROUND}（市州推荐截止 {round_.city_deadline.astimezone(SHANGHAI).date() - timedelta(days=1)}）")
+    return lines
+
+
+def _demo_applications(round_: Round) -> list[str]:
+    """Two declarations already submitted, so the Changchun and Jilin inboxes have work on day one."""
+    from .applications import complete_task, start_application
+    from .models import Application, WorkItem
+
+    if db.session.scalar(select(Application.id).where(Application.round_id == round_.id).limit(1)) is not None:
+        return []
+    lines = []
+    for username, category, serial in (("factory1", "factory", 1), ("park1", "park", 2)):
+        user = db.session.scalar(select(User).where(User.username == username))
+        application = start_application(round_id=round_.id, category=category, user=user)
+        task_id = db.session.scalar(select(WorkItem.task_id).where(WorkItem.application_id == application.id))
+        data = sample_declaration(category, unit_name=user.unit_name, serial=serial)
+        data["credit_code"] = make_credit_code(serial, division=user.city_code)
+        complete_task(application_id=application.id, task_id=task_id, data=data, user=user)
+        lines.append(f"演示申报 {application.id}：{user.unit_name}（{application.stage}）")
     return lines

@@ -107,7 +107,7 @@ def demo(app, clock, bundle):
     from service.demo import seed_demo
 
     with transaction():
-        seed_demo(bundle)
+        seed_demo(bundle, with_applications=False)
 
 
 @pytest.fixture

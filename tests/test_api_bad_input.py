@@ -105,6 +105,8 @@ def test_path_traversal_filename_is_neutralised(app, api, at_declaration):
     download = api.get(f"/api/attachments/{body['id']}", "factory1")
     assert download.status_code == 200 and download.data == PDF
     assert download.headers["Content-Disposition"].startswith("attachment")
+    listed = ok(api.get(f"/api/applications/{at_declaration.application_id}", "changchun"))["attachments"]
+    assert [(a["id"], a["name"]) for a in listed] == [(body["id"], "evil.pdf")]
 
 
 def test_unknown_ids_are_404(api, at_declaration):

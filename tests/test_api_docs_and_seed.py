@@ -50,6 +50,25 @@ def test_seed_demo_is_complete_and_idempotent(app, clock, bundle):
     assert db.session.scalar(select(User).where(User.username == "changchun")).check_password("demo")
 
 
+def test_newcomer_logs_in_as_changchun_and_completes_a_city_review(app, clock, bundle):
+    """The done-when of the API issue: seed, log in with demo, see Changchun's inbox, complete a review."""
+    from tests.api import ApiClient
+
+    with transaction():
+        seed_demo(bundle)
+    api = ApiClient(app.test_client())
+    inbox = ok(api.get("/api/tasks", "changchun"))
+    assert inbox["total"] == 1 and inbox["items"][0]["name"] == "市州初审推荐"
+    task_id = inbox["items"][0]["task_id"]
+    page = ok(api.get(f"/api/tasks/{task_id}", "changchun"))
+    assert page["form"]["id"] == "Form_city_review"
+    detail = ok(api.post(f"/api/tasks/{task_id}/submit", "changchun", json={
+        "data": {**REVIEW, "decision": "recommend", "recommend_rank": 1}, "version": page["version"]}))
+    assert detail["stage"] == "形式审查与遴选专家"
+    assert ok(api.get("/api/tasks", "changchun"))["total"] == 0
+    assert ok(api.get("/api/tasks", "province"))["total"] == 1
+
+
 def count_statements(action):
     statements = []
 

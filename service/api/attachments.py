@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from ..attachments import KINDS, attachment_for, store_attachment
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect
+from .schemas import AttachmentSchema
 
 blp = Blueprint("attachments", __name__, url_prefix="/api/attachments", description="附件（PDF）")
 protect(blp)
@@ -21,16 +22,6 @@ class UploadForm(Schema):
 
 class UploadFile(Schema):
     file = Upload(required=True)
-
-
-class AttachmentSchema(Schema):
-    id = fields.Integer()
-    application_id = fields.Integer()
-    name = fields.String(attribute="original_name")
-    kind = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String()
-    uploaded_at = fields.DateTime()
 
 
 def storage_folder() -> Path:

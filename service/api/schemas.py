@@ -74,9 +74,20 @@ class ApplicationSchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
 
 
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    application_id = fields.Integer()
+    name = fields.String(attribute="original_name")
+    kind = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = fields.DateTime()
+
+
 class ApplicationDetailSchema(ApplicationSchema):
     process_version = fields.Integer()
     open_tasks = fields.List(fields.Nested(OpenTaskSchema))
+    attachments = fields.List(fields.Nested(AttachmentSchema))
 
 
 class AuditEventSchema(Schema):
