@@ -5,7 +5,8 @@ from flask import Flask, jsonify
 
 from .config import from_environment, normalise_database_url
 from .errors import ServiceError
-from .extensions import db, serialize_sqlite_writers
+from .extensions import db, migrate, serialize_sqlite_writers
+from .schema import MIGRATIONS
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -17,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             serialize_sqlite_writers(db.engine)

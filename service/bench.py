@@ -29,6 +29,7 @@ from .engine.bundle import Bundle
 from .engine.clock import ManualClock, use_clock
 from .extensions import db
 from .models import NO_DUE_DATE, Application, Round, User, WorkItem
+from .schema import upgrade_database
 from .transactions import transaction
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +85,9 @@ def _prepare(url: str, size: int, submits: int):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade_database()
         with transaction():
             seed_demo(Bundle.from_directories(ROOT / "processes", ROOT / "forms"))
         round_ = db.session.scalar(select(Round))

@@ -38,11 +38,11 @@ def validate_command(processes_dir, forms_dir):
 @cli.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create the tables that do not exist yet."""
-    from .extensions import db
+    """Bring the database schema to the current revision (same as `greenlist db upgrade`)."""
+    from .schema import current_revision, upgrade_database
 
-    db.create_all()
-    click.echo("数据库已就绪")
+    upgrade_database()
+    click.echo(f"数据库结构已是最新版本（{current_revision()}）")
 
 
 @cli.command("deploy")
@@ -82,8 +82,10 @@ def seed_demo_command():
 
     from .demo import seed_demo
     from .engine.bundle import Bundle
+    from .schema import upgrade_database
     from .transactions import transaction
 
+    upgrade_database()  # "creates the schema when absent", and brings an old one up to date
     bundle = Bundle.from_directories(current_app.config["GREENLIST_PROCESSES_DIR"],
                                      current_app.config["GREENLIST_FORMS_DIR"])
     with transaction():

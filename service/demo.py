@@ -99,8 +99,10 @@ def demo_deadline(today: date) -> date:
 
 
 def seed_demo(bundle: Bundle | None = None, *, with_applications: bool = True) -> list[str]:
-    """Schema, deployed bundle, open round "2024" and the demo accounts; running it again changes nothing."""
-    db.create_all()
+    """Schema, deployed bundle, open round "2024" and the demo accounts; running it again changes nothing.
+
+    Call it outside a transaction: it first migrates the schema, then writes in the caller's transaction.
+    """
     lines = []
     if latest_version() is None:
         if bundle is None:

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and wired in create_app (nothing happens at import)."""
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
@@ -9,6 +10,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
 
 
 def serialize_sqlite_writers(engine) -> None:

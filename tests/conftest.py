@@ -15,6 +15,7 @@ from service.engine.clock import ManualClock, use_clock
 from service.extensions import db
 from service.processes import deploy
 from service.rounds import open_round
+from service.schema import upgrade_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,9 +26,15 @@ def app(tmp_path_factory):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
                       "GREENLIST_PROCESSES_DIR": str(ROOT / "processes"), "GREENLIST_FORMS_DIR": str(ROOT / "forms")})
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        drop_everything()
+        upgrade_database()  # the tests run on the schema the migrations build, not on create_all
     yield app
+
+
+def drop_everything():
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +43,7 @@ def clean_database(app):
         yield
         db.session.rollback()
         for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
+            db.session.execute(table.delete())  # keeps alembic_version: the schema stays migrated
         db.session.commit()
         db.session.remove()
 

@@ -37,7 +37,12 @@ def test_docs_page_works_offline(api):
 
 
 def test_seed_demo_is_complete_and_idempotent(app, clock, bundle):
-    db.drop_all()  # "creates the schema when absent"
+    from service.schema import schema_is_current, upgrade_database
+    from tests.conftest import drop_everything
+
+    drop_everything()  # "creates the schema when absent"
+    upgrade_database()
+    assert schema_is_current()
     with transaction():
         seed_demo(bundle)
     with transaction():

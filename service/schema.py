@@ -1,0 +1,35 @@
+"""The database schema is owned by the Alembic migrations in service/migrations/."""
+from __future__ import annotations
+
+import os
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+
+from .extensions import db
+
+MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def upgrade_database(revision: str = "head") -> None:
+    """Bring the schema from whatever revision it is at (or nothing) to ``revision``."""
+    db.session.remove()
+    upgrade(directory=MIGRATIONS, revision=revision)
+
+
+def head_revision() -> str:
+    from flask_migrate import Config
+
+    config = Config(os.path.join(MIGRATIONS, "alembic.ini"))
+    config.set_main_option("script_location", MIGRATIONS)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def current_revision() -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_is_current() -> bool:
+    return current_revision() == head_revision()
