@@ -23,7 +23,9 @@ from .engine.workflow import TaskNotReady as EngineTaskNotReady
 from .errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion, TaskNotReady
 from .extensions import db
 from .forms.schema import load_form_data
-from .models import CATEGORIES, NO_DUE_DATE, Application, Round, TaskDraft, Timer, User, WorkItem
+from .models import (CATEGORIES, NO_DUE_DATE, Application, Round, TaskDraft, Timer, TimerFiring, User,
+                     WorkItem)
+from .notifications import notify_new_work, notify_outcome
 from .processes import definition_of, get_version_or_404
 from .timeutil import utcnow
 from .workcalendar import current_calendar
@@ -98,13 +100,17 @@ def _write(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:
     application.state = engine.dump(wf)
     application.updated_at = utcnow()
     outcome = engine.outcome(wf)
+    finished_now = outcome is not None and application.outcome is None
     if outcome is not None:
         application.outcome_element, application.outcome = outcome
         application.stage = outcome[1]
         application.completed_at = application.completed_at or utcnow()
     else:
         application.stage = "、".join(name for _, name in engine.waiting_elements(wf))[:500]
-    _rewrite_work_items(application, engine.ready_tasks(wf))
+    new_items = _rewrite_work_items(application, engine.ready_tasks(wf))
+    notify_new_work(application, new_items)
+    if finished_now:
+        notify_outcome(application)
     _rewrite_timers(application, engine.waiting_timers(wf))
     chain = audit.application_chain(application.id)
     for step in steps:
@@ -114,21 +120,25 @@ def _write(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:
                      data={"name": step.element_name, **step.data}, application_id=application.id)
 
 
-def _rewrite_work_items(application: Application, tasks) -> None:
+def _rewrite_work_items(application: Application, tasks) -> list[WorkItem]:
+    """Make the index match the engine's ready tasks; returns the items that are new."""
     existing = {item.task_id: item for item in db.session.scalars(
         select(WorkItem).where(WorkItem.application_id == application.id))}
     ready = {task.id: task for task in tasks}
     for task_id, item in existing.items():
         if task_id not in ready:
             db.session.delete(item)
+    added = []
     for task_id, task in ready.items():
         if task_id in existing:
             continue  # keeps its claim and creation time
-        db.session.add(WorkItem(
+        added.append(WorkItem(
             application_id=application.id, task_id=task_id, bpmn_id=task.bpmn_id, name=task.name,
             role=task.role or "", form=task.info.form, city_code=application.city_code,
             category=application.category, applicant_unit=application.applicant_unit, assignee=task.assignee,
             due_at=task.due_at, due_order=task.due_at or NO_DUE_DATE, created_at=utcnow()))
+    db.session.add_all(added)
+    return added
 
 
 def _rewrite_timers(application: Application, timers) -> None:
@@ -303,6 +313,12 @@ def fire_timers_for(application_id: int) -> int:
         return 0
     loaded = _load(application_id)
     steps = _run(lambda: loaded.engine.fire_timers(loaded.workflow))
+    still_waiting = {t.task_id for t in loaded.engine.waiting_timers(loaded.workflow)}
+    for timer in due:
+        if timer.task_id not in still_waiting:
+            # Unique (application, timer task): a second firing cannot commit.
+            db.session.add(TimerFiring(application_id=application_id, task_id=timer.task_id,
+                                       element_id=timer.element_id, due_at=timer.due_at))
     _save(loaded, actor=SYSTEM_TIMER, steps=steps)
     return len(steps)
 

@@ -99,16 +99,19 @@ def seed_demo_command():
 @click.option("--interval", type=float, default=None, help="轮询间隔（秒）")
 @with_appcontext
 def worker_command(once, interval):
-    """Fire due timers (city deadline, end of public notice)."""
+    """Fire due timers, queue deadline reminders, deliver notifications."""
     from flask import current_app
 
-    from .worker import run_due_timers
+    from .senders import sender_from_config
+    from .worker import run_once
 
     interval = interval or current_app.config["GREENLIST_WORKER_INTERVAL"]
+    sender = sender_from_config(current_app.config)
     while True:
-        fired = run_due_timers()
+        done = run_once(sender)
         if once:
-            click.echo(f"已处理 {fired} 个到期的申报")
+            click.echo(f"已处理 {done['applications']} 个到期的申报，新增 {done['reminders']} 条到期提醒，"
+                       f"发送 {done['notifications']} 条通知")
             return
         time.sleep(interval)
 

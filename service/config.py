@@ -11,6 +11,13 @@ def from_environment(instance_path: str) -> dict:
         "GREENLIST_FORMS_DIR": os.environ.get("GREENLIST_FORMS_DIR", "forms"),
         "GREENLIST_VENDOR_DIR": os.environ.get("GREENLIST_VENDOR_DIR"),
         "GREENLIST_ATTACHMENTS_DIR": os.environ.get("GREENLIST_ATTACHMENTS_DIR"),
+        "GREENLIST_MAIL_SENDER": os.environ.get("GREENLIST_MAIL_SENDER", "log"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST"),
+        "SMTP_PORT": os.environ.get("SMTP_PORT", "587"),
+        "SMTP_USER": os.environ.get("SMTP_USER"),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
+        "SMTP_FROM": os.environ.get("SMTP_FROM"),
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "true"),
         "GREENLIST_WORKER_INTERVAL": float(os.environ.get("GREENLIST_WORKER_INTERVAL", "30")),
     }
 

@@ -26,6 +26,7 @@ class User(db.Model):
     roles: Mapped[list] = mapped_column(JSON, default=list)
     city_code: Mapped[str | None] = mapped_column(String(6))
     unit_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -145,6 +146,38 @@ class Timer(db.Model):
     task_id: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class TimerFiring(db.Model):
+    """One row per fired timer: the unique key makes a second firing impossible, not just unlikely."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("application_id", "task_id"),)
+
+
+class Notification(db.Model):
+    """Outbox: written with the state change that causes it, delivered by the worker at least once."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipients: Mapped[list] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_notification_pending", "sent_at", "next_attempt_at"),)
 
 
 class AuditEvent(db.Model):

@@ -1,4 +1,9 @@
-"""The timer worker: fires due timers, one application per transaction."""
+"""The worker: fires due timers, queues deadline reminders, delivers the notification outbox.
+
+Every unit of work is its own transaction. Several workers may run at once: PostgreSQL
+rows are claimed with FOR UPDATE SKIP LOCKED; SQLite serialises writers; unique keys on
+timer firings and notifications make a duplicate impossible either way.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,9 +11,11 @@ import logging
 from sqlalchemy.orm.exc import StaleDataError
 
 from .applications import due_timer_applications, fire_timers_for
-from .transactions import transaction
 from .errors import ServiceError
 from .extensions import db
+from .notifications import claim_pending, queue_deadline_reminders, record_attempt
+from .transactions import transaction
+from .workcalendar import current_calendar
 
 log = logging.getLogger(__name__)
 
@@ -28,3 +35,33 @@ def run_due_timers(limit: int = 100) -> int:
         except ServiceError as err:
             log.error("timer of application %s failed: %s", application_id, err.message)
     return moved
+
+
+def queue_reminders() -> int:
+    try:
+        with transaction():
+            return queue_deadline_reminders(current_calendar())
+    except ServiceError as err:  # another worker queued the same reminder first
+        log.info("reminders left to the next round: %s", err.message)
+        return 0
+
+
+def deliver_notifications(sender, limit: int = 50) -> int:
+    """Send pending notifications; each is marked in the transaction that claimed it."""
+    sent = 0
+    with transaction():
+        for notification in claim_pending(limit):
+            try:
+                sender.send(notification)
+            except Exception as err:  # a sender failure is recorded and retried with backoff
+                log.warning("notification %s failed: %s", notification.idempotency_key, err)
+                record_attempt(notification, f"{type(err).__name__}: {err}")
+            else:
+                record_attempt(notification, None)
+                sent += 1
+    return sent
+
+
+def run_once(sender) -> dict:
+    return {"applications": run_due_timers(), "reminders": queue_reminders(),
+            "notifications": deliver_notifications(sender)}

@@ -1,0 +1,48 @@
+"""The migrations build exactly the models' schema, and upgrading an older database keeps its data."""
+from datetime import datetime, timezone
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import insert, text
+
+from service.extensions import db
+from service.models import Application, ProcessVersion, Round, User
+from service.schema import current_revision, head_revision, schema_is_current, upgrade_database
+from tests.conftest import drop_everything
+
+
+def test_empty_database_upgrades_to_the_models_schema(app):
+    drop_everything()
+    upgrade_database()
+    assert schema_is_current() and current_revision() == head_revision()
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []
+
+
+def test_upgrade_from_the_previous_revision_keeps_the_data(app, clock, bundle):
+    drop_everything()
+    upgrade_database("0001")
+    state = '{"serializer_version": "1.5"}'
+    at = datetime(2024, 5, 6, 1, tzinfo=timezone.utc)
+    with db.engine.begin() as sql:  # only the columns revision 0001 has
+        sql.execute(insert(User.__table__).values(id=7, username="changchun", password_hash="x",
+                                                  display_name="长春市工信局", roles=["city_reviewer"],
+                                                  city_code="220100", active=True, created_at=at))
+        sql.execute(insert(ProcessVersion.__table__).values(id=1, number=1, content_hash="h", process_id="p",
+                                                            bundle=bundle.to_json(), note="", deployed_by="admin",
+                                                            deployed_at=at, validation_report=[]))
+        sql.execute(insert(Round.__table__).values(id=1, name="2024", year=2024, process_version_id=1,
+                                                   city_deadline=at, notice_days=5, expert_count=3, pass_score=60,
+                                                   status="open", created_at=at))
+        sql.execute(insert(Application.__table__).values(id=1, round_id=1, process_version_id=1, category="factory",
+                                                         city_code="220100", applicant_unit="示范", unit_name="示范",
+                                                         created_by=7, state=state, version=3, stage="市州初审推荐",
+                                                         created_at=at, updated_at=at))
+    upgrade_database()
+    assert schema_is_current()
+    with db.engine.connect() as sql:
+        user = sql.execute(text('SELECT username, display_name, city_code, email FROM "user" WHERE id = 7')).one()
+        application = sql.execute(text("SELECT state, version, stage FROM application WHERE id = 1")).one()
+    assert tuple(user) == ("changchun", "长春市工信局", "220100", None)
+    assert tuple(application) == (state, 3, "市州初审推荐")
