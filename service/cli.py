@@ -194,3 +194,7 @@ def bench_command(sizes, runs, database):
     report = run_benchmark(tuple(int(s) for s in sizes.split(",")), runs, database, echo=click.echo)
     for line in format_report(report):
         click.echo(line)
+
+
+if __name__ == "__main__":  # `python -m service.cli`, used by tests that start real worker processes
+    cli()
