@@ -23,8 +23,13 @@ def create_app(config: dict | None = None) -> Flask:
         with app.app_context():
             serialize_sqlite_writers(db.engine)
 
-    from . import models  # noqa: F401  (tables must be known before create_all)
+    from . import models  # noqa: F401  (tables must be known to the migrations)
+    from .logs import configure_logging, install_request_logging
     from .status import bp as status_bp
+
+    if not app.config.get("TESTING"):
+        configure_logging(app.config["GREENLIST_LOG_LEVEL"], app.config["GREENLIST_LOG_FORMAT"])
+    install_request_logging(app)
 
     app.register_blueprint(status_bp)
 

@@ -18,6 +18,8 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
         "SMTP_FROM": os.environ.get("SMTP_FROM"),
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "true"),
+        "GREENLIST_LOG_LEVEL": os.environ.get("GREENLIST_LOG_LEVEL", "INFO"),
+        "GREENLIST_LOG_FORMAT": os.environ.get("GREENLIST_LOG_FORMAT", "json"),
         "GREENLIST_WORKER_INTERVAL": float(os.environ.get("GREENLIST_WORKER_INTERVAL", "30")),
     }
 

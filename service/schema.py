@@ -27,8 +27,9 @@ def head_revision() -> str:
 
 
 def current_revision() -> str | None:
-    with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    # On the session's own connection: a second connection would wait for the session's
+    # SQLite write lock, i.e. for itself.
+    return MigrationContext.configure(db.session.connection()).get_current_revision()
 
 
 def schema_is_current() -> bool:

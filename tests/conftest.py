@@ -122,3 +122,16 @@ def api(app, demo):
     from tests.api import ApiClient
 
     return ApiClient(app.test_client())
+
+
+@pytest.fixture
+def demo_passwords(users):
+    """Give the fixture accounts the demo password and add eight applicant units in Changchun."""
+    from service.models import User
+
+    with transaction():
+        for user in db.session.scalars(db.select(User)):
+            user.set_password("demo")
+        for n in range(8):
+            users[f"unit{n}"] = ensure_user(username=f"unit{n}", display_name=f"单位{n}", roles=["applicant"],
+                                            city_code="220100", unit_name=f"长春单位{n}").id

@@ -15,6 +15,7 @@ def test_empty_database_upgrades_to_the_models_schema(app):
     drop_everything()
     upgrade_database()
     assert schema_is_current() and current_revision() == head_revision()
+    db.session.remove()
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert differences == []
@@ -41,6 +42,7 @@ def test_upgrade_from_the_previous_revision_keeps_the_data(app, clock, bundle):
                                                          created_at=at, updated_at=at))
     upgrade_database()
     assert schema_is_current()
+    db.session.remove()
     with db.engine.connect() as sql:
         user = sql.execute(text('SELECT username, display_name, city_code, email FROM "user" WHERE id = 7')).one()
         application = sql.execute(text("SELECT state, version, stage FROM application WHERE id = 1")).one()

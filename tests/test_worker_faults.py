@@ -40,11 +40,15 @@ def due_timers(app, users, round_, clock):
     return TIMERS
 
 
-def worker(app):
-    """A real `greenlist worker` process on the test database, polling every 50 ms (on the real clock)."""
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PYTHONPATH": str(ROOT)}
+def worker(app, log):
+    """A real `greenlist worker` process on the test database, polling every 50 ms (on the real clock).
+
+    Its log goes to a file: a pipe nobody reads fills up and blocks the worker mid-transaction.
+    """
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PYTHONPATH": str(ROOT),
+           "GREENLIST_LOG_LEVEL": "WARNING"}
     return subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--interval", "0.05"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=log)
 
 
 def count(model, *where):
@@ -73,28 +77,31 @@ def assert_each_fired_once(expected):
         assert verify_chain(application_chain(application_id)).ok
 
 
-def test_two_workers_fire_every_timer_exactly_once(app, due_timers):
-    workers = [worker(app), worker(app)]
+def test_two_workers_fire_every_timer_exactly_once(app, due_timers, tmp_path):
+    logs = [open(tmp_path / f"worker{n}.log", "wb") for n in range(2)]
+    workers = [worker(app, log) for log in logs]
     try:
         assert wait_until(lambda: count(Timer) == 0), f"{count(Timer)} timers left"
     finally:
         for process in workers:
             process.terminate()
-    errors = b"".join(p.communicate(timeout=30)[1] for p in workers)
+            process.wait(timeout=30)
+    errors = b"".join((tmp_path / f"worker{n}.log").read_bytes() for n in range(2))
     assert b"Traceback" not in errors, errors.decode()[-2000:]
     assert_each_fired_once(due_timers)
 
 
-def test_a_killed_worker_loses_no_timer(app, due_timers):
-    first = worker(app)
+def test_a_killed_worker_loses_no_timer(app, due_timers, tmp_path):
+    log = open(tmp_path / "workers.log", "wb")
+    first = worker(app, log)
     assert wait_until(lambda: count(TimerFiring) >= 50)
     first.send_signal(signal.SIGKILL)  # mid-run: no chance to clean up
     first.wait(timeout=30)
     assert 0 < count(TimerFiring) < due_timers
-    second = worker(app)
+    second = worker(app, log)
     try:
         assert wait_until(lambda: count(Timer) == 0), f"{count(Timer)} timers left"
     finally:
         second.terminate()
-        second.communicate(timeout=30)
+        second.wait(timeout=30)
     assert_each_fired_once(due_timers)
