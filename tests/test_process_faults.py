@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from service.extensions import db
 from service.models import Application, AuditEvent, WorkItem
 from tests.api import REVIEW
+from tests.processes import spawn
 from tests.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +125,7 @@ def test_two_gunicorn_processes_under_concurrent_submits(app, users, round_, clo
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PYTHONPATH": str(ROOT),
            "GREENLIST_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GREENLIST_LOG_LEVEL": "WARNING"}
     log = open(tmp_path / "gunicorn.log", "wb")  # a file, not a pipe nobody drains
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
+    server = spawn([sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
                                "service.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         deadline = time.monotonic() + 30

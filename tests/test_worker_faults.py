@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select
 from service.audit import application_chain, verify_chain
 from service.extensions import db
 from service.models import Application, AuditEvent, Timer, TimerFiring
+from tests.processes import spawn
 from tests.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,7 @@ def worker(app, log):
     """
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PYTHONPATH": str(ROOT),
            "GREENLIST_LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--interval", "0.05"], cwd=ROOT, env=env,
+    return spawn([sys.executable, "-m", "service.cli", "worker", "--interval", "0.05"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=log)
 
 
