@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from .extensions import db
-from .models import AuditEvent
+from .models import AuditAnchor, AuditEvent
 from .timeutil import utcnow
 
 GENESIS = "0" * 64
+log = logging.getLogger("greenlist.audit")
 
 
 def canonical(value) -> str:
@@ -107,3 +109,43 @@ def verify_chain(chain: str) -> ChainReport:
 
 def trail(chain: str) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)))
+
+
+def chain_heads() -> dict[str, list]:
+    """chain -> [seq, hash] of its last event, for every chain."""
+    last = select(AuditEvent.chain, func.max(AuditEvent.seq).label("seq")).group_by(AuditEvent.chain).subquery()
+    rows = db.session.execute(select(AuditEvent.chain, AuditEvent.seq, AuditEvent.hash)
+                              .join(last, (last.c.chain == AuditEvent.chain) & (last.c.seq == AuditEvent.seq)))
+    return {row.chain: [row.seq, row.hash] for row in rows}
+
+
+def write_anchor(day) -> AuditAnchor:
+    """The day's anchor: every chain's head, hashed together; also written to the log (idempotent per day)."""
+    existing = db.session.scalar(select(AuditAnchor).where(AuditAnchor.day == day))
+    if existing is not None:
+        return existing
+    heads = chain_heads()
+    digest = hashlib.sha256(canonical(heads).encode("utf-8")).hexdigest()
+    anchor = AuditAnchor(day=day, heads=heads, digest=digest)
+    db.session.add(anchor)
+    log.info("audit anchor %s: %s chains, digest %s", day.isoformat(), len(heads), digest)
+    return anchor
+
+
+def verify_anchors() -> list[str]:
+    """Problems found by comparing the chains with every stored anchor (deleted or rewritten chains)."""
+    problems = []
+    for anchor in db.session.scalars(select(AuditAnchor).order_by(AuditAnchor.day)):
+        if hashlib.sha256(canonical(anchor.heads).encode("utf-8")).hexdigest() != anchor.digest:
+            problems.append(f"{anchor.day} 的锚点本身被修改")
+            continue
+        for chain, (seq, expected) in anchor.heads.items():
+            event = db.session.scalar(select(AuditEvent).where(AuditEvent.chain == chain, AuditEvent.seq == seq))
+            if event is None:
+                whole = db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                          .where(AuditEvent.chain == chain)) == 0
+                problems.append(f"{chain}: {anchor.day} 锚定的第 {seq} 条事件不存在"
+                                + ("（整条链已被删除）" if whole else "（链被截断）"))
+            elif event.hash != expected:
+                problems.append(f"{chain}: 第 {seq} 条事件与 {anchor.day} 的锚点不符（链被改写）")
+    return problems

@@ -133,8 +133,8 @@ def serve_command(host, port):
 @click.option("--application", "application_id", type=int, default=None, help="只校验一个申报")
 @with_appcontext
 def audit_verify_command(application_id):
-    """Re-compute the audit hash chains; exit 1 at the first broken link."""
-    from .audit import SYSTEM_CHAIN, application_chain, verify_chain
+    """Re-compute the audit hash chains and compare them with the daily anchors; exit 1 on any break."""
+    from .audit import SYSTEM_CHAIN, application_chain, verify_anchors, verify_chain
     from .extensions import db
     from .models import AuditEvent
 
@@ -150,7 +150,25 @@ def audit_verify_command(application_id):
         else:
             broken += 1
             click.echo(f"{chain}: 第 {report.broken_at} 条事件校验失败：{report.reason}", err=True)
+    wanted = None if application_id is None else application_chain(application_id)
+    for problem in verify_anchors():
+        if wanted is None or problem.startswith(wanted + ":") or wanted == SYSTEM_CHAIN:
+            broken += 1
+            click.echo(problem, err=True)
     sys.exit(1 if broken else 0)
+
+
+@cli.command("audit-anchor")
+@with_appcontext
+def audit_anchor_command():
+    """Write today's anchor (the worker does this once a day)."""
+    from .audit import write_anchor
+    from .timeutil import to_shanghai, utcnow
+    from .transactions import transaction
+
+    with transaction():
+        anchor = write_anchor(to_shanghai(utcnow()).date())
+        click.echo(f"{anchor.day} 锚点：{len(anchor.heads)} 条链，摘要 {anchor.digest}")
 
 
 @cli.command("calendar-set")

@@ -198,6 +198,16 @@ class AuditEvent(db.Model):
     __table_args__ = (UniqueConstraint("chain", "seq"),)
 
 
+class AuditAnchor(db.Model):
+    """A daily record of every chain's head, hashed together, so deleting a whole chain shows too."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    heads: Mapped[dict] = mapped_column(JSON)  # chain -> [seq, hash]
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CalendarOverride(db.Model):
     """An administrator's statement that a day is (or is not) a working day."""
 

@@ -11,9 +11,11 @@ import logging
 from sqlalchemy.orm.exc import StaleDataError
 
 from .applications import due_timer_applications, fire_timers_for
+from .audit import write_anchor
 from .errors import ServiceError
 from .extensions import db
 from .notifications import claim_pending, queue_deadline_reminders, record_attempt
+from .timeutil import to_shanghai, utcnow
 from .transactions import transaction
 from .workcalendar import current_calendar
 
@@ -62,6 +64,16 @@ def deliver_notifications(sender, limit: int = 50) -> int:
     return sent
 
 
+def anchor_today() -> None:
+    """Once a day (Asia/Shanghai) the heads of all audit chains are anchored."""
+    try:
+        with transaction():
+            write_anchor(to_shanghai(utcnow()).date())
+    except ServiceError as err:  # another worker wrote it first
+        log.info("anchor left to another worker: %s", err.message)
+
+
 def run_once(sender) -> dict:
+    anchor_today()
     return {"applications": run_due_timers(), "reminders": queue_reminders(),
             "notifications": deliver_notifications(sender)}

@@ -49,3 +49,40 @@ def test_audit_verify_command(app, users, round_, clock):
     bad = runner.invoke(cli, ["audit-verify", "--application", str(s.application_id)])
     assert bad.exit_code == 1
     assert f"第 {last.seq} 条事件校验失败" in bad.output
+
+
+def test_deleting_a_whole_chain_is_caught_by_the_anchor(app, users, round_, clock):
+    from datetime import date
+
+    from service.audit import write_anchor
+    from service.transactions import transaction
+
+    s = finished(users, round_, clock)
+    kept = Scenario(users, round_, clock).start(applicant="other_applicant")
+    with transaction():
+        write_anchor(date(2024, 5, 6))
+    runner = app.test_cli_runner()
+    assert runner.invoke(cli, ["audit-verify"]).exit_code == 0
+    db.session.execute(delete(AuditEvent).where(AuditEvent.chain == application_chain(s.application_id)))
+    db.session.commit()
+    result = runner.invoke(cli, ["audit-verify"])
+    assert result.exit_code == 1
+    assert f"application:{s.application_id}: 2024-05-06 锚定的第" in result.output
+    assert "整条链已被删除" in result.output
+    assert f"application:{kept.application_id}: " in result.output and "校验通过" in result.output
+
+
+def test_anchor_digest_covers_every_head(app, users, round_, clock):
+    from datetime import date
+
+    from service.audit import chain_heads, write_anchor
+    from service.transactions import transaction
+
+    s = finished(users, round_, clock)
+    with transaction():
+        anchor = write_anchor(date(2024, 5, 6))
+        assert write_anchor(date(2024, 5, 6)) is anchor  # one per day
+        anchored = dict(anchor.heads)
+    heads = chain_heads()
+    assert heads[application_chain(s.application_id)][0] == len(s.trail())
+    assert anchored == heads
