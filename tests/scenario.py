@@ -62,7 +62,8 @@ class Scenario:
 
     # -- the steps of the round ------------------------------------------------------
     def declare(self, category="factory", exclusions=(), who="applicant"):
-        return self.complete(who, sample_declaration(category, exclusions=exclusions),
+        unit = self.user(who).unit_name  # each unit declares under its own name
+        return self.complete(who, sample_declaration(category, unit_name=unit, exclusions=exclusions),
                              bpmn_id=f"Task_declare_{category}")
 
     def city_review(self, decision, who="changchun", **extra):

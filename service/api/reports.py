@@ -1,0 +1,90 @@
+"""Reports as files: the city's 推荐汇总表 and the round's lists. Every download is recorded."""
+import io
+
+from flask import Blueprint as FlaskBlueprint, render_template_string, send_file
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from .. import audit
+from ..errors import Forbidden, NotFound
+from ..extensions import db
+from ..models import CITIES, Round
+from ..reports import list_rows, list_workbook, round_list, summary_table
+from ..transactions import transaction
+from .auth import BEARER, current_user, protect
+
+blp = Blueprint("reports", __name__, url_prefix="/api/rounds", description="汇总表与名单")
+protect(blp)
+public = FlaskBlueprint("public_lists", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+READ_ALL = ("province_staff", "admin", "auditor")
+
+
+class CityArgs(Schema):
+    city = fields.String(validate=validate.OneOf(list(CITIES)), metadata={"description": "市州代码（市州账号可省略）"})
+
+
+def _round_or_404(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound(f"批次 {round_id} 不存在")
+    return round_
+
+
+def _record(report: str, **details):
+    with transaction():
+        audit.append(audit.SYSTEM_CHAIN, actor=current_user().username, action="report_exported",
+                     data={"report": report, **details})
+
+
+@blp.route("/<int:round_id>/summary-table")
+@blp.arguments(CityArgs, location="query")
+@blp.doc(security=BEARER, responses={200: {"description": "推荐汇总表 .xlsx，每个申报类别一页"}})
+def city_summary(args, round_id):
+    """市州推荐汇总表（附件1）：市州账号只能下载本市州的；省厅、管理员、审计可下载任一市州"""
+    user = current_user()
+    round_ = _round_or_404(round_id)
+    city = args.get("city") or user.city_code
+    reads_all = any(user.has_role(r) for r in READ_ALL)
+    if not reads_all and not (user.has_role("city_reviewer") and city == user.city_code):
+        raise Forbidden("只能下载本市州的推荐汇总表")
+    if city is None:
+        raise NotFound("请指定市州（city）")
+    content = summary_table(round_.id, city)
+    _record("summary_table", round_id=round_.id, city=city)
+    return send_file(_stream(content), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{round_.name}-推荐汇总表-{CITIES[city]}.xlsx")
+
+
+@blp.route("/<int:round_id>/lists/<any(notice, published):kind>.xlsx")
+@blp.doc(security=BEARER, responses={200: {"description": "名单 .xlsx"}})
+def list_file(round_id, kind):
+    """拟认定（公示）名单或认定名单（省厅、管理员、审计）"""
+    if not any(current_user().has_role(r) for r in READ_ALL):
+        raise Forbidden("只有省厅、管理员和审计可以下载名单")
+    round_ = _round_or_404(round_id)
+    content = list_workbook(round_.id, kind)
+    _record(f"{kind}_list", round_id=round_.id)
+    name = "公示名单" if kind == "notice" else "认定名单"
+    return send_file(_stream(content), mimetype=XLSX, as_attachment=True, download_name=f"{round_.name}-{name}.xlsx")
+
+
+PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .8em}</style>
+</head><body><h1>{{ title }}</h1><p>共 {{ rows|length }} 家。</p>
+<table><thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
+{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
+</tbody></table></body></html>"""
+
+
+@public.get("/lists/<int:round_id>/<any(notice, published):kind>")
+def list_page(round_id, kind):
+    """The public page of a round's list: unit, category, city; nothing personal."""
+    round_ = _round_or_404(round_id)
+    title = f"{round_.name} 省级绿色制造" + ("拟认定名单（公示）" if kind == "notice" else "认定名单")
+    return render_template_string(PAGE, title=title, columns=["序号", "单位名称", "申报类别", "所在市州"],
+                                  rows=list_rows(round_list(round_.id, kind)))
+
+
+def _stream(content: bytes) -> io.BytesIO:
+    return io.BytesIO(content)

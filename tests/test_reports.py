@@ -1,0 +1,93 @@
+"""The 推荐汇总表 and the lists hold exactly what the record says, for exactly who may read them."""
+import io
+import json
+from datetime import datetime, timezone
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from service.audit import SYSTEM_CHAIN, trail
+from service.extensions import db
+from service.reports import SUMMARY_COLUMNS
+from tests.api import ApiClient
+from tests.scenario import Scenario
+
+
+@pytest.fixture
+def client(app, demo_passwords):
+    return ApiClient(app.test_client())
+
+
+def reviewed(users, round_, clock, unit, decision, rank=None, category="factory"):
+    s = Scenario(users, round_, clock).start(category=category, applicant=unit).declare(category=category, who=unit)
+    extra = {"recommend_rank": rank} if rank else {}
+    return s.city_review(decision, **extra)
+
+
+def test_summary_table_holds_the_citys_recommendations_in_order(users, round_, clock, client):
+    second = reviewed(users, round_, clock, "unit0", "recommend", rank=2)
+    first = reviewed(users, round_, clock, "unit1", "recommend", rank=1)
+    park = reviewed(users, round_, clock, "unit2", "recommend", rank=3, category="park")
+    reviewed(users, round_, clock, "unit3", "send_back")
+    reviewed(users, round_, clock, "unit4", "reject")
+    jilin = Scenario(users, round_, clock).start(applicant="other_applicant").declare(who="other_applicant")
+    jilin.city_review("recommend", who="jilin")
+
+    response = client.get(f"/api/rounds/{round_}/summary-table", "changchun")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["绿色工厂", "绿色工业园区", "绿色供应链管理企业"]
+    factories = list(workbook["绿色工厂"].iter_rows(values_only=True))
+    assert "长春市" in factories[0][0] and "绿色工厂" in factories[0][0]
+    assert list(factories[1]) == SUMMARY_COLUMNS
+    units = {s.application_id: s.application.unit_name for s in (first, second, park)}
+    assert [(row[0], row[3]) for row in factories[2:4]] == [(1, units[first.application_id]),
+                                                            (2, units[second.application_id])]
+    assert factories[2][1] == "长春市" and factories[2][5] == "绿色工厂" and factories[2][8] == "第三方评价"
+    assert factories[5][0] == "推荐单位（盖章）：" and factories[6][0].startswith("日期")
+    parks = list(workbook["绿色工业园区"].iter_rows(values_only=True))
+    assert [row[3] for row in parks[2:3]] == [units[park.application_id]]
+    chains = list(workbook["绿色供应链管理企业"].iter_rows(values_only=True))
+    assert [row for row in chains if isinstance(row[0], int)] == []
+
+
+def test_summary_table_access(users, round_, clock, client):
+    assert client.get(f"/api/rounds/{round_}/summary-table", "jilin").status_code == 200  # its own city
+    assert client.get(f"/api/rounds/{round_}/summary-table?city=220100", "jilin").status_code == 403
+    assert client.get(f"/api/rounds/{round_}/summary-table?city=220100", "staff").status_code == 200
+    assert client.get(f"/api/rounds/{round_}/summary-table?city=220100", "applicant").status_code == 403
+    exports = [json.loads(e.data) | {"actor": e.actor} for e in trail(SYSTEM_CHAIN) if e.action == "report_exported"]
+    assert [(e["actor"], e["city"]) for e in exports] == [("jilin", "220200"), ("staff", "220100")]
+
+
+def test_lists_hold_exactly_the_noticed_and_the_published(users, round_, clock, client):
+    done = []
+    for n, objection in ((0, False), (1, False), (2, True)):
+        s = reviewed(users, round_, clock, f"unit{n}", "recommend", rank=n + 1).formal_review()
+        s.expert_review("expert1", 80).expert_review("expert2", 80).batch("start_notice")
+        if objection:
+            s.objection().handle_objection("upheld")
+        done.append(s)
+    clock.set(datetime(2024, 8, 1, tzinfo=timezone.utc))
+    for s in done[:2]:
+        s.run_worker()
+        s.batch("publish")
+    names = [s.application.unit_name for s in done]
+
+    def units(kind):
+        response = client.get(f"/api/rounds/{round_}/lists/{kind}.xlsx", "staff")
+        assert response.status_code == 200
+        rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+        assert list(rows[1]) == ["序号", "单位名称", "申报类别", "所在市州"]
+        return sorted(row[1] for row in rows[2:] if isinstance(row[0], int))
+
+    assert units("notice") == sorted(names)
+    assert units("published") == sorted(names[:2])
+    page = client.client.get(f"/lists/{round_}/published")
+    assert page.status_code == 200
+    html = page.data.decode()
+    assert names[0] in html and names[1] in html and names[2] not in html and "共 2 家" in html
+    assert "13800000000" not in html and "李四" not in html  # no personal data
+    assert client.get(f"/api/rounds/{round_}/lists/published.xlsx", "changchun").status_code == 403
