@@ -256,8 +256,10 @@ def complete_task(*, application_id: int, task_id: str, data, user: User,
     if "credit_code" in cleaned:
         application.credit_code = cleaned["credit_code"]
     audit.append(audit.application_chain(application.id), actor=user.username, action="task_completed",
-                 element_id=item.bpmn_id, data={"name": item.name, "task_id": str(task_id), "form": cleaned},
-                 application_id=application.id)
+                 element_id=item.bpmn_id, application_id=application.id,
+                 data={"name": item.name, "task_id": str(task_id), "form": cleaned,
+                       "opened_at": item.created_at.isoformat(),
+                       "due_at": item.due_at.isoformat() if item.due_at else None})
     db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
     _save(loaded, actor=user.username, steps=steps)
     return application

@@ -1,7 +1,7 @@
 """The 推荐汇总表 and the lists hold exactly what the record says, for exactly who may read them."""
 import io
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
@@ -91,3 +91,32 @@ def test_lists_hold_exactly_the_noticed_and_the_published(users, round_, clock, 
     assert names[0] in html and names[1] in html and names[2] not in html and "共 2 家" in html
     assert "13800000000" not in html and "李四" not in html  # no personal data
     assert client.get(f"/api/rounds/{round_}/lists/published.xlsx", "changchun").status_code == 403
+
+
+def test_step_durations_follow_the_clock(users, round_, clock, client):
+    """Declared after 2 days, reviewed 3 days later, formal review after 1 day: the statistics say so."""
+    start = clock.now()
+    fast = Scenario(users, round_, clock).start(applicant="unit0")
+    clock.set(start + timedelta(days=2))
+    fast.declare(who="unit0")
+    clock.set(start + timedelta(days=5))
+    fast.city_review("recommend")
+    clock.set(start + timedelta(days=6))
+    fast.formal_review("reject")
+    slow = Scenario(users, round_, clock).start(applicant="unit1")  # opened at day 6
+    clock.set(start + timedelta(days=10))
+    slow.declare(who="unit1")
+    clock.set(datetime(2024, 6, 11, tzinfo=timezone.utc))
+    assert slow.run_worker() == 1  # the slow one then missed the city deadline
+
+    response = client.get(f"/api/rounds/{round_}/statistics", "staff")
+    assert response.status_code == 200
+    steps = {row["step"]: row for row in response.json["steps"]}
+    assert steps["Task_declare_factory"]["median_hours"] == 72.0  # 48 h and 96 h
+    assert steps["Task_declare_factory"]["p90_hours"] == 96.0
+    assert steps["Task_city_review"]["median_hours"] == 72.0
+    assert steps["Task_formal_review"]["median_hours"] == 24.0
+    assert response.json["missed_deadlines"] == [{"step": "Timer_city_review", "name": "推荐截止", "count": 1}]
+    stages = {(row["stage"], row["city_code"]): row["count"] for row in response.json["by_stage"]}
+    assert stages == {("形式审查未通过", "220100"): 1, ("逾期未推荐", "220100"): 1}
+    assert client.get(f"/api/rounds/{round_}/statistics", "changchun").status_code == 403

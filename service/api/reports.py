@@ -10,6 +10,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import CITIES, Round
 from ..reports import list_rows, list_workbook, round_list, summary_table
+from ..statistics import round_statistics
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect
 
@@ -54,6 +55,43 @@ def city_summary(args, round_id):
     _record("summary_table", round_id=round_.id, city=city)
     return send_file(_stream(content), mimetype=XLSX, as_attachment=True,
                      download_name=f"{round_.name}-推荐汇总表-{CITIES[city]}.xlsx")
+
+
+class StageCountSchema(Schema):
+    stage = fields.String()
+    city_code = fields.String()
+    category = fields.String()
+    count = fields.Integer()
+
+
+class StepDurationSchema(Schema):
+    step = fields.String()
+    name = fields.String()
+    completed = fields.Integer()
+    median_hours = fields.Float()
+    p90_hours = fields.Float()
+
+
+class MissedSchema(Schema):
+    step = fields.String()
+    name = fields.String()
+    count = fields.Integer()
+
+
+class StatisticsSchema(Schema):
+    by_stage = fields.List(fields.Nested(StageCountSchema))
+    steps = fields.List(fields.Nested(StepDurationSchema))
+    missed_deadlines = fields.List(fields.Nested(MissedSchema))
+
+
+@blp.route("/<int:round_id>/statistics")
+@blp.response(200, StatisticsSchema)
+@blp.doc(security=BEARER)
+def round_statistics_view(round_id):
+    """批次统计：各环节×市州×类别的申报数，各环节办理时长（中位数、P90），最常超期的环节"""
+    if not any(current_user().has_role(r) for r in READ_ALL):
+        raise Forbidden("只有省厅、管理员和审计可以查看批次统计")
+    return round_statistics(_round_or_404(round_id).id)
 
 
 @blp.route("/<int:round_id>/lists/<any(notice, published):kind>.xlsx")

@@ -1,0 +1,51 @@
+"""Round statistics for province staff: where applications stand, and how long each step takes."""
+from __future__ import annotations
+
+import json
+import statistics as stats
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Application, AuditEvent
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(share * len(ordered))) - 1))]
+
+
+def round_statistics(round_id: int) -> dict:
+    by_stage = db.session.execute(
+        select(Application.stage, Application.city_code, Application.category, func.count())
+        .where(Application.round_id == round_id)
+        .group_by(Application.stage, Application.city_code, Application.category)).all()
+    durations: dict[str, list[float]] = defaultdict(list)
+    names: dict[str, str] = {}
+    late: dict[str, int] = defaultdict(int)
+    events = db.session.scalars(select(AuditEvent).join(Application, Application.id == AuditEvent.application_id)
+                                .where(Application.round_id == round_id,
+                                       AuditEvent.action.in_(("task_completed", "timer_fired"))))
+    for event in events:
+        data = json.loads(event.data)
+        names.setdefault(event.element_id, data.get("name") or event.element_id)
+        if event.action == "timer_fired":
+            late[event.element_id] += 1  # a deadline (boundary or notice) that ran out
+            continue
+        if data.get("opened_at"):
+            hours = (event.at - datetime.fromisoformat(data["opened_at"])).total_seconds() / 3600
+            durations[event.element_id].append(max(hours, 0.0))
+            if data.get("due_at") and event.at > datetime.fromisoformat(data["due_at"]):
+                late[event.element_id] += 1
+    steps = [{"step": element, "name": names[element], "completed": len(values),
+              "median_hours": round(stats.median(values), 2), "p90_hours": round(_percentile(values, 0.9), 2)}
+             for element, values in sorted(durations.items())]
+    return {
+        "by_stage": [{"stage": stage, "city_code": city, "category": category, "count": count}
+                     for stage, city, category, count in by_stage],
+        "steps": steps,
+        "missed_deadlines": sorted(({"step": element, "name": names.get(element, element), "count": count}
+                                    for element, count in late.items()), key=lambda row: -row["count"]),
+    }
