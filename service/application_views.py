@@ -57,3 +57,32 @@ def audit_view(user: User, application_id: int) -> dict:
         events.append({"seq": event.seq, "at": event.at, "actor": event.actor, "action": event.action,
                        "element_id": event.element_id, "data": data, "hash": event.hash})
     return {"verified": report.ok, "broken_at": report.broken_at, "reason": report.reason, "events": events}
+
+
+def audit_export(user: User, application_id: int) -> dict:
+    """Everything an auditor needs to show one application's path: the trail with the data submitted at
+    each step, the elements passed through (to draw on the diagram), the diagram itself, and whether the
+    record is intact."""
+    from .engine.bundle import Bundle
+
+    application = visible_application_or_404(user, application_id)
+    view = audit_view(user, application_id)
+    version = db.session.get(ProcessVersion, application.process_version_id)
+    bundle = Bundle.from_json(version.bundle)
+    path = []
+    for event in view["events"]:
+        if event["element_id"] and event["element_id"] not in path:
+            path.append(event["element_id"])
+        for taken in event["data"].get("taken", []) if isinstance(event["data"], dict) else []:
+            if taken not in path:
+                path.append(taken)
+    return {
+        "application": {c.key: getattr(application, c.key) for c in Application.__table__.columns if c.key != "state"},
+        "process_version": {"number": version.number, "content_hash": version.content_hash},
+        "verification": {"verified": view["verified"], "broken_at": view["broken_at"], "reason": view["reason"]},
+        "path": path,
+        "steps": [{"step": e["element_id"], "name": e["data"].get("name"), "by": e["actor"], "at": e["at"],
+                   "data": e["data"].get("form")} for e in view["events"] if e["action"] == "task_completed"],
+        "events": view["events"],
+        "diagrams": bundle.bpmn_files(),
+    }

@@ -86,3 +86,24 @@ def test_anchor_digest_covers_every_head(app, users, round_, clock):
     heads = chain_heads()
     assert heads[application_chain(s.application_id)][0] == len(s.trail())
     assert anchored == heads
+
+
+def test_audit_export_shows_the_whole_path(app, users, round_, clock, demo_passwords):
+    import json as jsonlib
+
+    from tests.api import ApiClient
+
+    s = Scenario(users, round_, clock).start().declare().city_review("send_back").declare().city_review("reject")
+    client = ApiClient(app.test_client())
+    response = client.get(f"/api/applications/{s.application_id}/audit/export", "staff")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    export = jsonlib.loads(response.data)
+    assert export["verification"] == {"verified": True, "broken_at": None, "reason": None}
+    assert [(step["step"], step["by"]) for step in export["steps"]] == [
+        ("Task_declare_factory", "applicant"), ("Task_city_review", "changchun"),
+        ("Task_declare_factory", "applicant"), ("Task_city_review", "changchun")]
+    assert export["steps"][1]["data"]["decision"] == "send_back"
+    assert export["path"][:3] == ["Start_apply", "Gateway_category", "Task_declare_factory"]
+    assert export["path"][-1] == "End_not_recommended"
+    assert "green_round.bpmn" in export["diagrams"] and "state" not in export["application"]
+    assert client.get(f"/api/applications/{s.application_id}/audit/export", "jilin").status_code == 404

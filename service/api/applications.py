@@ -1,8 +1,12 @@
 """Applications: start one, list and read them, their audit trail, and objections during notice."""
+import json
+
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..application_views import application_detail, audit_view, list_applications
+from .. import audit
+from ..application_views import application_detail, audit_export, audit_view, list_applications
 from ..applications import start_application
 from ..batch import ObjectionSchema, record_objection
 from ..models import CATEGORIES, CITIES
@@ -71,6 +75,20 @@ def detail(application_id):
 def trail(application_id):
     """审计轨迹（有序）及哈希链是否校验通过"""
     return audit_view(current_user(), application_id)
+
+
+@blp.route("/<int:application_id>/audit/export")
+@blp.doc(security=BEARER, responses={200: {"description": "审计导出（JSON 文件）"}})
+def trail_export(application_id):
+    """审计导出：轨迹、各环节提交的数据、经过的流程元素、流程图和校验结果（JSON 下载，读取本身被记录）"""
+    export = audit_export(current_user(), application_id)
+    with transaction():
+        audit.append(audit.SYSTEM_CHAIN, actor=current_user().username, action="report_exported",
+                     data={"report": "audit_export", "application_id": application_id,
+                           "verified": export["verification"]["verified"]})
+    body = json.dumps(export, ensure_ascii=False, default=str, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f"attachment; filename=audit-application-{application_id}.json"})
 
 
 @blp.route("/<int:application_id>/objections", methods=["POST"])
