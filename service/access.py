@@ -44,6 +44,19 @@ def work_item_filter(user: User):
     return or_(*clauses) if clauses else false()
 
 
+def can_work_on(user: User, item: WorkItem) -> bool:
+    """The same rule as work_item_filter, for one item already loaded (checks and notification recipients)."""
+    if not user.active or not user.has_role(item.role):
+        return False
+    if item.assignee is not None and item.assignee != str(user.id):
+        return False
+    if item.role == "city_reviewer":
+        return user.city_code == item.city_code
+    if item.role == "applicant":
+        return user.unit_name == item.applicant_unit
+    return True
+
+
 def visible_application_or_404(user: User, application_id: int) -> Application:
     """The application, or 404 whether it does not exist or lies outside the caller's scope."""
     application = db.session.scalar(select(Application).where(Application.id == application_id,

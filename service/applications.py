@@ -7,7 +7,6 @@ failure anywhere leaves nothing half-written.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from marshmallow import ValidationError
@@ -20,9 +19,10 @@ from .engine.clock import current_clock
 from .engine.workflow import Engine, MessageNotExpected, ScriptFailed, Step
 from .engine.workflow import TaskNotFound as EngineTaskNotFound
 from .engine.workflow import TaskNotReady as EngineTaskNotReady
+from .access import can_work_on
 from .errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion, TaskNotReady
 from .extensions import db
-from .forms.schema import load_form_data
+from .forms.schema import input_components, load_form_data
 from .models import (CATEGORIES, NO_DUE_DATE, Application, Round, TaskDraft, Timer, TimerFiring, User,
                      WorkItem)
 from .notifications import notify_new_work, notify_outcome
@@ -150,18 +150,6 @@ def _rewrite_timers(application: Application, timers) -> None:
 
 # -- access -----------------------------------------------------------------------------
 
-def can_work_on(user: User, item: WorkItem) -> bool:
-    if not user.active or not user.has_role(item.role):
-        return False
-    if item.assignee is not None and item.assignee != str(user.id):
-        return False
-    if item.role == "city_reviewer":
-        return user.city_code == item.city_code
-    if item.role == "applicant":
-        return user.unit_name == item.applicant_unit
-    return True
-
-
 def _work_item_or_404(application_id: int, task_id: str, loaded: Loaded | None = None) -> WorkItem:
     item = db.session.scalar(select(WorkItem).where(WorkItem.application_id == application_id,
                                                     WorkItem.task_id == str(task_id)))
@@ -227,12 +215,15 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
 
 def form_options(application: Application, form: dict) -> dict:
     """Choices and settings that forms take from the round (``valuesKey``/``countFrom``)."""
-    text = json.dumps(form)
+    wanted = set()
+    for component in input_components(form):
+        wanted.add(component.get("valuesKey"))
+        wanted.add((component.get("properties") or {}).get("countFrom"))
     options = {}
-    if '"expert_pool"' in text:
+    if "expert_pool" in wanted:
         experts = db.session.scalars(select(User).where(User.active.is_(True))).all()
         options["expert_pool"] = [str(u.id) for u in experts if u.has_role("expert")]
-    if '"expert_count"' in text:
+    if "expert_count" in wanted:
         options["expert_count"] = db.session.get(Round, application.round_id).expert_count
     return options
 

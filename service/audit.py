@@ -94,16 +94,16 @@ class ChainReport:
 def verify_chain(chain: str) -> ChainReport:
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)).all()
     prev = GENESIS
-    for expected_seq, event in enumerate(events, start=1):
-        if event.seq != expected_seq:
+    for expected_seq, row in enumerate(events, start=1):
+        if row.seq != expected_seq:
             return ChainReport(chain, len(events), False, expected_seq, f"缺少第 {expected_seq} 条事件（可能被删除）")
-        if event.prev_hash != prev:
-            return ChainReport(chain, len(events), False, event.seq, "前一事件的哈希不符（前面的事件被修改或删除）")
-        actual = event_hash(chain=event.chain, seq=event.seq, at=event.at, actor=event.actor, action=event.action,
-                            element_id=event.element_id, data_text=event.data, prev_hash=event.prev_hash)
-        if actual != event.hash:
-            return ChainReport(chain, len(events), False, event.seq, "事件内容与哈希不符（该事件被修改）")
-        prev = event.hash
+        if row.prev_hash != prev:
+            return ChainReport(chain, len(events), False, row.seq, "前一事件的哈希不符（前面的事件被修改或删除）")
+        actual = event_hash(chain=row.chain, seq=row.seq, at=row.at, actor=row.actor, action=row.action,
+                            element_id=row.element_id, data_text=row.data, prev_hash=row.prev_hash)
+        if actual != row.hash:
+            return ChainReport(chain, len(events), False, row.seq, "事件内容与哈希不符（该事件被修改）")
+        prev = row.hash
     return ChainReport(chain, len(events), True)
 
 

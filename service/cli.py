@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import date
 
 import click
 from flask.cli import FlaskGroup, with_appcontext

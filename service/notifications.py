@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import exists, select
 
+from .access import can_work_on
 from .engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from .extensions import db
 from .models import CATEGORIES, CITIES, Application, AuditEvent, Notification, User, WorkItem
@@ -23,18 +24,7 @@ MAX_ATTEMPTS = 8
 
 def _recipients_for(item: WorkItem) -> list[dict]:
     users = db.session.scalars(select(User).where(User.active.is_(True))).all()
-    chosen = []
-    for user in users:
-        if not user.has_role(item.role):
-            continue
-        if item.assignee is not None and item.assignee != str(user.id):
-            continue
-        if item.role == "city_reviewer" and user.city_code != item.city_code:
-            continue
-        if item.role == "applicant" and user.unit_name != item.applicant_unit:
-            continue
-        chosen.append({"username": user.username, "email": user.email})
-    return chosen
+    return [{"username": u.username, "email": u.email} for u in users if can_work_on(u, item)]
 
 
 def _queue(key: str, *, application: Application | None, kind: str, recipients, subject: str, body: str) -> bool:

@@ -1,5 +1,5 @@
 """The audit trail is provably unaltered: any edit or deletion breaks the hash chain."""
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from service.audit import application_chain, verify_chain
 from service.cli import cli

@@ -1,5 +1,5 @@
 """Two writers never both win: optimistic versions, the chain's unique sequence, timers fired once."""
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy.orm import Session

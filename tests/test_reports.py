@@ -5,10 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from service.audit import SYSTEM_CHAIN, trail
-from service.extensions import db
 from service.reports import SUMMARY_COLUMNS
 from tests.api import ApiClient
 from tests.scenario import Scenario

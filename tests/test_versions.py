@@ -7,7 +7,7 @@ from sqlalchemy import select
 from service.demo import sample_declaration
 from service.engine.bundle import Bundle
 from service.extensions import db
-from service.models import Application, ProcessVersion
+from service.models import ProcessVersion
 from service.processes import deploy
 from service.rounds import open_round
 from service.transactions import transaction
