@@ -26,17 +26,38 @@ setup() {
     fi
 }
 
+# The browser tests drive Debian's Chromium (test tools may not download browsers); Chinese needs CJK fonts.
+browser() {
+    if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -q "CJK"; then
+        return
+    fi
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    if ! command -v apt-get >/dev/null; then
+        echo "浏览器测试需要 Chromium 与中文字体：请安装 chromium 与 fonts-noto-cjk" >&2
+        exit 1
+    fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+}
+
 case "${1:-}" in
     run)
         setup
         "$VENV/bin/greenlist" validate
         "$VENV/bin/greenlist" seed-demo
         "$VENV/bin/greenlist" deploy --note "本地启动时部署 processes/ 与 forms/"
-        echo "服务地址：http://${HOST:-127.0.0.1}:${PORT:-5000}/  （另开终端运行 .venv/bin/greenlist worker 处理定时器）"
-        exec "$VENV/bin/greenlist" serve --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"
+        # The worker fires timers (city deadline, end of public notice) and sends notifications.
+        "$VENV/bin/greenlist" worker --interval 10 &
+        worker=$!
+        trap 'kill "$worker" 2>/dev/null' EXIT
+        echo "服务地址：http://${HOST:-127.0.0.1}:${PORT:-5000}/  （演示账号密码均为 demo；定时任务已在后台运行）"
+        # Plain http on this machine: the login cookie cannot be HTTPS-only here (production keeps it so).
+        GREENLIST_SECURE_COOKIES=${GREENLIST_SECURE_COOKIES:-false} "$VENV/bin/greenlist" serve --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"
         ;;
     test)
         setup
+        browser
         shift
         "$VENV/bin/greenlist" validate
         exec "$VENV/bin/python" -m pytest "$@"

@@ -37,6 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_api(app)
 
+    from .web import init_web
+
+    init_web(app)
+
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError):
         headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else {}

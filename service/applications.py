@@ -66,6 +66,14 @@ def _load(application_id: int, expected_version: int | None = None) -> Loaded:
     return Loaded(application, engine, engine.load(application.state))
 
 
+def waiting_elements(application: Application) -> list[str]:
+    """Element ids the running instance waits in (tasks, events, timers): read-only, no lock."""
+    if application.outcome is not None or not application.state:
+        return []
+    engine = _engine_for(application)
+    return [element for element, _ in engine.waiting_elements(engine.load(application.state))]
+
+
 def _run(operation):
     """Translate engine failures into service errors (the caller's transaction rolls back)."""
     try:

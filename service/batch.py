@@ -54,15 +54,15 @@ def batch_action(*, message: str, round_id: int, application_ids: list[int], use
 class ObjectionSchema(Schema):
     """A written, real-name objection received during public notice."""
 
-    real_name = fields.String(required=True, validate=validate.Length(min=2, max=50),
+    real_name = fields.String(required=True, validate=validate.Length(min=2, max=50, error="姓名应为 {min}–{max} 个字"),
                               error_messages={"required": "必须实名"})
     contact = fields.String(required=True, validate=validate.Regexp(r"^(0\d{2,3}-?\d{7,8}|1[3-9]\d{9})$",
                                                                     error="请填写固定电话或11位手机号"),
                             error_messages={"required": "必填项"})
-    unit = fields.String(load_default="", validate=validate.Length(max=200))
-    content = fields.String(required=True, validate=validate.Length(min=5, max=5000),
+    unit = fields.String(load_default="", validate=validate.Length(max=200, error="最多 {max} 个字"))
+    content = fields.String(required=True, validate=validate.Length(min=5, max=5000, error="异议内容应为 {min}–{max} 个字"),
                             error_messages={"required": "必填项"})
-    evidence = fields.String(required=True, validate=validate.Length(min=2, max=5000),
+    evidence = fields.String(required=True, validate=validate.Length(min=2, max=5000, error="证明材料说明应为 {min}–{max} 个字"),
                              error_messages={"required": "请说明或列出证明材料"})
 
 
@@ -82,3 +82,43 @@ def record_objection(*, application_id: int, data, user: User) -> dict:
             raise Conflict("该申报不在公示期内，异议不予受理", code="not_in_notice") from None
         raise
     return objection
+
+
+def _names_catching(version_id: int, message: str) -> set[str]:
+    """Names of the elements an instance of this version waits in while it waits for ``message``."""
+    from .extensions import db
+    from .models import ProcessVersion
+    from .processes import definition_of
+
+    return set(definition_of(db.session.get(ProcessVersion, version_id)).elements_awaiting(message).values())
+
+
+def waits_for(application, message: str) -> bool:
+    return application.outcome is None and bool(
+        _names_catching(application.process_version_id, message) & set(application.stage.split("、")))
+
+
+def awaiting(round_id: int, message: str) -> list:
+    """The round's running applications that wait for ``message`` (start notice, publish, an objection).
+
+    Read from each application's stage, the names of the elements it waits in; the names that catch
+    ``message`` come from the diagram of the version the application runs on.
+    """
+    from sqlalchemy import or_, select
+
+    from .extensions import db
+    from .models import Application
+
+    version_ids = db.session.scalars(select(Application.process_version_id).where(
+        Application.round_id == round_id, Application.outcome.is_(None)).distinct()).all()
+    found = []
+    for version_id in version_ids:
+        names = _names_catching(version_id, message)
+        if not names:
+            continue
+        candidates = db.session.scalars(select(Application).where(
+            Application.round_id == round_id, Application.process_version_id == version_id,
+            Application.outcome.is_(None), or_(*(Application.stage.contains(n) for n in names)))
+            .order_by(Application.city_code, Application.id)).all()
+        found += [a for a in candidates if names & set(a.stage.split("、"))]
+    return found

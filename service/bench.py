@@ -10,10 +10,12 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import re
 import statistics
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,7 +26,7 @@ from werkzeug.serving import make_server
 from . import create_app
 from .accounts import issue_token
 from .applications import complete_task, start_application
-from .demo import CITY_ACCOUNTS, sample_declaration, seed_demo
+from .demo import CITY_ACCOUNTS, DEMO_PASSWORD, sample_declaration, seed_demo
 from .engine.bundle import Bundle
 from .engine.clock import ManualClock, use_clock
 from .extensions import db
@@ -128,6 +130,32 @@ class _Client:
     def __init__(self, port: int):
         self.connection = http.client.HTTPConnection("127.0.0.1", port)
 
+    def web_login(self, username: str) -> str:
+        """Log in through the login page as a browser does; returns the session cookie."""
+        self.connection.request("GET", "/login")
+        response = self.connection.getresponse()
+        page = response.read().decode()
+        cookie = response.getheader("Set-Cookie").split(";")[0]
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"csrf_token": csrf, "username": username, "password": DEMO_PASSWORD})
+        self.connection.request("POST", "/login", body=form, headers={
+            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        response = self.connection.getresponse()
+        response.read()
+        if response.status != 302:
+            raise RuntimeError(f"web login as {username} -> {response.status}")
+        return response.getheader("Set-Cookie").split(";")[0]
+
+    def page(self, path: str, cookie: str) -> float:
+        started = time.perf_counter()
+        self.connection.request("GET", path, headers={"Cookie": cookie})
+        response = self.connection.getresponse()
+        response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status != 200:
+            raise RuntimeError(f"GET {path} -> {response.status}")
+        return elapsed
+
     def timed(self, method, path, token, body=None) -> tuple[float, dict]:
         headers = {"Authorization": f"Bearer {token}"}
         payload = None
@@ -167,8 +195,13 @@ def _measure(app, real, tokens, runs: int, clock) -> dict:
 
     try:
         client = _Client(server.server_port)
-        results = {name: [] for name in ("baseline", "inbox_city", "inbox_province", "detail", "submit")}
+        results = {name: [] for name in ("baseline", "inbox_city", "inbox_province", "detail", "submit",
+                                         "inbox_page_city", "inbox_page_province", "inbox_page_province_last")}
+        cookies = {name: client.web_login(name) for name in ("changchun", "province")}
         for _ in range(runs):
+            results["inbox_page_city"].append(client.page("/inbox", cookies["changchun"]))
+            results["inbox_page_province"].append(client.page("/inbox", cookies["province"]))
+            results["inbox_page_province_last"].append(client.page("/inbox?page=500", cookies["province"]))
             results["baseline"].append(client.timed("GET", "/api/me", tokens["province"])[0])
             results["inbox_city"].append(client.timed("GET", "/api/tasks", tokens["changchun"])[0])
             results["inbox_province"].append(client.timed("GET", "/api/tasks", tokens["province"])[0])
@@ -214,7 +247,8 @@ def format_report(report: dict) -> list[str]:
     lines = [f"{'接口':<16}" + "".join(f"{f'{s:,} 中位数':>16}{'p99':>10}{'/基线':>8}" for s in sizes)
              + (f"{'大/小':>8}" if len(sizes) > 1 else "")]
     labels = {"baseline": "基线 GET /api/me", "inbox_city": "待办（市州）", "inbox_province": "待办（省厅）",
-              "detail": "申报详情", "submit": "提交任务"}
+              "detail": "申报详情", "submit": "提交任务", "inbox_page_city": "待办网页（市州）",
+              "inbox_page_province": "待办网页（省厅）", "inbox_page_province_last": "待办网页第500页"}
     for key, label in labels.items():
         row = f"{label:<16}"
         for size in sizes:

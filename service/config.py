@@ -1,5 +1,6 @@
 """Settings, one line each; every one can be set from the environment."""
 import os
+from datetime import timedelta
 
 
 def from_environment(instance_path: str) -> dict:
@@ -20,6 +21,16 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "true"),
         "GREENLIST_LOG_LEVEL": os.environ.get("GREENLIST_LOG_LEVEL", "INFO"),
         "GREENLIST_LOG_FORMAT": os.environ.get("GREENLIST_LOG_FORMAT", "json"),
+        # The web's login cookie: HTTPS only as production serves it (`./dev.sh run` on plain http turns that
+        # off), never readable by scripts, not sent on cross-site posts, and good for one working day.
+        "SESSION_COOKIE_SECURE": os.environ.get("GREENLIST_SECURE_COOKIES", "true").lower() not in ("0", "false", "no"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "greenlist_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # The CSRF token lives as long as the login: a task page left open all morning still submits.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_CHECK_DEFAULT": False,  # checked by the web blueprint and for cookie-authenticated API writes
         "GREENLIST_WORKER_INTERVAL": float(os.environ.get("GREENLIST_WORKER_INTERVAL", "30")),
     }
 

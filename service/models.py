@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import JSON, Boolean, event, inspect, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -18,7 +19,7 @@ CITIES = {
 }
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
@@ -38,6 +39,10 @@ class User(db.Model):
 
     def has_role(self, role: str) -> bool:
         return role in (self.roles or [])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated account's session stops working
+        return bool(self.active)
 
 
 class ProcessVersion(db.Model):
@@ -132,6 +137,8 @@ class WorkItem(db.Model):
         Index("ix_work_item_city", "role", "city_code", "due_order", "id", "assignee"),
         Index("ix_work_item_unit", "role", "applicant_unit", "due_order", "id", "assignee"),
         Index("ix_work_item_assignee", "assignee", "role", "due_order", "id"),
+        # The inbox's counts by step, city and category, read from this index alone.
+        Index("ix_work_item_facets", "role", "city_code", "bpmn_id", "category", "assignee"),
     )
 
 
@@ -195,7 +202,10 @@ class AuditEvent(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (UniqueConstraint("chain", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("chain", "seq"),
+        Index("ix_audit_event_actor", "actor", "action", "id"),  # each user's done list (已办)
+    )
 
 
 class AuditAnchor(db.Model):

@@ -143,3 +143,23 @@ def _save(workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def statistics_workbook(round_id: int) -> bytes:
+    """The round's statistics as three sheets: where applications stand, time per step, missed deadlines."""
+    from .statistics import round_statistics
+
+    round_ = db.session.get(Round, round_id)
+    figures = round_statistics(round_id)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _sheet(workbook, "环节分布", f"{round_.name} 各环节申报数", ["环节", "市州", "类别", "申报数"],
+           [[row["stage"] or "未开始", CITIES.get(row["city_code"]), CATEGORIES.get(row["category"]), row["count"]]
+            for row in figures["by_stage"]], [])
+    _sheet(workbook, "办理时长", f"{round_.name} 各环节办理时长（小时）", ["环节", "名称", "办结数", "中位数", "P90"],
+           [[row["step"], row["name"], row["completed"], row["median_hours"], row["p90_hours"]]
+            for row in figures["steps"]], [])
+    _sheet(workbook, "超期", f"{round_.name} 各环节超期次数", ["环节", "名称", "超期次数"],
+           [[row["step"], row["name"], row["count"]] for row in figures["missed_deadlines"]],
+           [f"导出时间：{to_shanghai(utcnow()):%Y-%m-%d %H:%M}"])
+    return _save(workbook)

@@ -42,12 +42,3 @@ def status():
         open_tasks=db.session.scalar(select(func.count()).select_from(WorkItem)),
         versions=db.session.scalar(select(func.count()).select_from(ProcessVersion)),
     )
-
-
-@bp.get("/")
-def index():
-    version = latest_version()
-    deployed = f"当前流程版本：第 {version.number} 版" if version else "尚未部署流程"
-    return (f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>省级绿色制造名单申报评审系统</title>"
-            f"<h1>省级绿色制造名单申报评审系统</h1><p>服务运行正常。{deployed}。</p>"
-            f"<p>状态接口：<a href='/api/status'>/api/status</a></p></html>")

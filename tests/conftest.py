@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def app(tmp_path_factory):
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                      "GREENLIST_PROCESSES_DIR": str(ROOT / "processes"), "GREENLIST_FORMS_DIR": str(ROOT / "forms")})
+                      "GREENLIST_PROCESSES_DIR": str(ROOT / "processes"), "GREENLIST_FORMS_DIR": str(ROOT / "forms"),
+                      "SESSION_COOKIE_SECURE": False})
     with app.app_context():
         drop_everything()
         upgrade_database()  # the tests run on the schema the migrations build, not on create_all

@@ -118,3 +118,13 @@ def test_step_durations_follow_the_clock(users, round_, clock, client):
     stages = {(row["stage"], row["city_code"]): row["count"] for row in response.json["by_stage"]}
     assert stages == {("形式审查未通过", "220100"): 1, ("逾期未推荐", "220100"): 1}
     assert client.get(f"/api/rounds/{round_}/statistics", "changchun").status_code == 403
+
+    exported = client.get(f"/api/rounds/{round_}/statistics.xlsx", "staff")
+    assert exported.status_code == 200
+    book = load_workbook(io.BytesIO(exported.data))
+    assert book.sheetnames == ["环节分布", "办理时长", "超期"]
+    durations = {row[0]: row for row in book["办理时长"].iter_rows(min_row=3, values_only=True) if row[0]}
+    assert durations["Task_declare_factory"][3:] == (72.0, 96.0)
+    assert [row[:3] for row in book["超期"].iter_rows(min_row=3, max_row=3, values_only=True)] == \
+        [("Timer_city_review", "推荐截止", 1)]
+    assert client.get(f"/api/rounds/{round_}/statistics.xlsx", "changchun").status_code == 403

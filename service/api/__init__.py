@@ -9,7 +9,7 @@ from flask_smorest import Api
 from .errors import http_error_body
 
 ROOT = Path(__file__).resolve().parents[2]
-VENDOR_PACKAGES = {"swagger-ui": "swagger-ui-dist"}
+VENDOR_PACKAGES = {"swagger-ui": "swagger-ui-dist", "bpmn-js": "bpmn-js", "form-js": "@bpmn-io/form-js"}
 
 
 class GreenlistApi(Api):

@@ -4,11 +4,14 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g, request
+from flask_login import current_user as web_user
+from flask_wtf.csrf import CSRFError
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..accounts import Unauthorized, authenticate, issue_token, record_login_failure, revoke_token, user_for_token
-from ..errors import Forbidden
+from ..errors import Forbidden, ServiceError
+from ..web.base import csrf
 from ..transactions import transaction
 from .schemas import UserSchema
 
@@ -24,9 +27,25 @@ def _bearer_token() -> str:
     return token.strip()
 
 
+class CsrfFailed(ServiceError):
+    status, code = 400, "csrf_failed"
+
+
 def authenticate_request():
-    """Run before every API view except login: sets g.user or answers 401."""
-    g.user = user_for_token(_bearer_token())
+    """Run before every API view except login: sets g.user or answers 401.
+
+    A bearer token is the API's own way in. The web pages' scripts call the same endpoints with the
+    session cookie instead; those calls must carry the page's CSRF token when they change anything.
+    """
+    if request.headers.get("Authorization") or not web_user.is_authenticated:
+        g.user = user_for_token(_bearer_token())
+        return
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        try:
+            csrf.protect()
+        except CSRFError:
+            raise CsrfFailed("页面的安全令牌缺失或已失效，请刷新页面后重试") from None
+    g.user = web_user._get_current_object()
 
 
 def current_user():

@@ -9,7 +9,7 @@ from .. import audit
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import CITIES, Round
-from ..reports import list_rows, list_workbook, round_list, summary_table
+from ..reports import list_rows, list_workbook, round_list, statistics_workbook, summary_table
 from ..statistics import round_statistics
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect
@@ -92,6 +92,18 @@ def round_statistics_view(round_id):
     if not any(current_user().has_role(r) for r in READ_ALL):
         raise Forbidden("只有省厅、管理员和审计可以查看批次统计")
     return round_statistics(_round_or_404(round_id).id)
+
+
+@blp.route("/<int:round_id>/statistics.xlsx")
+@blp.doc(security=BEARER, responses={200: {"description": "批次统计 .xlsx"}})
+def statistics_file(round_id):
+    """批次统计导出（环节分布、办理时长、超期次数三张表）"""
+    if not any(current_user().has_role(r) for r in READ_ALL):
+        raise Forbidden("只有省厅、管理员和审计可以导出批次统计")
+    round_ = _round_or_404(round_id)
+    content = statistics_workbook(round_.id)
+    _record("statistics", round_id=round_.id)
+    return send_file(_stream(content), mimetype=XLSX, as_attachment=True, download_name=f"{round_.name}-统计.xlsx")
 
 
 @blp.route("/<int:round_id>/lists/<any(notice, published):kind>.xlsx")

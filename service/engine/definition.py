@@ -122,6 +122,23 @@ class ProcessDefinition:
                     found[event.get("id")] = ("message", messages.get(message.get("messageRef")))
         return found
 
+    def elements_awaiting(self, message: str) -> dict[str, str]:
+        """element id -> name of every element an instance waits in while it waits for ``message``:
+        the catching events, and an event-based gateway in front of one (SpiffWorkflow waits there)."""
+        found = {}
+        for text in self.bundle.bpmn_files().values():
+            root = parse_xml(text)
+            names = {el.get("id"): el.get("name") or el.get("id") for el in root.iter() if el.get("id")}
+            catching = {element for element, kind in self.catch_events.items() if kind == ("message", message)
+                        and element in names}
+            found.update({element: names[element] for element in catching})
+            for gateway in root.iterfind(".//bpmn:eventBasedGateway", NSMAP):
+                targets = {flow.get("targetRef") for flow in root.iterfind(".//bpmn:sequenceFlow", NSMAP)
+                           if flow.get("sourceRef") == gateway.get("id")}
+                if targets & catching:
+                    found[gateway.get("id")] = names[gateway.get("id")]
+        return found
+
     def form_schema_source(self, form_name: str) -> dict:
         return self.bundle.form(form_name)
 

@@ -1,0 +1,107 @@
+"""Application pages: the applicant's own list and start, everyone's list, one application's whole path."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+
+from .. import audit
+from ..application_views import list_applications
+from ..applications import start_application
+from ..batch import ObjectionSchema, record_objection, waits_for
+from ..errors import Invalid, ServiceError
+from ..extensions import db
+from ..models import CATEGORIES, CITIES, Round, WorkItem
+from ..timeutil import utcnow
+from ..transactions import transaction
+from .base import bp, flash_error, me, roles_required
+from .inbox import PAGE_SIZE, _page_arg
+from .presenters import application_page, dump
+
+
+def open_rounds() -> list[Round]:
+    return db.session.scalars(select(Round).where(Round.status == "open", Round.city_deadline > utcnow())
+                              .order_by(Round.year.desc(), Round.id.desc())).all()
+
+
+@bp.get("/my")
+@roles_required("applicant")
+def my_applications():
+    result = list_applications(me(), page=_page_arg(), page_size=PAGE_SIZE)
+    own_tasks = {}
+    for application in result["items"]:
+        own_tasks[application.id] = db.session.scalars(select(WorkItem).where(
+            WorkItem.application_id == application.id, WorkItem.role == "applicant")).all()
+    return render_template("my_applications.html", result=result, rounds=open_rounds(), own_tasks=own_tasks)
+
+
+@bp.post("/my/start")
+@roles_required("applicant")
+def start():
+    round_id, category = request.form.get("round", ""), request.form.get("category", "")
+    try:
+        if not round_id.isdigit():
+            raise Invalid("请选择批次", fields={"round": ["请选择批次"]})
+        with transaction():
+            application = start_application(round_id=int(round_id), category=category, user=me())
+            application_id = application.id
+    except ServiceError as err:
+        flash_error(err)
+        return redirect(url_for("web.my_applications"))
+    item = db.session.scalar(select(WorkItem).where(WorkItem.application_id == application_id,
+                                                    WorkItem.role == "applicant"))
+    flash(f"已创建{CATEGORIES[category]}申报（编号 {application_id}），请填写申报书", "success")
+    if item is None:
+        return redirect(url_for("web.application", application_id=application_id))
+    return redirect(url_for("web.task", task_id=item.task_id))
+
+
+@bp.get("/applications")
+@login_required
+def applications():
+    filters = {"round_id": request.args.get("round", type=int),
+               "city_code": request.args.get("city") if request.args.get("city") in CITIES else None,
+               "category": request.args.get("category") if request.args.get("category") in CATEGORIES else None}
+    result = list_applications(me(), page=_page_arg(), page_size=PAGE_SIZE, **filters)
+    pages = max((result["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    rounds = db.session.scalars(select(Round).order_by(Round.year.desc())).all()
+    return render_template("applications.html", result=result, pages=pages, filters=filters, rounds=rounds)
+
+
+@bp.get("/applications/<int:application_id>")
+@login_required
+def application(application_id):
+    page = application_page(me(), application_id)
+    can_object = me().has_role("province_staff") and waits_for(page["application"], "objection")
+    return render_template("application.html", page=page, diagram_json=dump(page["diagram"]), can_object=can_object)
+
+
+@bp.get("/applications/<int:application_id>/audit")
+@roles_required("province_staff", "admin", "auditor", "city_reviewer", "applicant", "expert")
+def audit_print(application_id):
+    """The printable audit record: the trail with every step's data, the path on the diagram, the check."""
+    page = application_page(me(), application_id)
+    with transaction():  # every read of an export is itself on the record
+        audit.append(audit.SYSTEM_CHAIN, actor=me().username, action="report_exported",
+                     data={"report": "audit_print", "application_id": application_id, "verified": page["verified"]})
+    return render_template("audit_print.html", page=page, diagram_json=dump(page["diagram"]), printed_at=utcnow())
+
+
+@bp.route("/applications/<int:application_id>/objection", methods=["GET", "POST"])
+@roles_required("province_staff")
+def objection(application_id):
+    page = application_page(me(), application_id)
+    values, errors, message = {}, {}, None
+    if request.method == "POST":
+        values = {name: request.form.get(name, "").strip() for name in ObjectionSchema().fields}
+        try:
+            with transaction():
+                # An empty box is a missing answer, and gets the "required" message.
+                record_objection(application_id=application_id, data={k: v for k, v in values.items() if v},
+                                 user=me())
+            flash("异议已登记，已转入异议处理", "success")
+            return redirect(url_for("web.application", application_id=application_id))
+        except ServiceError as err:
+            message, errors = err.message, err.fields
+    return render_template("objection.html", page=page, values=values, errors=errors, message=message), \
+        (422 if errors else 409 if message else 200)

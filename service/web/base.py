@@ -1,0 +1,91 @@
+"""The web blueprint, its login manager and CSRF check, and what every page shares."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from ..errors import ServiceError
+from ..extensions import db
+from ..models import User
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "web.login"
+login_manager.login_message = "请先登录"
+login_manager.login_message_category = "info"
+
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+@bp.before_request
+def check_csrf():
+    if request.method in UNSAFE_METHODS:
+        csrf.protect()
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(err):
+    return render_template("error.html", status=400, message="页面已过期或来源不明，请刷新页面后重试。"), 400
+
+
+@bp.errorhandler(ServiceError)
+def service_error(err: ServiceError):
+    return render_template("error.html", status=err.status, message=err.message), err.status
+
+
+def me() -> User:
+    return current_user._get_current_object()
+
+
+def roles_required(*roles):
+    """The page is for these roles only: others get a readable 403 page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not any(me().has_role(role) for role in roles):
+                return forbidden_page()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def forbidden_page():
+    return render_template("error.html", status=403, message="您的角色无权打开此页面。"), 403
+
+
+def back_to(default: str):
+    """Redirect to the page the form came from when it is ours, else to ``default``."""
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(default)
+
+
+def flash_error(err: ServiceError) -> None:
+    flash(err.message, "error")
+    if isinstance(err.details, dict):
+        for key, reason in list(err.details.items())[:20]:
+            flash(f"申报 {key}：{reason}", "error")
+
+
+def home_for(user: User) -> str:
+    if user.has_role("applicant") and len(user.roles) == 1:
+        return url_for("web.my_applications")
+    if user.has_role("auditor") or user.has_role("admin"):
+        return url_for("web.applications")
+    return url_for("web.inbox_page")

@@ -1,0 +1,38 @@
+"""Template filters: times in Asia/Shanghai, durations and labels in Chinese."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..models import CATEGORIES, CITIES
+from ..timeutil import to_shanghai, utcnow
+
+ROLE_NAMES = {"applicant": "申报单位", "city_reviewer": "市州工信局", "province_staff": "省工信厅",
+              "expert": "评审专家", "admin": "系统管理员", "auditor": "审计"}
+ACTION_NAMES = {"application_started": "开始申报", "started": "流程开始", "task_completed": "办理",
+                "task_claimed": "认领", "task_released": "释放认领", "timer_fired": "期限届满",
+                "message_received": "收到消息", "batch_action": "批量操作", "objection_recorded": "登记异议",
+                "gateway_decision": "分支判断", "rule_evaluated": "规则判定", "script_run": "自动计算",
+                "ended": "流程结束"}
+
+
+def shanghai(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return "" if moment is None else to_shanghai(moment).strftime(fmt)
+
+
+def waited(since: datetime | None) -> str:
+    """How long something has waited, as a clerk would say it: 3 天 4 小时, 25 分钟."""
+    if since is None:
+        return ""
+    delta = max(utcnow() - since, timedelta(0))
+    days, hours, minutes = delta.days, delta.seconds // 3600, delta.seconds % 3600 // 60
+    if days:
+        return f"{days} 天 {hours} 小时"
+    if hours:
+        return f"{hours} 小时 {minutes} 分钟"
+    return f"{minutes} 分钟"
+
+
+def register_filters(app) -> None:
+    app.jinja_env.filters.update(shanghai=shanghai, waited=waited)
+    app.jinja_env.globals.update(CITIES=CITIES, CATEGORIES=CATEGORIES, ROLE_NAMES=ROLE_NAMES,
+                                 ACTION_NAMES=ACTION_NAMES)

@@ -1,0 +1,64 @@
+"""待办 and 已办: the user's open tasks with filters and counts, claim and release, and what they completed."""
+from __future__ import annotations
+
+from flask import flash, render_template, request, url_for
+from flask_login import login_required
+
+from ..applications import claim_task, unclaim_task
+from ..errors import ServiceError
+from ..inbox import done_list, inbox, inbox_counts, task_for
+from ..models import CATEGORIES, CITIES
+from ..transactions import transaction
+from .base import back_to, bp, flash_error, me
+
+PAGE_SIZE = 20
+
+
+def _page_arg() -> int:
+    value = request.args.get("page", "1")
+    return max(int(value), 1) if value.isdigit() else 1
+
+
+@bp.get("/inbox")
+@login_required
+def inbox_page():
+    filters = {"step": request.args.get("step") or None,
+               "city": request.args.get("city") if request.args.get("city") in CITIES else None,
+               "category": request.args.get("category") if request.args.get("category") in CATEGORIES else None,
+               "claimed": request.args.get("claimed") if request.args.get("claimed") in ("yes", "no", "mine")
+               else None}
+    result = inbox(me(), page=_page_arg(), page_size=PAGE_SIZE, **filters)
+    pages = max((result["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template("inbox.html", result=result, counts=inbox_counts(me()), filters=filters, pages=pages,
+                           active={k: v for k, v in filters.items() if v})
+
+
+@bp.get("/done")
+@login_required
+def done_page():
+    result = done_list(me(), page=_page_arg(), page_size=PAGE_SIZE)
+    pages = max((result["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template("done.html", result=result, pages=pages)
+
+
+def _claim_change(task_id: str, change, done_message: str):
+    try:
+        item = task_for(me(), task_id, to_work=True)
+        with transaction():
+            change(application_id=item.application_id, task_id=item.task_id, user=me())
+        flash(done_message, "success")
+    except ServiceError as err:
+        flash_error(err)
+    return back_to(url_for("web.inbox_page"))
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id):
+    return _claim_change(task_id, claim_task, "已认领，其他人将看到由您办理")
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@login_required
+def unclaim(task_id):
+    return _claim_change(task_id, unclaim_task, "已释放认领")

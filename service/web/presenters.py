@@ -1,0 +1,125 @@
+"""What the pages show, read from the service: submitted data under its form labels, the trail, the path."""
+from __future__ import annotations
+
+import json
+
+from ..application_views import application_detail, audit_view
+from ..applications import waiting_elements
+from ..engine.bundle import Bundle
+from ..extensions import db
+from ..forms.schema import input_components
+from ..models import Application, ProcessVersion, User
+from ..processes import definition_of
+from .filters import shanghai
+
+# Shown in the timeline without opening the entry: what a reader looks for first.
+KEY_FIELDS = ("decision", "score", "comments", "opinion", "result", "conclusion")
+
+
+def _choice_labels(component: dict) -> dict:
+    return {str(v.get("value")): v.get("label") for v in component.get("values", []) if isinstance(v, dict)}
+
+
+def describe(form: dict | None, data: dict | None) -> list[dict]:
+    """Submitted values as (label, text) rows in the form's order; choices shown by their labels."""
+    if not form or not isinstance(data, dict):
+        return []
+    rows = []
+    for component in input_components(form):
+        key = component["key"]
+        if key not in data or data[key] in (None, "", []):
+            continue
+        value, labels = data[key], _choice_labels(component)
+        if isinstance(value, bool):
+            text = "是" if value else "否"
+        elif isinstance(value, list):
+            text = "、".join(labels.get(str(v), str(v)) for v in value)
+        else:
+            text = labels.get(str(value), str(value))
+        label = component.get("label") or component.get("dateLabel") or component.get("timeLabel") or key
+        rows.append({"key": key, "label": label, "text": text})
+    return rows
+
+
+def forms_by_step(application: Application) -> tuple[ProcessVersion, dict[str, dict], set[str]]:
+    """The version, each user task's form by element id, and the applicant's steps."""
+    version = db.session.get(ProcessVersion, application.process_version_id)
+    definition = definition_of(version)
+    forms = {}
+    for task in definition.user_tasks.values():
+        if task.form and task.form in definition.bundle.forms:
+            forms[task.bpmn_id] = definition.bundle.form(task.form)
+    applicant_steps = {t.bpmn_id for t in definition.user_tasks.values() if t.role == "applicant"}
+    return version, forms, applicant_steps
+
+
+def trail_entries(user: User, application: Application, forms: dict[str, dict]) -> tuple[dict, list[dict]]:
+    view = audit_view(user, application.id)
+    entries = []
+    for event in view["events"]:
+        data = event["data"] if isinstance(event["data"], dict) else {}
+        rows = describe(forms.get(event["element_id"]), data.get("form")) if event["action"] == "task_completed" \
+            else []
+        extra = {k: v for k, v in data.items() if k not in ("name", "form", "opened_at", "due_at", "task_id")}
+        entries.append({**event, "name": data.get("name") or "", "rows": rows,
+                        "summary": [r for r in rows if r["key"] in KEY_FIELDS],
+                        "redacted": data.get("redacted"), "extra": extra})
+    return view, entries
+
+
+def path_of(entries: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """Elements the instance passed through, in first-visit order, and each branch a gateway took
+    as [gateway, target] (the diagram's flows are marked from these)."""
+    path, taken = [], []
+    for entry in entries:
+        element = entry["element_id"]
+        if element and element not in path:
+            path.append(element)
+        for target in entry["extra"].get("taken", []):
+            if [element, target] not in taken:
+                taken.append([element, target])
+    return path, taken
+
+
+def application_page(user: User, application_id: int) -> dict:
+    detail = application_detail(user, application_id)
+    application = db.session.get(Application, application_id)
+    version, forms, applicant_steps = forms_by_step(application)
+    view, entries = trail_entries(user, application, forms)
+    bundle = Bundle.from_json(version.bundle)
+    visits: dict[str, list[int]] = {}
+    for entry in entries:
+        if entry["element_id"]:
+            visits.setdefault(entry["element_id"], []).append(entry["seq"])
+    current = waiting_elements(application)
+    path, taken = path_of(entries)
+    return {
+        "application": application, "detail": detail, "version": version, "entries": entries,
+        "verified": view["verified"], "broken_at": view["broken_at"], "reason": view["reason"],
+        "diagram": {"xml": next(iter(bundle.bpmn_files().values())), "path": path, "taken": taken,
+                    "current": current, "visits": visits},
+        # The latest declaration the applicant submitted (a send-back makes more than one).
+        "declaration": next((e for e in reversed(entries) if e["action"] == "task_completed"
+                             and e["element_id"] in applicant_steps), None),
+    }
+
+
+def task_context(page: dict, user: User) -> dict:
+    """The task page's JSON for the form script: the form, the data, options, and earlier entries' forms."""
+    application = page["application"]
+    _, forms, _ = forms_by_step(application)
+    history = []
+    for entry in page["history"]:
+        history.append({"step": entry["step"], "name": entry["name"], "actor": entry["actor"],
+                        "at": shanghai(entry["at"]), "rows": describe(forms.get(entry["step"]), entry["data"])})
+    return {"task_id": page["task"]["task_id"], "application_id": application.id, "form": page["form"],
+            "data": page["data"], "data_source": page["data_source"],
+            "draft_saved_at": page["draft_saved_at"].isoformat() if page["draft_saved_at"] else None,
+            "options": page["options"], "version": page["version"], "history": history,
+            "user": user.username, "role": page["task"]["role"]}
+
+
+def dump(value) -> str:
+    """JSON to embed in a <script> element: nothing in it can close the element."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

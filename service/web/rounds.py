@@ -1,0 +1,89 @@
+"""The round page for province staff: where applications stand, the notice and publish batches, objections."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ..batch import BATCH_LABELS, awaiting, batch_action
+from ..errors import Invalid, NotFound, ServiceError
+from ..extensions import db
+from ..models import CATEGORIES, Round
+from ..engine.bundle import Bundle
+from ..models import ProcessVersion
+from ..statistics import round_statistics, stage_counts
+from ..transactions import transaction
+from .base import bp, flash_error, me, roles_required
+from .presenters import dump
+
+READERS = ("province_staff", "admin", "auditor")
+
+
+def _round_or_404(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound(f"批次 {round_id} 不存在")
+    return round_
+
+
+@bp.get("/rounds")
+@roles_required(*READERS)
+def rounds():
+    return render_template("rounds.html", rounds=db.session.scalars(select(Round).order_by(Round.year.desc(),
+                                                                                             Round.id.desc())).all())
+
+
+@bp.get("/rounds/<int:round_id>")
+@roles_required(*READERS)
+def round_page(round_id):
+    round_ = _round_or_404(round_id)
+    category = request.args.get("category") if request.args.get("category") in CATEGORIES else None
+    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    cities_present = set()
+    for row in stage_counts(round_id):
+        if category and row["category"] != category:
+            continue
+        table[row["stage"] or "未开始"][row["city_code"]] += row["count"]
+        table[row["stage"] or "未开始"]["total"] += row["count"]
+        cities_present.add(row["city_code"])
+    return render_template("round.html", round_=round_, table=dict(sorted(table.items())), category=category,
+                           cities_present=cities_present, ready_for_notice=awaiting(round_id, "start_notice"),
+                           ready_for_publish=awaiting(round_id, "publish"),
+                           under_notice=awaiting(round_id, "objection"), labels=BATCH_LABELS)
+
+
+@bp.post("/rounds/<int:round_id>/batch")
+@roles_required("province_staff")
+def round_batch(round_id):
+    _round_or_404(round_id)
+    action = request.form.get("action", "")
+    ids = [int(v) for v in request.form.getlist("applications") if v.isdigit()]
+    try:
+        if action not in BATCH_LABELS:
+            raise Invalid("未知的批量操作", fields={"action": ["应为启动公示或发布名单"]})
+        if not ids:
+            raise Invalid("请至少勾选一个申报", fields={"applications": ["不能为空"]})
+        with transaction():
+            batch_action(message=action, round_id=round_id, application_ids=ids, user=me())
+        flash(f"已{BATCH_LABELS[action]}：{len(ids)} 个申报", "success")
+    except ServiceError as err:
+        flash_error(err)
+    return redirect(url_for("web.round_page", round_id=round_id))
+
+
+@bp.get("/rounds/<int:round_id>/statistics")
+@roles_required(*READERS)
+def round_statistics_page(round_id):
+    """Time per step and missed deadlines, as tables and as a heat map on the round's diagram."""
+    round_ = _round_or_404(round_id)
+    figures = round_statistics(round_id)
+    version = db.session.get(ProcessVersion, round_.process_version_id)
+    slowest = max((row["median_hours"] for row in figures["steps"]), default=0) or 1
+    heat = {row["step"]: {"level": min(5, 1 + int(4 * row["median_hours"] / slowest)),
+                          "label": f"中位 {row['median_hours']:g} 小时 · P90 {row['p90_hours']:g}"}
+            for row in figures["steps"]}
+    missed = {row["step"]: row["count"] for row in figures["missed_deadlines"]}
+    diagram = {"xml": next(iter(Bundle.from_json(version.bundle).bpmn_files().values())), "heat": heat,
+               "missed": missed}
+    return render_template("round_statistics.html", round_=round_, figures=figures, diagram_json=dump(diagram))

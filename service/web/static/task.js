@@ -1,0 +1,259 @@
+// The task page: renders the step's form with form-js, keeps every keystroke (in this browser at once,
+// on the server as a draft shortly after), submits, and shows the server's errors at their fields.
+(function () {
+  'use strict';
+
+  const ctx = JSON.parse(document.getElementById('task-context').textContent);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const banner = document.getElementById('banner');
+  const status = document.getElementById('draft-status');
+  const localKey = 'greenlist:draft:' + ctx.user + ':' + ctx.task_id;
+  const SAVE_DELAY_MS = 1200;
+
+  // form-js writes its own messages in English; the users read Chinese.
+  const MESSAGES = [
+    [/^Field is required\.$/, () => '必填项'],
+    [/^Value is not a number\.$/, () => '请输入数字'],
+    [/^Value is expected to be an integer\.$/, () => '请输入整数'],
+    [/^Value is expected to have at most (\d+) decimal digits?\.$/, (m) => '最多 ' + m[1] + ' 位小数'],
+    [/^Field must have minimum value of (.+)\.$/, (m) => '不能小于 ' + m[1]],
+    [/^Field must have maximum value of (.+)\.$/, (m) => '不能大于 ' + m[1]],
+    [/^Field must have minimum length of (.+)\.$/, (m) => '至少 ' + m[1] + ' 个字符'],
+    [/^Field must have maximum length of (.+)\.$/, (m) => '最多 ' + m[1] + ' 个字符'],
+    [/^Field must match pattern (.+)\.$/, () => '格式不正确'],
+    [/^Field must be a valid email\.$/, () => '请输入有效的电子邮箱'],
+    [/^Please select a valid value, the two nearest valid values are (.+) and (.+)\.$/,
+      (m) => '请输入有效值，最接近的是 ' + m[1] + ' 和 ' + m[2]],
+  ];
+
+  function translate(message) {
+    for (const [pattern, text] of MESSAGES) {
+      const match = pattern.exec(message);
+      if (match) return text(match);
+    }
+    return message;
+  }
+
+  // The keys the form submits, and the component id form-js files each key's errors under.
+  const idByKey = {};
+  (function walk(components) {
+    for (const c of components || []) {
+      if (c.key) idByKey[c.key] = c.id;
+      walk(c.components);
+    }
+  })(ctx.form.components);
+
+  function formData(all) {
+    const data = {};
+    for (const key of Object.keys(idByKey)) {
+      if (all[key] !== undefined) data[key] = all[key];
+    }
+    return data;
+  }
+
+  function show(kind, html) {
+    banner.className = 'flash ' + kind;
+    banner.innerHTML = html;
+    banner.hidden = false;
+    banner.scrollIntoView({ block: 'nearest' });
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch]));
+  }
+
+  function clock() {
+    return new Date().toLocaleTimeString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
+  }
+
+  function api(method, url, body) {
+    const headers = { 'X-CSRFToken': csrf, 'Accept': 'application/json' };
+    const init = { method, headers, credentials: 'same-origin' };
+    if (body instanceof FormData) {
+      init.body = body;
+    } else if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    return fetch(url, init).then(async (response) => {
+      let json = null;
+      try { json = await response.json(); } catch (e) { /* an empty or non-JSON body */ }
+      return { status: response.status, body: json || {} };
+    });
+  }
+
+  // What this browser kept: newer than the server's draft when the last save did not reach the server.
+  function readLocal() {
+    try { return JSON.parse(localStorage.getItem(localKey) || 'null'); } catch (e) { return null; }
+  }
+  function writeLocal(data, synced) {
+    try { localStorage.setItem(localKey, JSON.stringify({ data, synced, at: Date.now() })); } catch (e) { /* full */ }
+  }
+
+  let data = ctx.data || {};
+  const local = readLocal();
+  if (local && !local.synced) {
+    data = local.data;
+    show('info', '已恢复您在本机输入但尚未保存到服务器的内容。');
+  }
+
+  // Every keystroke reaches the form's data at once: a click on 提交 right after typing loses nothing.
+  const form = new FormViewer.Form({ container: document.getElementById('form'), debounce: false });
+  const validator = form.get('validator');
+  const validate = validator.validateFieldInstance.bind(validator);
+  validator.validateFieldInstance = (instance, value) => validate(instance, value).map(translate);
+
+  let lastSaved = JSON.stringify(formData(data));
+  let timer = null;
+  let ready = false;
+
+  function saveDraft() {
+    timer = null;
+    const current = formData(form._getState().data);
+    const text = JSON.stringify(current);
+    if (text === lastSaved) return Promise.resolve();
+    return api('PUT', '/api/tasks/' + ctx.task_id + '/draft', { data: current }).then(({ status: code, body }) => {
+      if (code === 200) {
+        lastSaved = text;
+        writeLocal(current, true);
+        status.textContent = '草稿已自动保存 ' + clock();
+      } else if (code === 401) {
+        status.innerHTML = '登录已过期：输入已保存在本机。<a href="/login?next=' + encodeURIComponent(location.pathname) + '" target="_blank">重新登录</a>后回到本页即可继续。';
+      } else if (code === 409 || code === 404) {
+        status.textContent = '未能保存到服务器：' + (body.message || '任务已变化') + '（输入已保存在本机）';
+      } else {
+        status.textContent = '未能保存到服务器（' + (body.message || code) + '），输入已保存在本机';
+      }
+    }, () => {
+      status.textContent = '网络不可用：输入已保存在本机，恢复后会自动保存';
+    });
+  }
+
+  form.on('changed', (state) => {
+    if (!ready) return;
+    const current = formData(state.data);
+    if (JSON.stringify(current) === lastSaved) return;
+    writeLocal(current, false);
+    status.textContent = '正在保存…';
+    clearTimeout(timer);
+    timer = setTimeout(saveDraft, SAVE_DELAY_MS);
+  });
+  window.addEventListener('online', () => saveDraft());
+  // Leaving with a save pending: send it (keepalive outlives the page); this browser has the input anyway.
+  window.addEventListener('pagehide', () => {
+    if (timer === null) return;
+    clearTimeout(timer);
+    fetch('/api/tasks/' + ctx.task_id + '/draft', {
+      method: 'PUT', keepalive: true, credentials: 'same-origin',
+      headers: { 'X-CSRFToken': csrf, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ data: formData(form._getState().data) }),
+    }).catch(() => {});
+  });
+
+  function showFieldErrors(fields) {
+    const errors = {};
+    const elsewhere = [];
+    for (const [key, messages] of Object.entries(fields || {})) {
+      const list = Array.isArray(messages) ? messages : [String(messages)];
+      if (idByKey[key]) errors[idByKey[key]] = list;
+      else elsewhere.push(key + '：' + list.join('；'));
+    }
+    form._setState({ errors });
+    return elsewhere;
+  }
+
+  function firstError() {
+    const field = document.querySelector('#form .fjs-has-errors input, #form .fjs-has-errors textarea, #form .fjs-has-errors select, #form .fjs-has-errors');
+    if (field) { field.scrollIntoView({ block: 'center' }); if (field.focus) field.focus(); }
+  }
+
+  const submitButton = document.getElementById('submit');
+  submitButton.addEventListener('click', async () => {
+    const result = form.submit();
+    const count = Object.keys(result.errors).length;
+    if (count) {
+      show('error', '有 ' + count + ' 处需要修改，已在表单中标出。');
+      firstError();
+      return;
+    }
+    const current = formData(result.data);
+    writeLocal(current, false);
+    submitButton.disabled = true;
+    submitButton.textContent = '正在提交…';
+    let response;
+    try {
+      response = await api('POST', '/api/tasks/' + ctx.task_id + '/submit', { data: current, version: ctx.version });
+    } catch (e) {
+      response = { status: 0, body: { message: '网络不可用' } };
+    }
+    submitButton.disabled = false;
+    submitButton.textContent = '提交';
+    const { status: code, body } = response;
+    if (code === 200) {
+      localStorage.removeItem(localKey);
+      clearTimeout(timer);
+      timer = null;
+      location.assign('/applications/' + ctx.application_id + '?submitted=1');
+      return;
+    }
+    if (code === 422) {
+      const elsewhere = showFieldErrors(body.errors);
+      show('error', escapeHtml(body.message || '提交的内容有误') + '：请修改表单中标出的字段。' +
+        (elsewhere.length ? '<br>' + elsewhere.map(escapeHtml).join('<br>') : ''));
+      firstError();
+    } else if (code === 409) {
+      show('error', escapeHtml(body.message || '任务已变化') + '。您的输入仍在本页，也已保存在本机；' +
+        '<a href="' + location.pathname + '">刷新</a>查看最新情况后可继续使用。');
+    } else if (code === 401) {
+      show('error', '登录已过期，输入已保存在本机。请<a href="/login?next=' + encodeURIComponent(location.pathname) + '" target="_blank">重新登录</a>后再次提交。');
+    } else {
+      show('error', '提交未成功（' + escapeHtml(body.message || ('状态 ' + code)) + '），您的输入已保存在本机。');
+    }
+  });
+
+  document.getElementById('save').addEventListener('click', () => {
+    clearTimeout(timer);
+    lastSaved = null;
+    saveDraft();
+  });
+
+  const upload = document.getElementById('upload');
+  if (upload) {
+    upload.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const file = upload.elements.file.files[0];
+      const note = document.getElementById('upload-status');
+      if (!file) { note.textContent = '请选择 PDF 文件'; return; }
+      const body = new FormData();
+      body.append('application_id', ctx.application_id);
+      body.append('kind', upload.elements.kind.value);
+      body.append('file', file);
+      note.textContent = '正在上传…';
+      const { status: code, body: result } = await api('POST', '/api/attachments', body);
+      if (code === 201) {
+        const list = document.getElementById('attachments');
+        const none = list.querySelector('.none');
+        if (none) none.remove();
+        const item = document.createElement('li');
+        item.innerHTML = '<a href="/api/attachments/' + result.id + '">' + escapeHtml(result.name) + '</a> ' +
+          '<span class="muted">' + escapeHtml(upload.elements.kind.selectedOptions[0].textContent) + ' · ' +
+          (result.size / 1024).toFixed(1) + ' KB</span>';
+        list.appendChild(item);
+        note.textContent = '已上传：' + result.name;
+        upload.reset();
+      } else {
+        const reasons = result.errors ? Object.values(result.errors).flat().join('；') : '';
+        note.textContent = '上传失败：' + (result.message || code) + (reasons ? '（' + reasons + '）' : '');
+      }
+    });
+  }
+
+  form.importSchema(ctx.form, Object.assign({}, ctx.options || {}, data)).then(() => {
+    // form-js fills in every field (empty or default) on import: that is the baseline, not an edit.
+    lastSaved = JSON.stringify(formData(form._getState().data));
+    ready = true;
+    if (local && !local.synced) saveDraft();
+  }, (error) => {
+    show('error', '表单无法显示：' + escapeHtml(error.message));
+  });
+})();

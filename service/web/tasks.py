@@ -1,0 +1,21 @@
+"""The task page: the form-js form with the application's context; the script saves drafts and submits."""
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import login_required
+
+from ..application_views import application_detail
+from ..attachments import KINDS
+from ..inbox import task_page
+from .base import bp, me
+from .presenters import dump, task_context
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def task(task_id):
+    page = task_page(me(), task_id)
+    detail = application_detail(me(), page["application"].id)
+    context = task_context(page, me())
+    return render_template("task.html", page=page, detail=detail, context_json=dump(context),
+                           history=context["history"], kinds=KINDS)

@@ -1,0 +1,110 @@
+"""Browser tests: the app served on a local port, driven by Playwright in Debian's Chromium.
+
+The server runs in a thread of the test process, on the test database, so each test seeds the demo
+data itself and the shared clean-up empties the tables afterwards. The clock is the real one: the
+demo round's deadline lies ahead of today, as it does for a newcomer.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from service.demo import seed_demo
+from service.extensions import db
+from service.transactions import transaction
+from tests.api import ApiClient
+
+CHROMIUM = os.environ.get("GREENLIST_CHROMIUM", "/usr/bin/chromium")
+# Without the networking flags Chromium keeps calling Google's hosts, which this network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--lang=zh-CN"]
+ARTIFACTS = Path(os.environ.get("GREENLIST_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk "
+                    "(./dev.sh test and .ci/run install it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def seeded(app, bundle):
+    """The README's demo: bundle deployed, round "2024", the demo accounts (password "demo")."""
+    with transaction():
+        seed_demo(bundle, with_applications=False)
+    db.session.remove()
+
+
+@pytest.fixture
+def api(app, seeded):
+    return ApiClient(app.test_client())
+
+
+class Browser:
+    """One person at one browser: logs in, opens pages, keeps screenshots of what they saw."""
+
+    def __init__(self, chromium, base_url: str, test_name: str):
+        self.context = chromium.new_context(base_url=base_url, viewport={"width": 1400, "height": 1000},
+                                            locale="zh-CN", timezone_id="Asia/Shanghai")
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.test_name = re.sub(r"[^\w]+", "_", test_name)
+        self.shots = 0
+        self.user = "anonymous"
+
+    def login(self, username: str, password: str = "demo"):
+        self.page.goto("/login")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        self.page.click("form button[type=submit]")
+        self.page.wait_for_load_state()
+        assert "/login" not in self.page.url, self.page.inner_text("main")
+        self.user = username
+        return self.page
+
+    def screenshot(self, what: str):
+        self.shots += 1
+        folder = ARTIFACTS / "screenshots" / self.test_name
+        folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(folder / f"{self.user}-{self.shots:02d}-{what}.png"), full_page=True)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def browse(chromium, live_server, seeded, request):
+    opened = []
+
+    def open_browser() -> Browser:
+        browser = Browser(chromium, live_server, request.node.name)
+        opened.append(browser)
+        return browser
+
+    yield open_browser
+    errors = [error for browser in opened for error in browser.errors]
+    for browser in opened:
+        browser.close()
+    assert not errors, f"script errors on the pages: {errors}"
