@@ -180,3 +180,11 @@ def test_the_printable_audit_record_shows_the_check_and_is_itself_recorded(api, 
     exported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report_exported")).all()
     assert [json.loads(e.data)["report"] for e in exported] == ["audit_print"]
     assert exported[0].actor == "auditor"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "https://evil.example/"])
+def test_login_never_sends_the_user_to_another_site(visitor, target):
+    person = visitor()
+    person.get("/login")
+    response = person.post("/login", {"username": "changchun", "password": "demo", "next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/inbox"

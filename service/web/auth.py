@@ -6,11 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..accounts import TooManyAttempts, Unauthorized, authenticate, record_login_failure
 from ..transactions import transaction
-from .base import bp, home_for, me
-
-
-def _safe_next(target: str | None) -> str | None:
-    return target if target and target.startswith("/") and not target.startswith("//") else None
+from .base import bp, home_for, local_path, me
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -18,10 +14,10 @@ def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(home_for(me()))
-        return render_template("login.html", next=_safe_next(request.args.get("next")))
+        return render_template("login.html", next=local_path(request.args.get("next")))
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    target = _safe_next(request.form.get("next"))
+    target = local_path(request.form.get("next"))
     error, status = None, 401
     if not username or not password:
         error, status = "请输入用户名和密码", 400

@@ -68,12 +68,16 @@ def forbidden_page():
     return render_template("error.html", status=403, message="您的角色无权打开此页面。"), 403
 
 
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site; never another site ("//host", "/\\host" count as one)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
+        return target
+    return None
+
+
 def back_to(default: str):
     """Redirect to the page the form came from when it is ours, else to ``default``."""
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(default)
+    return redirect(local_path(request.form.get("next")) or default)
 
 
 def flash_error(err: ServiceError) -> None:
