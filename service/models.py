@@ -281,3 +281,21 @@ class Attachment(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProcessDraft(db.Model):
+    """Next year's diagram and forms while an administrator works on them; deployed, it becomes a version."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    base_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_version.id"))
+    bundle: Mapped[str] = mapped_column(Text)  # Bundle.to_json(): {"processes": {...}, "forms": {...}}
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deployed_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_version.id"))
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # Two administrators saving the same draft: the second gets 409 instead of silently overwriting.
+    __mapper_args__ = {"version_id_col": revision}

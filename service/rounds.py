@@ -46,3 +46,23 @@ def open_round(*, name: str, year: int, city_deadline: date, actor: str, process
                        "city_deadline": round_.city_deadline.isoformat(), "notice_days": notice_days,
                        "expert_count": expert_count, "pass_score": pass_score})
     return round_
+
+
+def next_round(round_id: int, *, process_version_id: int, actor: str, name: str | None = None) -> Round:
+    """Next year's round from this one: the same settings, the deadline a year later, the chosen version."""
+    previous = db.session.get(Round, round_id)
+    if previous is None:
+        raise NotFound(f"批次 {round_id} 不存在")
+    last_day = previous.city_deadline.astimezone(SHANGHAI).date() - timedelta(days=1)
+    try:
+        deadline = last_day.replace(year=last_day.year + 1)
+    except ValueError:  # 29 February
+        deadline = last_day.replace(year=last_day.year + 1, day=28)
+    year = previous.year + 1
+    return open_round(name=name or _next_name(previous.name, previous.year), year=year, city_deadline=deadline,
+                      actor=actor, process_version_id=process_version_id, notice_days=previous.notice_days,
+                      expert_count=previous.expert_count, pass_score=previous.pass_score)
+
+
+def _next_name(name: str, year: int) -> str:
+    return name.replace(str(year), str(year + 1)) if str(year) in name else f"{name}（{year + 1}）"

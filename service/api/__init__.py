@@ -32,10 +32,11 @@ def init_api(app) -> GreenlistApi:
                                                                   "所有接口都需要 Authorization: Bearer <token>。"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from . import applications, attachments, auth, processes, reports, rounds, tasks
+    from . import applications, attachments, auth, drafts, processes, reports, rounds, tasks
 
-    for module in (auth, rounds, applications, tasks, attachments, processes, reports):
+    for module in (auth, rounds, applications, tasks, attachments, processes, reports, drafts):
         api.register_blueprint(module.blp)
+    api.register_blueprint(drafts.rounds_blp)
     app.register_blueprint(reports.public)
 
     @app.get("/vendor/<package>/<path:filename>")

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from ..engine.bundle import Bundle
 from ..extensions import db
 from ..models import ProcessVersion
+from ..drafts import version_usage
 from ..processes import get_version_or_404
 from .auth import BEARER, protect, roles_required
 
@@ -24,18 +25,41 @@ class VersionSchema(Schema):
     deployed_at = fields.DateTime()
 
 
+class UsageSchema(Schema):
+    rounds = fields.List(fields.Dict(), metadata={"description": "使用该版本的批次 [{id, name}]"})
+    applications = fields.Integer(metadata={"description": "运行在该版本上的申报数"})
+    running = fields.Integer(metadata={"description": "其中尚未结束的"})
+
+
+class VersionListSchema(VersionSchema):
+    usage = fields.Nested(UsageSchema)
+
+
 class VersionDetailSchema(VersionSchema):
     files = fields.Dict(metadata={"description": "文件名 → 内容（processes/ 与 forms/）"})
     validation_report = fields.List(fields.String())
 
 
 @blp.route("")
-@blp.response(200, VersionSchema(many=True))
+@blp.response(200, VersionListSchema(many=True))
 @blp.doc(security=BEARER)
 @roles_required(*READERS)
 def index():
-    """全部已部署的流程版本"""
-    return db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.number.desc())).all()
+    """全部已部署的流程版本：谁、何时、说明、内容哈希、使用它的批次和运行在它上面的申报数"""
+    usage = version_usage()
+    empty = {"rounds": [], "applications": 0, "running": 0}
+    return [{**{c.key: getattr(v, c.key) for c in ProcessVersion.__table__.columns}, "usage": usage.get(v.id, empty)}
+            for v in db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.number.desc()))]
+
+
+@blp.route("/<int:version_id>/archive.zip")
+@blp.doc(security=BEARER, responses={200: {"description": "该版本全部文件（zip：processes/ 与 forms/）"}})
+@roles_required(*READERS)
+def archive_file(version_id):
+    """下载一个版本的全部文件"""
+    from .drafts import archive_response
+
+    return archive_response(get_version_or_404(version_id))
 
 
 @blp.route("/<int:version_id>")

@@ -1,0 +1,226 @@
+"""Process administration: drafts of next year's diagram and forms, validation, rehearsal, deployment,
+next year's round. Administrators only."""
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from ..drafts import (bundle_of, create_draft, delete_file, deploy_draft, files_of, get_draft_or_404, problem_dict,
+                      save_file, validate_draft)
+from ..errors import NotFound
+from ..extensions import db
+from ..models import ProcessDraft, ProcessVersion, Round
+from ..processes import get_version_or_404
+from ..rehearsal import rehearse
+from ..rounds import next_round
+from ..transactions import transaction
+from .auth import BEARER, current_user, protect, roles_required
+from .processes import VersionSchema
+from .schemas import RoundOutSchema
+
+blp = Blueprint("process_drafts", __name__, url_prefix="/api/process-drafts", description="流程草稿（管理员）")
+protect(blp)
+rounds_blp = Blueprint("round_admin", __name__, url_prefix="/api/rounds", description="年度批次（管理员）")
+protect(rounds_blp)
+
+
+class NewProcessDraftSchema(Schema):
+    from_version = fields.Integer(required=True, metadata={"description": "以哪个流程版本为底稿（id）"})
+    name = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class ProcessDraftSummarySchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    base_version_id = fields.Integer(allow_none=True)
+    revision = fields.Integer(metadata={"description": "保存次数；保存时带回，以免覆盖他人的修改"})
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    updated_by = fields.String()
+    updated_at = fields.DateTime()
+    deployed_version_id = fields.Integer(allow_none=True)
+
+
+class ProcessDraftSchema(ProcessDraftSummarySchema):
+    files = fields.Dict(metadata={"description": "文件名（processes/… 或 forms/…）→ 内容"})
+
+
+class DraftFileSchema(Schema):
+    content = fields.String(required=True, metadata={"description": "BPMN/DMN XML 或 form-js JSON 文本"})
+    revision = fields.Integer(load_default=None, metadata={"description": "打开时读到的 revision"})
+
+
+class DraftRevisionArgs(Schema):
+    revision = fields.Integer(load_default=None)
+
+
+class BundleProblemSchema(Schema):
+    file = fields.String()
+    element = fields.String(allow_none=True, metadata={"description": "元素 id 与名称"})
+    element_id = fields.String(allow_none=True, metadata={"description": "元素 id（在流程图上标注用）"})
+    message = fields.String()
+
+
+class BundleValidationSchema(Schema):
+    valid = fields.Boolean()
+    problems = fields.List(fields.Nested(BundleProblemSchema))
+
+
+class RehearseSchema(Schema):
+    round = fields.Integer(load_default=None, metadata={"description": "回放哪个批次的真实申报（可不填）"})
+
+
+class RehearsedPathSchema(Schema):
+    label = fields.String()
+    status = fields.String(metadata={"description": "same / different / stuck / running / skipped"})
+    expected = fields.String(allow_none=True)
+    rehearsed = fields.String(allow_none=True)
+    diverged_at = fields.String(allow_none=True)
+    diverged_name = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    application_id = fields.Integer(allow_none=True)
+
+
+class RehearsalSchema(Schema):
+    round_id = fields.Integer(allow_none=True)
+    standard = fields.List(fields.Nested(RehearsedPathSchema))
+    recorded = fields.List(fields.Nested(RehearsedPathSchema))
+    summary = fields.Dict()
+
+
+class DeploySchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(max=2000), metadata={"description": "部署说明"})
+
+
+class NextRoundSchema(Schema):
+    process_version_id = fields.Integer(required=True)
+    name = fields.String(validate=validate.Length(min=1, max=200))
+
+
+def _draft_view(draft: ProcessDraft, with_files: bool = True) -> dict:
+    view = {c.key: getattr(draft, c.key) for c in ProcessDraft.__table__.columns if c.key != "bundle"}
+    if with_files:
+        view["files"] = files_of(bundle_of(draft))
+    return view
+
+
+@blp.route("", methods=["POST"])
+@blp.response(201, ProcessDraftSchema)
+@blp.doc(security=BEARER)
+@roles_required("admin")
+@blp.arguments(NewProcessDraftSchema)
+def new_draft(body):
+    """以一个已部署版本为底稿新建草稿"""
+    with transaction():
+        draft_id = create_draft(actor=current_user().username, from_version_id=body["from_version"],
+                                name=body.get("name")).id
+    return _draft_view(get_draft_or_404(draft_id))
+
+
+@blp.route("")
+@blp.response(200, ProcessDraftSummarySchema(many=True))
+@blp.doc(security=BEARER)
+@roles_required("admin")
+def list_drafts():
+    """全部草稿"""
+    return db.session.scalars(select(ProcessDraft).order_by(ProcessDraft.id.desc())).all()
+
+
+@blp.route("/<int:draft_id>")
+@blp.response(200, ProcessDraftSchema)
+@blp.doc(security=BEARER)
+@roles_required("admin")
+def get_draft(draft_id):
+    """一个草稿及其全部文件"""
+    return _draft_view(get_draft_or_404(draft_id))
+
+
+@blp.route("/<int:draft_id>/files/<path:name>", methods=["PUT"])
+@blp.response(200, ProcessDraftSummarySchema)
+@blp.doc(security=BEARER)
+@roles_required("admin")
+@blp.arguments(DraftFileSchema)
+def put_file(body, draft_id, name):
+    """保存草稿中的一个文件（建模器中编辑的、别处画好上传的流程图，表单或规则）"""
+    with transaction():
+        draft = save_file(get_draft_or_404(draft_id), name, body["content"], actor=current_user().username,
+                          expected_revision=body["revision"])
+        return _draft_view(draft, with_files=False)
+
+
+@blp.route("/<int:draft_id>/files/<path:name>", methods=["DELETE"])
+@blp.response(200, ProcessDraftSummarySchema)
+@blp.doc(security=BEARER)
+@roles_required("admin")
+@blp.arguments(DraftRevisionArgs, location="query")
+def remove_file(args, draft_id, name):
+    """删除草稿中的一个文件"""
+    with transaction():
+        draft = delete_file(get_draft_or_404(draft_id), name, actor=current_user().username,
+                            expected_revision=args["revision"])
+        return _draft_view(draft, with_files=False)
+
+
+@blp.route("/<int:draft_id>/validate", methods=["POST"])
+@blp.response(200, BundleValidationSchema)
+@blp.doc(security=BEARER)
+@roles_required("admin")
+def validate_view(draft_id):
+    """校验草稿：每个问题给出文件、元素和改法"""
+    problems = validate_draft(get_draft_or_404(draft_id))
+    return {"valid": not problems, "problems": [problem_dict(p) for p in problems]}
+
+
+@blp.route("/<int:draft_id>/rehearse", methods=["POST"])
+@blp.response(200, RehearsalSchema)
+@blp.doc(security=BEARER)
+@roles_required("admin")
+@blp.arguments(RehearseSchema)
+def rehearse_view(body, draft_id):
+    """预演：标准路径与所选批次真实申报的路径在草稿上重放（不写入任何申报）"""
+    draft = get_draft_or_404(draft_id)
+    problems = validate_draft(draft)
+    if problems:
+        from ..errors import Invalid
+
+        raise Invalid("草稿未通过校验，无法预演", code="bundle_invalid", details=[problem_dict(p) for p in problems])
+    if body["round"] is not None and db.session.get(Round, body["round"]) is None:
+        raise NotFound(f"批次 {body['round']} 不存在")
+    baseline = db.session.get(ProcessVersion, draft.base_version_id) if draft.base_version_id else None
+    baseline = baseline or db.session.scalar(select(ProcessVersion).order_by(ProcessVersion.number.desc()))
+    report = rehearse(bundle_of(draft), baseline_version=baseline, round_id=body["round"])
+    db.session.rollback()  # a rehearsal reads; nothing it touched may be written
+    return report
+
+
+@blp.route("/<int:draft_id>/deploy", methods=["POST"])
+@blp.response(201, VersionSchema)
+@blp.doc(security=BEARER)
+@roles_required("admin")
+@blp.arguments(DeploySchema)
+def deploy_view(body, draft_id):
+    """把通过校验的草稿部署为新的不可变版本（记入审计）"""
+    with transaction():
+        version_id = deploy_draft(get_draft_or_404(draft_id), actor=current_user().username, note=body["note"]).id
+    return get_version_or_404(version_id)
+
+
+@rounds_blp.route("/<int:round_id>/next", methods=["POST"])
+@rounds_blp.response(201, RoundOutSchema)
+@rounds_blp.doc(security=BEARER)
+@roles_required("admin")
+@rounds_blp.arguments(NextRoundSchema)
+def create_next_round(body, round_id):
+    """以上一年度批次为模板新建下一年度批次（设置照搬，截止日期顺延一年，选定流程版本）"""
+    with transaction():
+        new_id = next_round(round_id, process_version_id=body["process_version_id"], name=body.get("name"),
+                            actor=current_user().username).id
+    return db.session.get(Round, new_id)
+
+
+def archive_response(version: ProcessVersion) -> Response:
+    from ..drafts import archive
+    from ..engine.bundle import Bundle
+
+    return Response(archive(Bundle.from_json(version.bundle)), mimetype="application/zip", headers={
+        "Content-Disposition": f"attachment; filename=process-version-{version.number}.zip"})
