@@ -177,6 +177,7 @@ ADMIN_CALLS = [
     ("POST", "/api/process-drafts/{draft}/rehearse", {"json": {}}),
     ("POST", "/api/process-drafts/{draft}/deploy", {"json": {"note": "x"}}),
     ("POST", "/api/rounds/1/next", {"json": {"process_version_id": 1}}),
+    ("POST", "/api/applications/1/move", {"json": {"process_version_id": 1}}),
 ]
 
 
@@ -205,3 +206,42 @@ def test_hostile_uploads_are_refused_with_their_reason(api):
     assert put(api, draft, "forms/bad.form.json", "[1, 2]").status_code == 422
     stale = put(api, draft, MAIN, draft["files"][MAIN], revision=draft["revision"] + 5)
     assert stale.status_code == 409
+
+
+def deployed_variant(api, change, note):
+    draft = draft_from(api)
+    ok(put(api, draft, MAIN, change(draft["files"][MAIN])))
+    return ok(api.post(f"/api/process-drafts/{draft['id']}/deploy", "admin", json={"note": note}), 201)["id"]
+
+
+def test_moving_a_running_application_is_checked_refused_or_done_and_audited(api):
+    running = ApiScenario(api).start().declare()  # declaration completed, city review in progress
+    renamed_done = deployed_variant(api, lambda xml: xml.replace(
+        '<bpmn:userTask id="Task_declare_factory" name="填报绿色工厂申报书">',
+        '<bpmn:userTask id="Task_declare_factory" name="填报绿色工厂申报书（新）">'), "改了申报环节")
+    later_changed = deployed_variant(api, lambda xml: xml.replace(
+        'name="形式审查与遴选专家"', 'name="形式审查与专家遴选"'), "改了尚未到达的环节")
+
+    path = f"/api/applications/{running.application_id}/move"
+    check = ok(api.post(path, "admin", json={"process_version_id": renamed_done}))
+    assert check["allowed"] is False and check["moved"] is False
+    assert any("已完成的环节 填报绿色工厂申报书（Task_declare_factory）" in r and "已修改" in r for r in check["reasons"])
+    refused = api.post(path, "admin", json={"process_version_id": renamed_done, "dry_run": False, "note": "试迁"})
+    assert refused.status_code == 409 and refused.json["code"] == "move_refused"
+    assert running.detail()["process_version"] == 1
+
+    assert ok(api.post(path, "admin", json={"process_version_id": later_changed}))["allowed"] is True
+    moved = ok(api.post(path, "admin", json={"process_version_id": later_changed, "dry_run": False,
+                                              "note": "统一到新版本"}))
+    assert moved["moved"] is True and running.detail()["process_version"] == 3
+    running.city_review("recommend")
+    assert running.detail()["stage"] == "形式审查与专家遴选"  # now on the new version's diagram
+    trail = running.audit()
+    assert trail["verified"] and any(e["action"] == "version_moved" and e["data"]["to_version"] == 3
+                                     for e in trail["events"])
+
+    experts = ApiScenario(api, "park").start().declare().city_review("recommend").formal_review()
+    check = ok(api.post(f"/api/applications/{experts.application_id}/move", "admin",
+                        json={"process_version_id": later_changed}))
+    assert check["allowed"] is False and any("多实例" in r for r in check["reasons"])
+    assert api.post(path, "province", json={"process_version_id": 1}).status_code == 403

@@ -37,6 +37,7 @@ def init_api(app) -> GreenlistApi:
     for module in (auth, rounds, applications, tasks, attachments, processes, reports, drafts):
         api.register_blueprint(module.blp)
     api.register_blueprint(drafts.rounds_blp)
+    api.register_blueprint(drafts.applications_blp)
     app.register_blueprint(reports.public)
 
     @app.get("/vendor/<package>/<path:filename>")

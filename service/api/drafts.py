@@ -224,3 +224,45 @@ def archive_response(version: ProcessVersion) -> Response:
 
     return Response(archive(Bundle.from_json(version.bundle)), mimetype="application/zip", headers={
         "Content-Disposition": f"attachment; filename=process-version-{version.number}.zip"})
+
+
+applications_blp = Blueprint("application_moves", __name__, url_prefix="/api/applications",
+                             description="申报迁移到其他流程版本（管理员）")
+protect(applications_blp)
+
+
+class MoveSchema(Schema):
+    process_version_id = fields.Integer(required=True)
+    dry_run = fields.Boolean(load_default=True, metadata={"description": "只检查不迁移（默认）"})
+    note = fields.String(load_default="", validate=validate.Length(max=500), metadata={"description": "迁移原因"})
+
+
+class MoveCheckSchema(Schema):
+    application_id = fields.Integer()
+    from_version = fields.Integer()
+    to_version = fields.Integer()
+    allowed = fields.Boolean()
+    reasons = fields.List(fields.String())
+    moved = fields.Boolean()
+
+
+@applications_blp.route("/<int:application_id>/move", methods=["POST"])
+@applications_blp.response(200, MoveCheckSchema)
+@applications_blp.doc(security=BEARER)
+@roles_required("admin")
+@applications_blp.arguments(MoveSchema)
+def move(body, application_id):
+    """检查（dry_run）或执行把运行中的申报迁移到另一流程版本；已完成或进行中的环节有改动、多实例环节进行中时拒绝"""
+    from ..access import visible_application_or_404
+    from ..version_moves import check_move, move_application
+
+    visible_application_or_404(current_user(), application_id)
+    if body["dry_run"]:
+        return {**check_move(application_id, body["process_version_id"]), "moved": False}
+    if not body["note"].strip():
+        from ..errors import Invalid
+
+        raise Invalid("请说明迁移原因", fields={"note": ["迁移会记入审计，请写明原因"]})
+    with transaction():
+        move_application(application_id, body["process_version_id"], user=current_user(), note=body["note"].strip())
+    return {**check_move(application_id, body["process_version_id"]), "allowed": True, "reasons": [], "moved": True}
