@@ -21,8 +21,8 @@ setup() {
     # Browser assets (API docs, later bpmn-js and form-js) come from the npm registry, pinned by the lock file.
     local npm_stamp="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
     if [ ! -f "$npm_stamp" ]; then
-        # form-js's @carbon/grid pulls in @ibm/telemetry-js, whose install script phones home: opt out.
-        IBM_TELEMETRY_DISABLED=true npm ci --no-audit --no-fund --loglevel=error
+        # Two install scripts phone home (@ibm/telemetry-js via form-js, @scarf/scarf via swagger-ui): opt out.
+        IBM_TELEMETRY_DISABLED=true SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
         touch "$npm_stamp"
     fi
 }

@@ -57,7 +57,12 @@ def delete_elements(xml: str, ids: set[str]) -> str:
     return etree.tostring(root, encoding="unicode")
 
 
-def draft_from(api, version=1):
+def first_version(api) -> int:
+    return min(ok(api.get("/api/process-versions", "admin")), key=lambda v: v["number"])["id"]
+
+
+def draft_from(api, version=None):
+    version = version or first_version(api)
     return ok(api.post("/api/process-drafts", "admin", json={"from_version": version}), 201)
 
 
@@ -244,4 +249,21 @@ def test_moving_a_running_application_is_checked_refused_or_done_and_audited(api
     check = ok(api.post(f"/api/applications/{experts.application_id}/move", "admin",
                         json={"process_version_id": later_changed}))
     assert check["allowed"] is False and any("多实例" in r for r in check["reasons"])
-    assert api.post(path, "province", json={"process_version_id": 1}).status_code == 403
+    assert api.post(path, "province", json={"process_version_id": later_changed}).status_code == 403
+
+
+def test_compare_lists_added_removed_and_changed_elements(api):
+    draft = draft_from(api)
+    xml = add_precheck_task(draft["files"][MAIN]).replace('name="形式审查与遴选专家"', 'name="形式审查"')
+    xml = delete_elements(xml, {"Task_site_inspection", "Gateway_site_result", "End_site_failed"})
+    ok(put(api, draft, MAIN, xml))
+    diff = ok(api.get(f"/api/process-drafts/{draft['id']}/compare", "admin"))
+    assert {e["id"] for e in diff["added"]} == {"Task_precheck", "Flow_precheck_eligibility"}
+    assert {"Task_site_inspection", "Gateway_site_result", "End_site_failed"} <= {e["id"] for e in diff["removed"]}
+    changed = {e["id"]: e["changes"] for e in diff["changed"]}
+    assert {"property": "@name", "before": "形式审查与遴选专家", "after": "形式审查"} in changed["Task_formal_review"]
+    assert any(c["property"] == "@targetRef" and c["after"] == "Task_precheck" for c in changed["Flow_Gw_declared_T_eligibility"])
+    assert diff["files_changed"] == ["green_round.bpmn"]
+    first = first_version(api)
+    same = ok(api.get(f"/api/process-versions/compare?a={first}&b={first}", "province"))
+    assert same == {"added": [], "removed": [], "changed": [], "files_changed": []}

@@ -15,7 +15,9 @@ from ..rehearsal import rehearse
 from ..rounds import next_round
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect, roles_required
-from .processes import VersionSchema
+from .processes import DiffSchema, VersionSchema
+from ..bpmn_diff import diff_bundles
+from ..engine.bundle import Bundle
 from .schemas import RoundOutSchema
 
 blp = Blueprint("process_drafts", __name__, url_prefix="/api/process-drafts", description="流程草稿（管理员）")
@@ -191,6 +193,17 @@ def rehearse_view(body, draft_id):
     report = rehearse(bundle_of(draft), baseline_version=baseline, round_id=body["round"])
     db.session.rollback()  # a rehearsal reads; nothing it touched may be written
     return report
+
+
+@blp.route("/<int:draft_id>/compare")
+@blp.response(200, DiffSchema)
+@blp.doc(security=BEARER)
+@roles_required("admin")
+def compare_with_base(draft_id):
+    """草稿与其底稿版本的差异"""
+    draft = get_draft_or_404(draft_id)
+    base = get_version_or_404(draft.base_version_id)
+    return diff_bundles(Bundle.from_json(base.bundle), bundle_of(draft))
 
 
 @blp.route("/<int:draft_id>/deploy", methods=["POST"])

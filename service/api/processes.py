@@ -6,6 +6,7 @@ from sqlalchemy import select
 from ..engine.bundle import Bundle
 from ..extensions import db
 from ..models import ProcessVersion
+from ..bpmn_diff import diff_bundles
 from ..drafts import version_usage
 from ..processes import get_version_or_404
 from .auth import BEARER, protect, roles_required
@@ -23,6 +24,23 @@ class VersionSchema(Schema):
     note = fields.String()
     deployed_by = fields.String()
     deployed_at = fields.DateTime()
+
+
+class ElementSchema(Schema):
+    id = fields.String()
+    type = fields.String()
+    name = fields.String()
+
+
+class ChangedElementSchema(ElementSchema):
+    changes = fields.List(fields.Dict(), metadata={"description": "[{property, before, after}]"})
+
+
+class DiffSchema(Schema):
+    added = fields.List(fields.Nested(ElementSchema))
+    removed = fields.List(fields.Nested(ElementSchema))
+    changed = fields.List(fields.Nested(ChangedElementSchema))
+    files_changed = fields.List(fields.String())
 
 
 class UsageSchema(Schema):
@@ -50,6 +68,22 @@ def index():
     empty = {"rounds": [], "applications": 0, "running": 0}
     return [{**{c.key: getattr(v, c.key) for c in ProcessVersion.__table__.columns}, "usage": usage.get(v.id, empty)}
             for v in db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.number.desc()))]
+
+
+class CompareArgs(Schema):
+    a = fields.Integer(required=True, metadata={"description": "旧版本 id"})
+    b = fields.Integer(required=True, metadata={"description": "新版本 id"})
+
+
+@blp.route("/compare")
+@blp.arguments(CompareArgs, location="query")
+@blp.doc(security=BEARER)
+@blp.response(200, DiffSchema)
+@roles_required(*READERS)
+def compare(args):
+    """比较两个版本：新增、删除、修改的元素及修改的属性，改动过的文件"""
+    old, new = get_version_or_404(args["a"]), get_version_or_404(args["b"])
+    return diff_bundles(Bundle.from_json(old.bundle), Bundle.from_json(new.bundle))
 
 
 @blp.route("/<int:version_id>/archive.zip")

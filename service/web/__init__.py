@@ -14,7 +14,7 @@ def init_web(app) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from . import applications, auth, inbox, rounds, tasks  # noqa: F401  (views register on bp)
+    from . import admin, applications, auth, inbox, rounds, tasks  # noqa: F401  (views register on bp)
     from .filters import register_filters
 
     register_filters(app)

@@ -11,7 +11,7 @@ from ..applications import start_application
 from ..batch import ObjectionSchema, record_objection, waits_for
 from ..errors import Invalid, ServiceError
 from ..extensions import db
-from ..models import CATEGORIES, CITIES, Round, WorkItem
+from ..models import CATEGORIES, CITIES, ProcessVersion, Round, WorkItem
 from ..timeutil import utcnow
 from ..transactions import transaction
 from .base import bp, flash_error, me, roles_required
@@ -73,7 +73,10 @@ def applications():
 def application(application_id):
     page = application_page(me(), application_id)
     can_object = me().has_role("province_staff") and waits_for(page["application"], "objection")
-    return render_template("application.html", page=page, diagram_json=dump(page["diagram"]), can_object=can_object)
+    versions = db.session.scalars(select(ProcessVersion).where(ProcessVersion.id != page["application"].process_version_id)
+                                  .order_by(ProcessVersion.number.desc())).all() if me().has_role("admin") else []
+    return render_template("application.html", page=page, diagram_json=dump(page["diagram"]), can_object=can_object,
+                           versions=versions)
 
 
 @bp.get("/applications/<int:application_id>/audit")

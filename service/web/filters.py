@@ -19,6 +19,13 @@ def shanghai(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return "" if moment is None else to_shanghai(moment).strftime(fmt)
 
 
+def deadline(moment: datetime | None) -> str:
+    """A deadline stored as the midnight that ends a day, shown as that day: "2025-06-10 24:00"."""
+    if moment is None:
+        return ""
+    return (to_shanghai(moment) - timedelta(seconds=1)).strftime("%Y-%m-%d") + " 24:00"
+
+
 def waited(since: datetime | None) -> str:
     """How long something has waited, as a clerk would say it: 3 天 4 小时, 25 分钟."""
     if since is None:
@@ -33,6 +40,6 @@ def waited(since: datetime | None) -> str:
 
 
 def register_filters(app) -> None:
-    app.jinja_env.filters.update(shanghai=shanghai, waited=waited)
+    app.jinja_env.filters.update(shanghai=shanghai, waited=waited, deadline=deadline)
     app.jinja_env.globals.update(CITIES=CITIES, CATEGORIES=CATEGORIES, ROLE_NAMES=ROLE_NAMES,
                                  ACTION_NAMES=ACTION_NAMES)
