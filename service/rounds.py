@@ -13,6 +13,13 @@ from .models import Round
 from .processes import get_version_or_404, latest_version
 
 
+def get_round_or_404(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound(f"批次 {round_id} 不存在")
+    return round_
+
+
 def deadline_end_of_day(day: date) -> datetime:
     """'By 10 June' means until midnight after 10 June, Asia/Shanghai."""
     return datetime.combine(day + timedelta(days=1), time(0, 0), SHANGHAI)
@@ -50,9 +57,7 @@ def open_round(*, name: str, year: int, city_deadline: date, actor: str, process
 
 def next_round(round_id: int, *, process_version_id: int, actor: str, name: str | None = None) -> Round:
     """Next year's round from this one: the same settings, the deadline a year later, the chosen version."""
-    previous = db.session.get(Round, round_id)
-    if previous is None:
-        raise NotFound(f"批次 {round_id} 不存在")
+    previous = get_round_or_404(round_id)
     last_day = previous.city_deadline.astimezone(SHANGHAI).date() - timedelta(days=1)
     try:
         deadline = last_day.replace(year=last_day.year + 1)

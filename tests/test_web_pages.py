@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import AuditEvent
-from tests.api import REVIEW, ApiScenario, ok
+from tests.api import ApiScenario, ok
 
 PAGES = ["/inbox", "/done", "/my", "/applications", "/applications/1", "/applications/1/audit", "/rounds",
          "/rounds/1", "/tasks/00000000-0000-0000-0000-000000000000"]

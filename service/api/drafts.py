@@ -1,23 +1,24 @@
 """Process administration: drafts of next year's diagram and forms, validation, rehearsal, deployment,
 next year's round. Administrators only."""
-from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from ..access import visible_application_or_404
+from ..bpmn_diff import diff_bundles
 from ..drafts import (bundle_of, create_draft, delete_file, deploy_draft, files_of, get_draft_or_404, problem_dict,
                       save_file, validate_draft)
-from ..errors import NotFound
+from ..engine.bundle import Bundle
+from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..models import ProcessDraft, ProcessVersion, Round
 from ..processes import get_version_or_404
 from ..rehearsal import rehearse
 from ..rounds import next_round
 from ..transactions import transaction
+from ..version_moves import check_move, move_application
 from .auth import BEARER, current_user, protect, roles_required
 from .processes import DiffSchema, VersionSchema
-from ..bpmn_diff import diff_bundles
-from ..engine.bundle import Bundle
 from .schemas import RoundOutSchema
 
 blp = Blueprint("process_drafts", __name__, url_prefix="/api/process-drafts", description="流程草稿（管理员）")
@@ -183,8 +184,6 @@ def rehearse_view(body, draft_id):
     draft = get_draft_or_404(draft_id)
     problems = validate_draft(draft)
     if problems:
-        from ..errors import Invalid
-
         raise Invalid("草稿未通过校验，无法预演", code="bundle_invalid", details=[problem_dict(p) for p in problems])
     if body["round"] is not None and db.session.get(Round, body["round"]) is None:
         raise NotFound(f"批次 {body['round']} 不存在")
@@ -231,14 +230,6 @@ def create_next_round(body, round_id):
     return db.session.get(Round, new_id)
 
 
-def archive_response(version: ProcessVersion) -> Response:
-    from ..drafts import archive
-    from ..engine.bundle import Bundle
-
-    return Response(archive(Bundle.from_json(version.bundle)), mimetype="application/zip", headers={
-        "Content-Disposition": f"attachment; filename=process-version-{version.number}.zip"})
-
-
 applications_blp = Blueprint("application_moves", __name__, url_prefix="/api/applications",
                              description="申报迁移到其他流程版本（管理员）")
 protect(applications_blp)
@@ -266,15 +257,10 @@ class MoveCheckSchema(Schema):
 @applications_blp.arguments(MoveSchema)
 def move(body, application_id):
     """检查（dry_run）或执行把运行中的申报迁移到另一流程版本；已完成或进行中的环节有改动、多实例环节进行中时拒绝"""
-    from ..access import visible_application_or_404
-    from ..version_moves import check_move, move_application
-
     visible_application_or_404(current_user(), application_id)
     if body["dry_run"]:
         return {**check_move(application_id, body["process_version_id"]), "moved": False}
     if not body["note"].strip():
-        from ..errors import Invalid
-
         raise Invalid("请说明迁移原因", fields={"note": ["迁移会记入审计，请写明原因"]})
     with transaction():
         move_application(application_id, body["process_version_id"], user=current_user(), note=body["note"].strip())

@@ -1,4 +1,5 @@
 """Deployed process versions: their files and validation report."""
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from ..engine.bundle import Bundle
 from ..extensions import db
 from ..models import ProcessVersion
 from ..bpmn_diff import diff_bundles
-from ..drafts import version_usage
+from ..drafts import archive, version_usage
 from ..processes import get_version_or_404
 from .auth import BEARER, protect, roles_required
 
@@ -91,9 +92,9 @@ def compare(args):
 @roles_required(*READERS)
 def archive_file(version_id):
     """下载一个版本的全部文件"""
-    from .drafts import archive_response
-
-    return archive_response(get_version_or_404(version_id))
+    version = get_version_or_404(version_id)
+    return Response(archive(Bundle.from_json(version.bundle)), mimetype="application/zip", headers={
+        "Content-Disposition": f"attachment; filename=process-version-{version.number}.zip"})
 
 
 @blp.route("/<int:version_id>")

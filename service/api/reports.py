@@ -7,9 +7,9 @@ from marshmallow import Schema, fields, validate
 
 from .. import audit
 from ..errors import Forbidden, NotFound
-from ..extensions import db
-from ..models import CITIES, Round
+from ..models import CITIES
 from ..reports import list_rows, list_workbook, round_list, statistics_workbook, summary_table
+from ..rounds import get_round_or_404
 from ..statistics import round_statistics
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect
@@ -25,12 +25,6 @@ class CityArgs(Schema):
     city = fields.String(validate=validate.OneOf(list(CITIES)), metadata={"description": "市州代码（市州账号可省略）"})
 
 
-def _round_or_404(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        raise NotFound(f"批次 {round_id} 不存在")
-    return round_
-
 
 def _record(report: str, **details):
     with transaction():
@@ -44,7 +38,7 @@ def _record(report: str, **details):
 def city_summary(args, round_id):
     """市州推荐汇总表（附件1）：市州账号只能下载本市州的；省厅、管理员、审计可下载任一市州"""
     user = current_user()
-    round_ = _round_or_404(round_id)
+    round_ = get_round_or_404(round_id)
     city = args.get("city") or user.city_code
     reads_all = any(user.has_role(r) for r in READ_ALL)
     if not reads_all and not (user.has_role("city_reviewer") and city == user.city_code):
@@ -91,7 +85,7 @@ def round_statistics_view(round_id):
     """批次统计：各环节×市州×类别的申报数，各环节办理时长（中位数、P90），最常超期的环节"""
     if not any(current_user().has_role(r) for r in READ_ALL):
         raise Forbidden("只有省厅、管理员和审计可以查看批次统计")
-    return round_statistics(_round_or_404(round_id).id)
+    return round_statistics(get_round_or_404(round_id).id)
 
 
 @blp.route("/<int:round_id>/statistics.xlsx")
@@ -100,7 +94,7 @@ def statistics_file(round_id):
     """批次统计导出（环节分布、办理时长、超期次数三张表）"""
     if not any(current_user().has_role(r) for r in READ_ALL):
         raise Forbidden("只有省厅、管理员和审计可以导出批次统计")
-    round_ = _round_or_404(round_id)
+    round_ = get_round_or_404(round_id)
     content = statistics_workbook(round_.id)
     _record("statistics", round_id=round_.id)
     return send_file(_stream(content), mimetype=XLSX, as_attachment=True, download_name=f"{round_.name}-统计.xlsx")
@@ -112,7 +106,7 @@ def list_file(round_id, kind):
     """拟认定（公示）名单或认定名单（省厅、管理员、审计）"""
     if not any(current_user().has_role(r) for r in READ_ALL):
         raise Forbidden("只有省厅、管理员和审计可以下载名单")
-    round_ = _round_or_404(round_id)
+    round_ = get_round_or_404(round_id)
     content = list_workbook(round_.id, kind)
     _record(f"{kind}_list", round_id=round_.id)
     name = "公示名单" if kind == "notice" else "认定名单"
@@ -130,7 +124,7 @@ PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{
 @public.get("/lists/<int:round_id>/<any(notice, published):kind>")
 def list_page(round_id, kind):
     """The public page of a round's list: unit, category, city; nothing personal."""
-    round_ = _round_or_404(round_id)
+    round_ = get_round_or_404(round_id)
     title = f"{round_.name} 省级绿色制造" + ("拟认定名单（公示）" if kind == "notice" else "认定名单")
     return render_template_string(PAGE, title=title, columns=["序号", "单位名称", "申报类别", "所在市州"],
                                   rows=list_rows(round_list(round_.id, kind)))

@@ -4,10 +4,9 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from ..batch import batch_action
-from ..errors import NotFound
 from ..extensions import db
 from ..models import Round
-from ..rounds import open_round
+from ..rounds import get_round_or_404, open_round
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect, roles_required
 from .schemas import RoundOutSchema, RoundSchema
@@ -25,12 +24,6 @@ class BatchResultSchema(Schema):
     action = fields.String()
     applications = fields.List(fields.Integer())
 
-
-def get_round_or_404(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        raise NotFound(f"批次 {round_id} 不存在")
-    return round_
 
 
 @blp.route("")

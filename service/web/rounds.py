@@ -7,11 +7,11 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..batch import BATCH_LABELS, awaiting, batch_action
-from ..errors import Invalid, NotFound, ServiceError
-from ..extensions import db
-from ..models import CATEGORIES, Round
 from ..engine.bundle import Bundle
-from ..models import ProcessVersion
+from ..errors import Invalid, ServiceError
+from ..extensions import db
+from ..models import CATEGORIES, ProcessVersion, Round
+from ..rounds import get_round_or_404
 from ..statistics import round_statistics, stage_counts
 from ..transactions import transaction
 from .base import bp, flash_error, me, roles_required
@@ -19,12 +19,6 @@ from .presenters import dump
 
 READERS = ("province_staff", "admin", "auditor")
 
-
-def _round_or_404(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        raise NotFound(f"批次 {round_id} 不存在")
-    return round_
 
 
 @bp.get("/rounds")
@@ -37,7 +31,7 @@ def rounds():
 @bp.get("/rounds/<int:round_id>")
 @roles_required(*READERS)
 def round_page(round_id):
-    round_ = _round_or_404(round_id)
+    round_ = get_round_or_404(round_id)
     category = request.args.get("category") if request.args.get("category") in CATEGORIES else None
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     cities_present = set()
@@ -56,7 +50,7 @@ def round_page(round_id):
 @bp.post("/rounds/<int:round_id>/batch")
 @roles_required("province_staff")
 def round_batch(round_id):
-    _round_or_404(round_id)
+    get_round_or_404(round_id)
     action = request.form.get("action", "")
     ids = [int(v) for v in request.form.getlist("applications") if v.isdigit()]
     try:
@@ -76,7 +70,7 @@ def round_batch(round_id):
 @roles_required(*READERS)
 def round_statistics_page(round_id):
     """Time per step and missed deadlines, as tables and as a heat map on the round's diagram."""
-    round_ = _round_or_404(round_id)
+    round_ = get_round_or_404(round_id)
     figures = round_statistics(round_id)
     version = db.session.get(ProcessVersion, round_.process_version_id)
     slowest = max((row["median_hours"] for row in figures["steps"]), default=0) or 1

@@ -23,6 +23,14 @@ def open_first_task(page, unit_name: str):
     page.wait_for_selector("#form .fjs-form")
 
 
+def start_declaration(page, category="factory"):
+    """From 我的申报: pick the category, start, and wait for the declaration form."""
+    page.goto("/my")
+    page.select_option("select[name=category]", category)
+    page.click("text=开始申报")
+    page.wait_for_selector("#form .fjs-form")
+
+
 def submit(page):
     page.click("#submit")
     page.wait_for_url("**/applications/*?submitted=1")
@@ -35,9 +43,7 @@ def test_declare_send_back_resubmit_recommend(browse, tmp_path):
     applicant = browse()
     page = applicant.login("factory1")
     assert page.url.endswith("/my")
-    page.select_option("select[name=category]", "factory")
-    page.click("text=开始申报")
-    page.wait_for_selector("#form .fjs-form")
+    start_declaration(page)
     assert "填报绿色工厂申报书" in page.inner_text("h1")
     fill_form(page, form("declaration_factory"), sample_declaration("factory", unit_name="长春示范汽车零部件有限公司"))
     page.set_input_files("#upload input[type=file]", str(pdf))

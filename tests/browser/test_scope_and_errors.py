@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from service.demo import sample_declaration
-from tests.api import ApiScenario, REVIEW, ok
+from tests.api import ApiScenario, REVIEW
 from tests.browser.formfill import fill_form
-from tests.browser.test_declaration_and_review import form, open_first_task, submit
+from tests.browser.test_declaration_and_review import form, open_first_task, start_declaration, submit
 
 
 def test_an_expert_scores_and_sees_no_other_experts_score(browse, api):
@@ -57,9 +57,7 @@ def test_a_city_reviewer_cannot_open_another_citys_application(browse, api):
 def test_a_validation_error_shows_at_its_field_and_the_input_survives(browse):
     applicant = browse()
     page = applicant.login("factory1")
-    page.select_option("select[name=category]", "factory")
-    page.click("text=开始申报")
-    page.wait_for_selector("#form .fjs-form")
+    start_declaration(page)
     declaration = sample_declaration("factory", unit_name="长春校验示范有限公司")
     declaration["credit_code"] = declaration["credit_code"][:-1] + ("0" if declaration["credit_code"][-1] != "0" else "1")
     fill_form(page, form("declaration_factory"), declaration)

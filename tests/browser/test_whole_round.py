@@ -12,7 +12,7 @@ from service.timeutil import utcnow
 from service.worker import run_due_timers
 from tests.api import REVIEW
 from tests.browser.formfill import fill_form
-from tests.browser.test_declaration_and_review import form, open_first_task, submit
+from tests.browser.test_declaration_and_review import form, open_first_task, start_declaration, submit
 
 UNIT = "长春示范汽车零部件有限公司"
 
@@ -20,9 +20,7 @@ UNIT = "长春示范汽车零部件有限公司"
 def test_one_application_from_declaration_to_the_published_list(browse):
     applicant = browse()
     page = applicant.login("factory1")
-    page.select_option("select[name=category]", "factory")
-    page.click("text=开始申报")
-    page.wait_for_selector("#form .fjs-form")
+    start_declaration(page)
     fill_form(page, form("declaration_factory"), sample_declaration("factory", unit_name=UNIT))
     submit(page)
 
