@@ -64,7 +64,7 @@
   // -- the diagram ----------------------------------------------------------------------
   // Keyboard shortcuts (undo, delete, r = change type, …) work while the pointer is on the page.
   const modeler = new BpmnJS({ container: '#modeler', keyboard: { bindTo: document },
-    moddleExtensions: { spiffworkflow: window.SPIFFWORKFLOW_MODDLE } });
+    additionalModules: [window.MODELER_ZH], moddleExtensions: { spiffworkflow: window.SPIFFWORKFLOW_MODDLE } });
   window.greenlistModeler = modeler;  // for support: inspect the diagram from the browser console
   const modeling = () => modeler.get('modeling');
   const moddle = () => modeler.get('moddle');
