@@ -22,7 +22,7 @@ def test_add_a_task_with_lane_and_form_then_deploy(browse, api):
     page.wait_for_selector("#modeler[data-rendered=true]")
 
     # A new task dropped into the experts' lane, turned into a user task, named.
-    assert page.get_attribute(".djs-palette [data-action='create.task']", "title") == "添加任务"  # in Chinese
+    assert page.get_attribute(".djs-palette [data-action='create.task']", "aria-label") == "添加任务"  # in Chinese
     lane = page.locator(".djs-element[data-element-id=Lane_expert]").bounding_box()
     page.click(".djs-palette [data-action='create.task']")
     page.mouse.move(lane["x"] + lane["width"] * 0.8, lane["y"] + lane["height"] / 2)
