@@ -54,6 +54,10 @@ def audit_view(user: User, application_id: int) -> dict:
         data = json.loads(event.data)
         if event.element_id in hidden and event.actor != user.username and "form" in data:
             data = {**data, "form": None, "redacted": "专家评审内容仅省厅和审计可见"}
+        if event.action == "objection_recorded" and not sees_expert_scores(user):
+            # Whoever objected is protected: outside the province only what was objected to is shown.
+            data = {"content": data.get("content"), "received_at": data.get("received_at"),
+                    "redacted": "异议人信息仅省厅和审计可见"}
         events.append({"seq": event.seq, "at": event.at, "actor": event.actor, "action": event.action,
                        "element_id": event.element_id, "data": data, "hash": event.hash})
     return {"verified": report.ok, "broken_at": report.broken_at, "reason": report.reason, "events": events}

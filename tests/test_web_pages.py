@@ -188,3 +188,15 @@ def test_login_never_sends_the_user_to_another_site(visitor, target):
     person.get("/login")
     response = person.post("/login", {"username": "changchun", "password": "demo", "next": target})
     assert response.status_code == 302 and response.headers["Location"] == "/inbox"
+
+
+def test_an_objectors_identity_stays_with_the_province(api, visitor):
+    scenario = ApiScenario(api).start().declare().city_review("recommend").formal_review().expert_reviews() \
+        .batch("start-notice").objection()
+    applicant_page = text(visitor("factory1").get(f"/applications/{scenario.application_id}"))
+    assert "该单位去年发生环境污染事故" in applicant_page  # what was objected to
+    assert "陈某" not in applicant_page and "13900000000" not in applicant_page
+    trail = ok(api.get(f"/api/applications/{scenario.application_id}/audit", "changchun"))["events"]
+    objection = next(e for e in trail if e["action"] == "objection_recorded")
+    assert "real_name" not in objection["data"] and "contact" not in objection["data"]
+    assert "陈某" in text(visitor("province").get(f"/applications/{scenario.application_id}"))
