@@ -200,3 +200,11 @@ def test_an_objectors_identity_stays_with_the_province(api, visitor):
     objection = next(e for e in trail if e["action"] == "objection_recorded")
     assert "real_name" not in objection["data"] and "contact" not in objection["data"]
     assert "陈某" in text(visitor("province").get(f"/applications/{scenario.application_id}"))
+
+
+def test_a_mistyped_address_gets_a_page_and_the_api_keeps_json(visitor):
+    person = visitor("changchun")
+    page = person.get("/inbxo")
+    assert page.status_code == 404 and "找不到页面" in text(page) and "<html" in text(page)
+    api_miss = person.client.get("/api/nowhere")
+    assert api_miss.status_code == 404 and api_miss.json["code"] == "not_found"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, jsonify, send_from_directory
+from flask import abort, jsonify, render_template, request, send_from_directory
 from flask_smorest import Api
 
 from .errors import http_error_body
@@ -17,6 +17,9 @@ class GreenlistApi(Api):
 
     def handle_http_exception(self, error):
         body, headers = http_error_body(error)
+        if not request.path.startswith("/api/"):
+            # A person at a browser (a mistyped address, an old bookmark) gets a page, not JSON.
+            return render_template("error.html", status=body["status"], message=body["message"]), body["status"]
         return jsonify(body), body["status"], headers
 
 
