@@ -208,3 +208,16 @@ def test_a_mistyped_address_gets_a_page_and_the_api_keeps_json(visitor):
     assert page.status_code == 404 and "找不到页面" in text(page) and "<html" in text(page)
     api_miss = person.client.get("/api/nowhere")
     assert api_miss.status_code == 404 and api_miss.json["code"] == "not_found"
+
+
+def test_a_draft_without_its_diagram_still_opens_in_the_editor(api, visitor):
+    first = min(ok(api.get("/api/process-versions", "admin")), key=lambda v: v["number"])
+    draft = ok(api.post("/api/process-drafts", "admin", json={"from_version": first["id"]}), 201)
+    ok(api.call("DELETE", f"/api/process-drafts/{draft['id']}/files/processes/green_round.bpmn", "admin"))
+    admin = visitor("admin")
+    page = admin.get(f"/admin/drafts/{draft['id']}")
+    assert page.status_code == 200 and '"main": "processes/process.bpmn"' in text(page)
+    versions = text(admin.get("/admin/versions"))
+    assert "第 1 版</td>" in versions  # rounds and drafts name versions by number, not by row id
+    problems = ok(api.post(f"/api/process-drafts/{draft['id']}/validate", "admin"))
+    assert problems["valid"] is False

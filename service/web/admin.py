@@ -36,7 +36,7 @@ def admin_versions():
     drafts = db.session.scalars(select(ProcessDraft).order_by(ProcessDraft.id.desc())).all()
     rounds = db.session.scalars(select(Round).order_by(Round.year.desc(), Round.id.desc())).all()
     return render_template("admin_versions.html", versions=versions, usage=version_usage(), drafts=drafts,
-                           rounds=rounds)
+                           rounds=rounds, numbers={v.id: v.number for v in versions})
 
 
 @bp.get("/admin/versions/<int:version_id>")
@@ -70,8 +70,10 @@ def admin_draft(draft_id):
     draft = get_draft_or_404(draft_id)
     bundle = bundle_of(draft)
     rounds = db.session.scalars(select(Round).order_by(Round.year.desc(), Round.id.desc())).all()
+    # A draft whose diagram was deleted still opens: the editor starts an empty one under this name.
+    main = next((name for name in sorted(bundle.processes) if name.endswith(".bpmn")), "process.bpmn")
     context = {"draft_id": draft.id, "revision": draft.revision, "files": files_of(bundle),
-               "main": "processes/" + next(name for name in bundle.processes if name.endswith(".bpmn")),
+               "main": "processes/" + main,
                "deployed": draft.deployed_version_id is not None,
                "lane_roles": ROLE_BY_LANE, "role_names": ROLE_NAMES, "messages": list(SERVICE_MESSAGES)}
     return render_template("admin_draft.html", draft=draft, rounds=rounds, context_json=dump(context))

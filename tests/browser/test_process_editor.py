@@ -32,7 +32,7 @@ def test_add_a_task_with_lane_and_form_then_deploy(browse, api):
     page.locator(".djs-context-pad [data-action='replace']").dispatch_event("click")
     page.click(".djs-popup [data-id='replace-with-user-task']")
     task_id = page.inner_text("#props h3").split("·")[1].strip()
-    assert page.inner_text("#props h3").startswith("UserTask")
+    assert page.inner_text("#props h3").startswith("人工任务")
     assert "泳道：评审专家" in page.inner_text("#props")
     name = page.locator("#props label:has-text('名称') input")
     name.fill("专家复核说明")

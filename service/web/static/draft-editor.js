@@ -70,7 +70,9 @@
   const moddle = () => modeler.get('moddle');
   let dirty = false;
 
-  modeler.importXML(ctx.files[ctx.main]).then(() => {
+  const opened = ctx.files[ctx.main] ? modeler.importXML(ctx.files[ctx.main])
+    : modeler.createDiagram().then(() => show('info', '草稿中没有流程图：已新建空白流程图，也可以在“上传文件”页上传 .bpmn。'));
+  opened.then(() => {
     modeler.get('canvas').zoom('fit-viewport');
     document.getElementById('modeler').dataset.rendered = 'true';
     modeler.on('commandStack.changed', () => {
@@ -176,6 +178,15 @@
     return role ? { text: '对应角色：' + (ctx.role_names[role] || role) } : { warn: true, text: '此泳道名不对应任何角色（应为 ' + Object.keys(ctx.lane_roles).filter((k) => /[^a-z_]/.test(k)).join('、') + '）' };
   }
 
+  const TYPE_NAMES = {
+    'bpmn:UserTask': '人工任务', 'bpmn:Task': '任务', 'bpmn:ScriptTask': '脚本任务', 'bpmn:BusinessRuleTask': '业务规则任务',
+    'bpmn:ServiceTask': '服务任务', 'bpmn:StartEvent': '开始事件', 'bpmn:EndEvent': '结束事件',
+    'bpmn:IntermediateCatchEvent': '中间捕获事件', 'bpmn:IntermediateThrowEvent': '中间抛出事件',
+    'bpmn:BoundaryEvent': '边界事件', 'bpmn:ExclusiveGateway': '排他网关', 'bpmn:ParallelGateway': '并行网关',
+    'bpmn:InclusiveGateway': '包容网关', 'bpmn:EventBasedGateway': '事件网关', 'bpmn:SequenceFlow': '顺序流',
+    'bpmn:Lane': '泳道', 'bpmn:Participant': '泳池', 'bpmn:DataObjectReference': '数据对象', 'bpmn:TextAnnotation': '注释',
+  };
+
   function render(element) {
     props.replaceChildren();
     if (!element || element.type === 'bpmn:Process' || element.type === 'bpmn:Collaboration') {
@@ -184,7 +195,7 @@
     }
     const bo = element.businessObject;
     const title = document.createElement('h3');
-    title.textContent = element.type.replace('bpmn:', '') + ' · ' + element.id;
+    title.textContent = (TYPE_NAMES[element.type] || element.type.replace('bpmn:', '')) + ' · ' + element.id;
     props.appendChild(title);
     field('名称', input(bo.name, (v) => { modeling().updateProperties(element, { name: v || undefined }); render(element); }),
       element.type === 'bpmn:Lane' ? roleHint(bo.name) : null);
