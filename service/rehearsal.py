@@ -4,6 +4,9 @@ the paths that real applications of an earlier round took (their audit trails re
 Everything happens in memory on a private clock: no application, task, timer or audit row is written.
 A path either reaches the same end as before, ends differently, or gets stuck at the element where the
 draft can no longer follow the recorded decisions.
+
+The draft's code has not been reviewed, so the replays run in a confined child process (see
+engine/confine.py); the database is read here, in the server, and only plain data crosses over.
 """
 from __future__ import annotations
 
@@ -16,17 +19,23 @@ from sqlalchemy import select
 from . import audit
 from .demo import sample_declaration
 from .engine.bundle import Bundle
-from .engine.calendar import CalendarYearUnknown
+from .engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from .engine.clock import ManualClock
+from .engine.confine import ConfinedFailure, Limits, run_confined
 from .engine.definition import ProcessDefinition
 from .engine.workflow import Engine, EngineError
+from .errors import ServiceError
 from .extensions import db
 from .models import Application, ProcessVersion, Round, User
-from .processes import definition_of
 from .workcalendar import current_calendar
 
 # What a replay acts on; everything else in a trail is the engine's own consequence.
 DECISIONS = ("task_completed", "batch_action", "objection_recorded", "timer_fired")
+LIMITS = Limits(seconds=300, cpu_seconds=300, memory_mb=1024)
+
+
+class RehearsalStopped(ServiceError):
+    status, code = 422, "rehearsal_stopped"
 
 
 @dataclass
@@ -73,11 +82,24 @@ def _name_of(definition: ProcessDefinition, element: str | None) -> str | None:
     return element
 
 
+@dataclass
+class RecordedPath:
+    """One application of a round as the replay needs it: read in the server, replayed in the child."""
+
+    label: str
+    application_id: int
+    start: dict
+    events: list[Event]
+    started_at: datetime
+    expected: tuple[str, str] | None
+    finished: bool
+
+
 def replay(definition: ProcessDefinition, start_data: dict, events: list[Event], user_ids: dict[str, str], *,
-           started_at: datetime) -> Replay:
+           started_at: datetime, calendar: WorkdayCalendar) -> Replay:
     """Start an instance of ``definition`` and apply ``events`` in order; stop where it cannot follow."""
     clock = ManualClock(started_at)
-    engine = Engine(definition, clock=clock, calendar=current_calendar())
+    engine = Engine(definition, clock=clock, calendar=calendar)
     applied = 0
     try:
         wf, _ = engine.start(start_data)
@@ -133,20 +155,32 @@ def _compare(label: str, expected: tuple[str, str] | None, result: Replay, defin
     return PathResult(label, status, expected_name, rehearsed, application_id=application_id)
 
 
-def rehearse_recorded(definition: ProcessDefinition, round_id: int) -> list[PathResult]:
-    """Replay every application of a round; compare each end with the end it really reached."""
+def recorded_paths(round_id: int) -> tuple[list[RecordedPath], dict[str, str]]:
+    """Every application of a round with its recorded decisions, and the ids of the users who made them."""
     round_ = db.session.get(Round, round_id)
-    user_ids = {u.username: str(u.id) for u in db.session.scalars(select(User))}
-    results = []
+    paths = []
     for application in db.session.scalars(select(Application).where(Application.round_id == round_id)
                                           .order_by(Application.id)):
-        events = recorded_events(application)
-        start = _round_start_data(round_, application.id, application.category, application.city_code)
-        result = replay(definition, start, events, user_ids, started_at=application.created_at)
         expected = (application.outcome_element, application.outcome) if application.outcome else None
-        results.append(_compare(f"{application.id} {application.unit_name}", expected, result, definition,
-                                application.outcome is not None, application.id))
-    return results
+        paths.append(RecordedPath(f"{application.id} {application.unit_name}", application.id,
+                                  _round_start_data(round_, application.id, application.category,
+                                                    application.city_code),
+                                  recorded_events(application), application.created_at, expected,
+                                  application.outcome is not None))
+    actors = {event.actor for path in paths for event in path.events}
+    user_ids = {name: str(user_id) for name, user_id in
+                db.session.execute(select(User.username, User.id).where(User.username.in_(actors)))} if actors else {}
+    return paths, user_ids
+
+
+def rehearse_recorded(definition: ProcessDefinition, paths: list[RecordedPath], user_ids: dict[str, str],
+                      calendar: WorkdayCalendar) -> list[PathResult]:
+    """Replay every application of a round; compare each end with the end it really reached."""
+    return [_compare(path.label, path.expected,
+                     replay(definition, path.start, path.events, user_ids, started_at=path.started_at,
+                            calendar=calendar),
+                     definition, path.finished, path.application_id)
+            for path in paths]
 
 
 # -- the standard paths of the round ------------------------------------------------------
@@ -225,13 +259,14 @@ def _scenario_start() -> dict:
     return {"application_id": 0, "category": "factory", "city": "220100", **SCENARIO_ROUND}
 
 
-def rehearse_standard(draft: ProcessDefinition, baseline: ProcessDefinition) -> list[PathResult]:
+def rehearse_standard(draft: ProcessDefinition, baseline: ProcessDefinition,
+                      calendar: WorkdayCalendar) -> list[PathResult]:
     """Each standard path on the baseline version and on the draft: the same end, another, or stuck."""
     actors = {f"expert-{e}": e for e in EXPERTS}
     results = []
     for label, events in standard_paths().items():
-        before = replay(baseline, _scenario_start(), events, actors, started_at=T0)
-        after = replay(draft, _scenario_start(), events, actors, started_at=T0)
+        before = replay(baseline, _scenario_start(), events, actors, started_at=T0, calendar=calendar)
+        after = replay(draft, _scenario_start(), events, actors, started_at=T0, calendar=calendar)
         if before.reason:
             results.append(PathResult(label, "skipped", None, None, before.stuck_at, _name_of(baseline, before.stuck_at),
                                       f"当前版本也走不通此路径：{before.reason}"))
@@ -242,11 +277,23 @@ def rehearse_standard(draft: ProcessDefinition, baseline: ProcessDefinition) -> 
 
 def rehearse(bundle: Bundle, *, baseline_version: ProcessVersion, round_id: int | None = None) -> dict:
     """The report for one draft: the standard paths, and the recorded paths of ``round_id`` if given."""
-    definition = ProcessDefinition(bundle)
-    report = {"standard": [r.as_dict() for r in rehearse_standard(definition, definition_of(baseline_version))],
-              "recorded": [], "round_id": round_id}
-    if round_id is not None:
-        report["recorded"] = [r.as_dict() for r in rehearse_recorded(definition, round_id)]
+    paths, user_ids = recorded_paths(round_id) if round_id is not None else ([], {})
+    try:
+        report = run_confined(_rehearse_confined, bundle.to_json(), baseline_version.bundle, current_calendar(),
+                              paths, user_ids, limits=LIMITS)
+    except ConfinedFailure as failure:
+        raise RehearsalStopped(f"演练被强制停止：{failure.reason}；请检查草稿中的脚本和表达式") from None
+    report["round_id"] = round_id
+    return report
+
+
+def _rehearse_confined(draft_json: str, baseline_json: str, calendar: WorkdayCalendar,
+                       paths: list[RecordedPath], user_ids: dict[str, str]) -> dict:
+    """In the confined child: parse both versions and run every path."""
+    draft = ProcessDefinition(Bundle.from_json(draft_json))
+    baseline = ProcessDefinition(Bundle.from_json(baseline_json))
+    report = {"standard": [r.as_dict() for r in rehearse_standard(draft, baseline, calendar)],
+              "recorded": [r.as_dict() for r in rehearse_recorded(draft, paths, user_ids, calendar)]}
     report["summary"] = {kind: _tally(report[kind]) for kind in ("standard", "recorded")}
     return report
 

@@ -16,6 +16,7 @@ from lxml import etree
 
 from ..forms.schema import form_problems
 from .bundle import BPMN_NS, NSMAP, SERVICE_MESSAGES, Bundle, XmlRefused, parse_xml, role_for_lane
+from .probe import Expression, probe_all
 from .sandbox import ScriptError, compile_code
 
 DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20180521/MODEL/",
@@ -57,6 +58,7 @@ class _BundleChecker:
         self.decision_ids: set[str] = set()
         self.trees: dict[str, etree._Element] = {}
         self.referenced_forms: set[str] = set()
+        self.expressions: list[tuple[str, str, str, Expression]] = []  # (file, element, what, expression)
 
     def add(self, file, element, message):
         self.problems.append(Problem(file, element, message))
@@ -87,6 +89,7 @@ class _BundleChecker:
                 self.add("processes", f"消息 {message}",
                          f"服务会发送消息“{message}”，但流程中没有接收它的事件；请添加引用该消息的中间捕获事件")
         self.check_forms()
+        self.probe_expressions()
         return self.problems
 
     # -- DMN --------------------------------------------------------------------------
@@ -281,7 +284,15 @@ class _BundleChecker:
         except ScriptError as err:
             self.add(file, element, f"{what}不被允许：{err}；请只使用数据变量和允许的函数")
             return False
+        self.expressions.append((file, element, what, Expression(source, mode)))
         return True
+
+    def probe_expressions(self):
+        """Run what each expression computes without task data, confined (see probe.py)."""
+        refused = probe_all(tuple(expression for *_, expression in self.expressions))
+        for index, reason in sorted(refused.items()):
+            file, element, what, _ = self.expressions[index]
+            self.add(file, element, f"{what}试运行被拒绝：{reason}；请改正该表达式，流程运行到这里时同样会被拒绝")
 
     def check_forms(self):
         for name, text in sorted(self.bundle.forms.items()):
