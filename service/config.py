@@ -31,8 +31,17 @@ def from_environment(instance_path: str) -> dict:
         # The CSRF token lives as long as the login: a task page left open all morning still submits.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked by the web blueprint and for cookie-authenticated API writes
+        # Upload limits: per application (whoever uploads) and per account in any rolling hour.
+        "GREENLIST_UPLOAD_MAX_FILES_PER_APPLICATION": _int("GREENLIST_UPLOAD_MAX_FILES_PER_APPLICATION", 30),
+        "GREENLIST_UPLOAD_MAX_MB_PER_APPLICATION": _int("GREENLIST_UPLOAD_MAX_MB_PER_APPLICATION", 200),
+        "GREENLIST_UPLOAD_MAX_FILES_PER_USER_HOUR": _int("GREENLIST_UPLOAD_MAX_FILES_PER_USER_HOUR", 100),
+        "GREENLIST_UPLOAD_MAX_MB_PER_USER_HOUR": _int("GREENLIST_UPLOAD_MAX_MB_PER_USER_HOUR", 500),
         "GREENLIST_WORKER_INTERVAL": float(os.environ.get("GREENLIST_WORKER_INTERVAL", "30")),
     }
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
 
 
 def normalise_database_url(url: str) -> str:

@@ -45,3 +45,13 @@ class TaskNotReady(Conflict):
 
 class Invalid(ServiceError):
     status, code = 422, "validation_failed"
+
+
+class TooLarge(ServiceError):
+    status, code = 413, "payload_too_large"
+
+
+class RateLimited(ServiceError):
+    """Too many requests of one kind; ``details["retry_after"]`` (seconds) becomes the Retry-After header."""
+
+    status, code = 429, "rate_limited"

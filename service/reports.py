@@ -18,6 +18,7 @@ from .extensions import db
 from .models import CATEGORIES, CITIES, Application, AuditEvent, ProcessVersion, Round
 from .processes import definition_of
 from .timeutil import to_shanghai, utcnow
+from .xlsx import append_row
 
 SUMMARY_COLUMNS = ["推荐排序", "市州", "县（市、区）", "单位名称", "统一社会信用代码", "申报类别", "所属行业及代码",
                    "评价依据标准", "评价方式", "第三方机构", "评价得分", "联系人", "联系电话", "备注"]
@@ -75,18 +76,18 @@ def _summary_row(rank: int, application: Application, submitted: Submitted) -> l
 
 def _sheet(workbook, title: str, heading: str, columns: list[str], rows: list[list], footer: list[str]):
     sheet = workbook.create_sheet(title)
-    sheet.append([heading])
+    append_row(sheet, [heading])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(columns)
+    append_row(sheet, columns)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
-    sheet.append([])
+        append_row(sheet, row)
+    append_row(sheet, [])
     for line in footer:
-        sheet.append([line])
+        append_row(sheet, [line])
     for index, name in enumerate(columns, start=1):
         sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = max(10, len(name) * 2 + 2)
     return sheet

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
-from ..attachments import KINDS, attachment_for, store_attachment
+from ..attachments import KINDS, UploadLimits, attachment_for, pdf_download_name, store_attachment
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect
 from .schemas import AttachmentSchema
@@ -32,14 +32,20 @@ def storage_folder() -> Path:
 @blp.arguments(UploadForm, location="form")
 @blp.arguments(UploadFile, location="files")
 @blp.response(201, AttachmentSchema)
+@blp.alt_response(413, schema="Error", description="payload_too_large：请求过大；attachments_too_large：这份申报的附件合计将超过上限")
+@blp.alt_response(429, schema="Error", description="upload_rate_limited：本账号一小时内上传过多，Retry-After 为需等待的秒数")
 @blp.doc(security=BEARER)
 def upload(form, files):
-    """上传 PDF 附件（大小上限，按内容检查类型）"""
+    """上传 PDF 附件（单个不超过 20 MB，按内容检查类型）
+
+    每份申报最多 30 个附件、合计 200 MB（所有上传者合计，超出数量为 422 too_many_attachments），
+    每个账号每小时最多 100 个文件、500 MB（超出为 429 upload_rate_limited）；上限可由部署设置调整。
+    """
     upload_file = files["file"]
     with transaction():
         return store_attachment(user=current_user(), application_id=form["application_id"], kind=form["kind"],
                                 filename=upload_file.filename or "", content=upload_file.read(),
-                                folder=storage_folder())
+                                folder=storage_folder(), limits=UploadLimits.from_config(current_app.config))
 
 
 @blp.route("/<int:attachment_id>")
@@ -47,5 +53,8 @@ def upload(form, files):
 def download(attachment_id):
     """下载附件（仅能看到该申报的人）"""
     attachment = attachment_for(current_user(), attachment_id)
-    return send_file(storage_folder() / attachment.stored_name, mimetype="application/pdf", as_attachment=True,
-                     download_name=attachment.original_name)
+    # Rows stored before names were forced to .pdf may say "evil.html": the offered name never does.
+    response = send_file(storage_folder() / attachment.stored_name, mimetype="application/pdf", as_attachment=True,
+                         download_name=pdf_download_name(attachment.original_name))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,11 +1,11 @@
 """The task page: the form-js form with the application's context; the script saves drafts and submits."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_login import login_required
 
 from ..application_views import application_detail
-from ..attachments import KINDS
+from ..attachments import KINDS, MAX_ATTACHMENT_BYTES, UploadLimits
 from ..inbox import task_page
 from .base import bp, me
 from .presenters import dump, task_context
@@ -18,4 +18,5 @@ def task(task_id):
     detail = application_detail(me(), page["application"].id)
     context = task_context(page, me())
     return render_template("task.html", page=page, detail=detail, context_json=dump(context),
-                           history=context["history"], kinds=KINDS)
+                           history=context["history"], kinds=KINDS, max_file_bytes=MAX_ATTACHMENT_BYTES,
+                           limits=UploadLimits.from_config(current_app.config))

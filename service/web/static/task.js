@@ -224,12 +224,25 @@
       const file = upload.elements.file.files[0];
       const note = document.getElementById('upload-status');
       if (!file) { note.textContent = '请选择 PDF 文件'; return; }
+      // Said here rather than after sending 20 MB and more: the server refuses it (or drops the connection).
+      const maxBytes = Number(upload.dataset.maxBytes);
+      if (file.size > maxBytes) {
+        note.textContent = '上传失败：文件不能超过 ' + Math.round(maxBytes / 1048576) + ' MB';
+        return;
+      }
       const body = new FormData();
       body.append('application_id', ctx.application_id);
       body.append('kind', upload.elements.kind.value);
       body.append('file', file);
       note.textContent = '正在上传…';
-      const { status: code, body: result } = await api('POST', '/api/attachments', body);
+      let answer;
+      try {
+        answer = await api('POST', '/api/attachments', body);
+      } catch (e) {
+        note.textContent = '上传失败：网络中断，请检查网络后重试';
+        return;
+      }
+      const { status: code, body: result } = answer;
       if (code === 201) {
         const list = document.getElementById('attachments');
         const none = list.querySelector('.none');
