@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 from .calendar import CalendarYearUnknown, WorkdayCalendar
 from .clock import Clock, SystemClock, install_timer_hook, use_clock
 from .definition import ProcessDefinition, UserTaskInfo
+from .history import compact
 from .sandbox import DEFAULT_TIME_LIMIT, SandboxScriptEngine, ScriptError
 
 
@@ -308,7 +309,9 @@ class Engine:
             self._guard(operation)
         done = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.id not in before]
         done.sort(key=lambda t: t.last_state_change)
-        return [step for t in done if (step := self._step(t)) is not None]
+        steps = [step for t in done if (step := self._step(t)) is not None]
+        compact(wf)  # a long send-back loop must not slow or break later steps
+        return steps
 
     def _guard(self, operation, task=None):
         try:
