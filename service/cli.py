@@ -102,12 +102,12 @@ def worker_command(once, interval):
     from flask import current_app
 
     from .senders import sender_from_config
-    from .worker import run_once
+    from .worker import drain
 
     interval = interval or current_app.config["GREENLIST_WORKER_INTERVAL"]
     sender = sender_from_config(current_app.config)
     while True:
-        done = run_once(sender)
+        done = drain(sender)  # sleeps only once nothing is left waiting
         if once:
             click.echo(f"已处理 {done['applications']} 个到期的申报，新增 {done['reminders']} 条到期提醒，"
                        f"发送 {done['notifications']} 条通知")

@@ -22,7 +22,11 @@ from .workcalendar import current_calendar
 log = logging.getLogger(__name__)
 
 
-def run_due_timers(limit: int = 100) -> int:
+TIMER_BATCH = 100
+NOTIFICATION_BATCH = 50
+
+
+def run_due_timers(limit: int = TIMER_BATCH) -> int:
     """Fire what is due now; returns how many applications moved."""
     candidates = due_timer_applications(limit)
     db.session.rollback()  # end the read; each application gets its own transaction
@@ -48,7 +52,7 @@ def queue_reminders() -> int:
         return 0
 
 
-def deliver_notifications(sender, limit: int = 50) -> int:
+def deliver_notifications(sender, limit: int = NOTIFICATION_BATCH) -> int:
     """Send pending notifications; each is marked in the transaction that claimed it."""
     sent = 0
     with transaction():
@@ -74,6 +78,25 @@ def anchor_today() -> None:
 
 
 def run_once(sender) -> dict:
+    """One round of every job; ``busy`` says a batch was full, so the next round should follow at once."""
     anchor_today()
-    return {"applications": run_due_timers(), "reminders": queue_reminders(),
+    done = {"applications": run_due_timers(), "reminders": queue_reminders(),
             "notifications": deliver_notifications(sender)}
+    # More is due after a round that moved something: go on. A timer that keeps failing moves
+    # nothing, so it cannot keep the worker spinning.
+    more_timers = done["applications"] > 0 and bool(due_timer_applications(1))
+    db.session.rollback()
+    done["busy"] = more_timers or done["notifications"] >= NOTIFICATION_BATCH
+    return done
+
+
+def drain(sender) -> dict:
+    """Rounds until no batch is full: 10,000 timers falling due at once (the city deadline) are fired
+    back to back instead of a batch per interval."""
+    total = {"applications": 0, "reminders": 0, "notifications": 0}
+    while True:
+        done = run_once(sender)
+        for key in total:
+            total[key] += done[key]
+        if not done["busy"]:
+            return total
