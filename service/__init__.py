@@ -25,11 +25,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (tables must be known to the migrations)
     from .logs import configure_logging, install_request_logging
+    from .security_headers import install_security_headers
     from .status import bp as status_bp
 
     if not app.config.get("TESTING"):
         configure_logging(app.config["GREENLIST_LOG_LEVEL"], app.config["GREENLIST_LOG_FORMAT"])
     install_request_logging(app)
+    install_security_headers(app)
 
     app.register_blueprint(status_bp)
 

@@ -29,19 +29,18 @@ def init_api(app) -> GreenlistApi:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "/docs")
-    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", "/vendor/swagger-ui/")
     api = GreenlistApi(app, spec_kwargs={"info": {"description": "任务待办、表单提交、批次与审计。除登录外，"
                                                                   "所有接口都需要 Authorization: Bearer <token>。"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from . import applications, attachments, auth, drafts, processes, reports, rounds, tasks
+    from . import applications, attachments, auth, docs, drafts, processes, reports, rounds, tasks
 
     for module in (auth, rounds, applications, tasks, attachments, processes, reports, drafts):
         api.register_blueprint(module.blp)
     api.register_blueprint(drafts.rounds_blp)
     api.register_blueprint(drafts.applications_blp)
     app.register_blueprint(reports.public)
+    app.register_blueprint(docs.bp)  # /api/docs, served by us rather than flask-smorest (see docs.py)
 
     @app.get("/vendor/<package>/<path:filename>")
     def vendor_asset(package, filename):

@@ -114,7 +114,7 @@ def list_file(round_id, kind):
 
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ title }}</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .8em}</style>
+<link rel="stylesheet" href="{{ url_for('api_pages.static', filename='public-list.css') }}">
 </head><body><h1>{{ title }}</h1><p>共 {{ rows|length }} 家。</p>
 <table><thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
 {% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}

@@ -60,6 +60,16 @@ def api(app, seeded):
     return ApiClient(app.test_client())
 
 
+# Whatever the Content-Security-Policy blocks on a page (a script, a style, an image, an eval) is reported
+# to the test, which fails: a page that only works with the policy off does not work.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', (event) => {
+  window.reportCspViolation(`${location.pathname}: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`
+    + ` at ${event.sourceFile}:${event.lineNumber}:${event.columnNumber} ${event.sample}`);
+}, true);
+"""
+
+
 class Browser:
     """One person at one browser: logs in, opens pages, keeps screenshots of what they saw."""
 
@@ -70,6 +80,9 @@ class Browser:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.csp_violations: list[str] = []
+        self.context.expose_function("reportCspViolation", lambda violation: self.csp_violations.append(violation))
+        self.context.add_init_script(REPORT_CSP_VIOLATIONS)
         self.test_name = re.sub(r"[^\w]+", "_", test_name)
         self.shots = 0
         self.user = "anonymous"
@@ -105,6 +118,8 @@ def browse(chromium, live_server, seeded, request):
 
     yield open_browser
     errors = [error for browser in opened for error in browser.errors]
+    violations = [violation for browser in opened for violation in browser.csp_violations]
     for browser in opened:
         browser.close()
     assert not errors, f"script errors on the pages: {errors}"
+    assert not violations, f"the Content-Security-Policy blocked: {violations}"

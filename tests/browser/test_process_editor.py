@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from service.engine.bundle import Bundle
@@ -84,3 +85,26 @@ def test_add_a_task_with_lane_and_form_then_deploy(browse, api):
     lane_xml = xml[xml.index('<bpmn:lane id="Lane_expert"'):]
     assert f"<bpmn:flowNodeRef>{task_id}</bpmn:flowNodeRef>" in lane_xml[:lane_xml.index("</bpmn:lane>")]
     assert "experts" in xml and "reviews" in xml  # the data objects bpmn-js needs are kept
+
+
+def test_the_form_editor_and_the_align_menu_work_under_the_policy(browse):
+    """The two parts of the editor that write styles inline (see service/security_headers.py)."""
+    admin = browse()
+    page = admin.login("admin")
+    page.get_by_role("link", name="流程管理").click()
+    page.locator("#versions tr", has_text="第 1 版").get_by_role("button", name="以此新建草稿").click()
+    page.wait_for_selector("#modeler[data-rendered=true]")
+    page.click(".djs-element[data-element-id=Task_city_review]")
+    page.click(".djs-element[data-element-id=Task_eligibility]", modifiers=["Shift"])
+    page.locator(".djs-context-pad [data-action='align-elements']").dispatch_event("click")
+    page.wait_for_selector(".djs-popup [data-id='align-elements-left']")
+    admin.screenshot("align-menu")
+    page.keyboard.press("Escape")
+
+    page.click("button[data-tab=forms]")
+    page.locator("#form-editor .fjs-children .fjs-element").nth(1).click()
+    page.locator("#form-editor .bio-properties-panel-group-header", has_text="General").click()
+    label = page.locator("#form-editor [data-group-id=group-general] .cm-editor").first  # CodeMirror
+    expect(label).to_be_visible()
+    assert label.evaluate("editor => getComputedStyle(editor).display") == "flex"  # its own <style> applied
+    admin.screenshot("form-editor")

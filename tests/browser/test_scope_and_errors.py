@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from playwright.sync_api import expect
+
 from service.demo import sample_declaration
 from tests.api import ApiScenario, REVIEW
 from tests.browser.formfill import fill_form
@@ -69,7 +71,7 @@ def test_a_validation_error_shows_at_its_field_and_the_input_survives(browse):
     assert page.locator("#form [id$='-Field_unit_name']").input_value() == "长春校验示范有限公司"
     applicant.screenshot("validation-error")
 
-    page.wait_for_function("document.getElementById('draft-status').textContent.includes('草稿已自动保存')")
+    expect(page.locator("#draft-status")).to_contain_text("草稿已自动保存")
     page.reload()
     page.wait_for_selector("#form .fjs-form")
     assert page.locator("#form [id$='-Field_unit_name']").input_value() == "长春校验示范有限公司"

@@ -1,11 +1,12 @@
 // The application's diagram: the path taken and the current step marked on the version it runs on;
-// clicking an element shows only its entries in the trail.
+// clicking an element shows only its entries in the trail. A version's page sends the bare diagram.
 (function () {
   'use strict';
 
   const container = document.getElementById('diagram');
   if (!container) return;
-  const data = JSON.parse(document.getElementById('diagram-data').textContent);
+  const data = { path: [], current: [], taken: [], visits: {},
+    ...JSON.parse(document.getElementById('diagram-data').textContent) };
   const viewer = new BpmnJS({ container });
   const timeline = document.getElementById('timeline');
   const showAll = document.getElementById('show-all');
