@@ -42,9 +42,22 @@ browser() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
 }
 
+# The key that signs login cookies, made once per checkout into instance/ (git-ignored, readable by the owner
+# only). The service refuses to serve without a real one; this keeps `./dev.sh run` one command.
+dev_secret_key() {
+    local file=instance/secret_key
+    if [ ! -s "$file" ]; then
+        mkdir -p instance
+        (umask 077 && "$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(32))' > "$file")
+    fi
+    cat "$file"
+}
+
 case "${1:-}" in
     run)
         setup
+        SECRET_KEY=${SECRET_KEY:-$(dev_secret_key)}
+        export SECRET_KEY
         "$VENV/bin/greenlist" validate
         "$VENV/bin/greenlist" seed-demo
         "$VENV/bin/greenlist" deploy --note "本地启动时部署 processes/ 与 forms/"

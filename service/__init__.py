@@ -2,20 +2,32 @@
 import os
 
 from flask import Flask, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import from_environment, normalise_database_url
+from .config import from_environment, normalise_database_url, proxy_hops, settle_secret_key
 from .errors import ServiceError
 from .extensions import db, migrate, serialize_sqlite_writers
 from .schema import MIGRATIONS
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, secret_required: bool = True) -> Flask:
+    """The application; refuses (InsecureConfiguration) to be built for serving without a real SECRET_KEY.
+
+    ``secret_required=False`` is for the commands that never read a login cookie (migrations, deploy, worker).
+    """
     app = Flask(__name__, instance_relative_config=True)
     app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024  # larger bodies get 413 before any parsing
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(from_environment(app.instance_path))
     if config:
         app.config.update(config)
+    settle_secret_key(app.config, required=secret_required)
+    hops = proxy_hops(app.config)
+    if hops:
+        # The client is the address our own proxies saw: X-Forwarded-For entries beyond them are the
+        # client's word and are ignored (the login throttle counts per address). Only the address is taken
+        # from the proxy; the cookie's Secure flag is a setting, not read from X-Forwarded-Proto.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=0)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)

@@ -11,6 +11,7 @@ import http.client
 import json
 import random
 import re
+import secrets
 import statistics
 import tempfile
 import threading
@@ -84,7 +85,8 @@ def _fill(count: int, round_id: int, version_id: int, creator_id: int, expert_id
 
 
 def _prepare(url: str, size: int, submits: int):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    # A scratch database on this machine: a throwaway signing key is enough.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32)})
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as connection:

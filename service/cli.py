@@ -11,7 +11,13 @@ from sqlalchemy import select
 from . import create_app
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
+def app_for_commands():
+    # Migrations, deploy, seed-demo and the worker never read a login cookie, so they need no SECRET_KEY;
+    # `serve` checks for one before it listens (gunicorn's service.wsgi refuses without one).
+    return create_app(secret_required=False)
+
+
+@click.group(cls=FlaskGroup, create_app=app_for_commands, add_default_commands=False, add_version_option=False)
 def cli():
     """省级绿色制造名单申报评审系统 (greenlist)."""
 
@@ -124,6 +130,13 @@ def serve_command(host, port):
     from flask import current_app
     from werkzeug.serving import run_simple
 
+    from .config import InsecureConfiguration, check_secret_key
+
+    try:
+        check_secret_key(current_app.config.get("SECRET_KEY"))
+    except InsecureConfiguration as err:
+        click.echo(str(err), err=True)
+        sys.exit(1)
     # app.run() refuses to start inside a `flask`-style CLI command; run the server directly.
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 

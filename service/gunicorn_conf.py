@@ -2,6 +2,8 @@
 import multiprocessing
 import os
 
+# Behind a reverse proxy, the client address comes from GREENLIST_PROXY_HOPS (the app's ProxyFix), not from
+# gunicorn's forwarded_allow_ips, which only concerns the scheme. service.wsgi refuses to load without SECRET_KEY.
 bind = os.environ.get("GREENLIST_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GREENLIST_THREADS", "1"))

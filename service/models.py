@@ -247,6 +247,18 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class WebSession(db.Model):
+    """A login of the staff web. The cookie names it; every request checks it, so logging out, a password
+    change or a deactivation ends it even for a copy of the cookie. Only the id's SHA-256 is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class LoginFailure(db.Model):
     """A failed login, kept for rate limiting (works across processes)."""
 

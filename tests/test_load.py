@@ -71,7 +71,7 @@ def test_fifty_clients_for_a_minute(app, users, round_, clock, demo_passwords, t
     db.session.remove()
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GREENLIST_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "4",
-           "GREENLIST_LOG_LEVEL": "WARNING"}
+           "GREENLIST_LOG_LEVEL": "WARNING", "SECRET_KEY": app.config["SECRET_KEY"]}
     log = open(tmp_path / "gunicorn.log", "wb")
     server = spawn([sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", "service.wsgi:app"],
                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)

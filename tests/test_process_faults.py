@@ -57,7 +57,7 @@ def snapshot(application_id):
 def run_child(app, *args):
     db.session.remove()  # hold no lock while the child works
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PYTHONPATH": str(ROOT),
-           "GREENLIST_LOG_LEVEL": "WARNING"}
+           "GREENLIST_LOG_LEVEL": "WARNING", "SECRET_KEY": app.config["SECRET_KEY"]}
     return subprocess.run([sys.executable, "-c", CRASHING_SUBMIT, *map(str, args)], cwd=ROOT, env=env,
                           capture_output=True, timeout=120)
 
@@ -123,7 +123,8 @@ def test_two_gunicorn_processes_under_concurrent_submits(app, users, round_, clo
     db.session.remove()  # hold no lock while the servers work
     port = free_port()
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PYTHONPATH": str(ROOT),
-           "GREENLIST_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GREENLIST_LOG_LEVEL": "WARNING"}
+           "GREENLIST_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GREENLIST_LOG_LEVEL": "WARNING",
+           "SECRET_KEY": app.config["SECRET_KEY"]}  # gunicorn refuses to serve without one
     log = open(tmp_path / "gunicorn.log", "wb")  # a file, not a pipe nobody drains
     server = spawn([sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
                                "service.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)

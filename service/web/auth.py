@@ -1,12 +1,12 @@
-"""Log in and out with the same accounts as the API; the session cookie carries the login."""
+"""Log in and out with the same accounts as the API; the session cookie names a server-side session."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..accounts import TooManyAttempts, Unauthorized, authenticate, record_login_failure
+from ..accounts import WRONG_CREDENTIALS, TooManyAttempts, authenticate, end_session, start_session
 from ..transactions import transaction
-from .base import bp, home_for, local_path, me
+from .base import SESSION_ID, bp, home_for, local_path, me
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -18,35 +18,32 @@ def login():
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     target = local_path(request.form.get("next"))
-    error, status = None, 401
     if not username or not password:
-        error, status = "请输入用户名和密码", 400
-    else:
-        address = request.remote_addr or "unknown"
-        try:
-            with transaction():
-                user = authenticate(username, password, remote_addr=address)
-                user_id = user.id
-        except TooManyAttempts as err:
-            error, status = err.message, err.status
-        except Unauthorized as err:
-            with transaction():  # kept for rate limiting even though the login failed
-                record_login_failure(username, remote_addr=address)
-            error = err.message
-    if error:
-        return render_template("login.html", next=target, username=username, error=error), status
-    from ..extensions import db
-    from ..models import User
-
+        return _login_refused(target, username, "请输入用户名和密码", 400)
+    try:
+        with transaction():  # a failure is committed too: the rate limit counts it
+            user = authenticate(username, password, remote_addr=request.remote_addr or "unknown")
+            session_id = start_session(user) if user else None
+    except TooManyAttempts as err:
+        return _login_refused(target, username, err.message, err.status)
+    if user is None:
+        return _login_refused(target, username, WRONG_CREDENTIALS, 401)
     session.clear()  # a fresh session (and CSRF token) at every login
-    user = db.session.get(User, user_id)
+    session[SESSION_ID] = session_id
     login_user(user)
     session.permanent = True
     return redirect(target or home_for(user))
 
 
+def _login_refused(target, username, error, status):
+    return render_template("login.html", next=target, username=username, error=error), status
+
+
 @bp.post("/logout")
 def logout():
+    # Ended on the server: a copy of this cookie (another tab, a shared computer, a thief) is logged out too.
+    with transaction():
+        end_session(session.get(SESSION_ID))
     logout_user()
     session.clear()
     flash("您已退出登录", "info")

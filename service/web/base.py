@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from ..accounts import activity_due, live_session, note_activity
 from ..errors import ServiceError
 from ..extensions import db
 from ..models import User
+from ..transactions import transaction
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 csrf = CSRFProtect()
@@ -19,12 +21,23 @@ login_manager.login_message = "请先登录"
 login_manager.login_message_category = "info"
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+SESSION_ID = "sid"  # the cookie's key naming the server-side WebSession
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The user of this request's cookie, only while its server-side session lives.
+
+    A signed cookie alone would stay valid until it expires, whatever happened since; the session record
+    is what logging out, a password change and a deactivation end.
+    """
+    record = live_session(session.get(SESSION_ID))
+    if record is None or str(record.user_id) != user_id:
+        return None
+    if activity_due(record):
+        with transaction():  # a few-minute step, not every request: reading a page writes nothing
+            note_activity(record)
+    return db.session.get(User, int(user_id))
 
 
 @bp.before_request
@@ -69,10 +82,17 @@ def forbidden_page():
 
 
 def local_path(target: str | None) -> str | None:
-    """``target`` if it is a path on this site; never another site ("//host", "/\\host" count as one)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
-        return target
-    return None
+    r"""``target`` if a browser would take it for a path on this site, else None.
+
+    Browsers read an address leniently (WHATWG URL): they drop tabs and newlines anywhere, strip control
+    characters and spaces around it, and take a backslash for a slash, so "/\t/evil.test" and "/\evil.test"
+    both mean "//evil.test", another site. A link we made has none of these, so any of them refuses the
+    target outright (a newline would also break the Location header). What is left reads the same to the
+    browser and to us, and one leading slash not followed by another is a path here: no scheme, no host.
+    """
+    if not target or any(ord(char) < 0x20 or ord(char) == 0x7F or char == "\\" for char in target):
+        return None
+    return target if target.startswith("/") and not target.startswith("//") else None
 
 
 def back_to(default: str):
