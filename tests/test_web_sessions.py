@@ -57,12 +57,21 @@ def test_a_cookie_copied_before_logout_is_refused_after_it(app, visitor):
     assert len(ended) == 1 and ended[0].revoked_at is not None
 
 
-def test_logging_out_ends_only_that_login(app, api, visitor):
-    here, there = visitor("changchun"), visitor("changchun")
+def test_logging_out_ends_every_login_of_that_user_and_no_one_elses(app, api, visitor):
+    here, there, colleague = visitor("changchun"), visitor("changchun"), visitor("jilin")
     token = api.login("changchun")
     assert here.post("/logout").status_code == 302
-    assert there.get("/inbox").status_code == 200
-    assert api.client.get("/api/me", headers=bearer(token)).status_code == 200
+    assert sent_to_login(there.get("/inbox"))
+    assert api.client.get("/api/me", headers=bearer(token)).status_code == 401
+    assert colleague.get("/inbox").status_code == 200
+
+
+def test_logging_out_through_the_api_ends_the_web_sessions_too(app, api, visitor):
+    browser = visitor("changchun")
+    token = api.login("changchun")
+    assert api.client.post("/api/auth/logout", headers=bearer(token)).status_code == 204
+    assert sent_to_login(browser.get("/inbox"))
+    assert api.client.get("/api/me", headers=bearer(token)).status_code == 401
 
 
 def test_a_password_change_ends_every_session_and_bearer_token(app, api, visitor):

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from ..accounts import WRONG_CREDENTIALS, Unauthorized, authenticate, issue_token, revoke_token, user_for_token
+from ..accounts import WRONG_CREDENTIALS, Unauthorized, authenticate, issue_token, revoke_all_sessions, user_for_token
 from ..errors import Forbidden, ServiceError
 from ..web.base import csrf
 from ..transactions import transaction
@@ -104,9 +104,9 @@ def login(credentials):
 @blp.response(204)
 @blp.doc(security=BEARER)
 def logout():
-    """退出登录，吊销当前令牌"""
+    """退出登录：吊销该用户的全部令牌与网页会话"""
     with transaction():
-        revoke_token(_bearer_token())
+        revoke_all_sessions(user_for_token(_bearer_token()))
 
 
 @blp.route("/me")

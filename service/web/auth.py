@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..accounts import WRONG_CREDENTIALS, TooManyAttempts, authenticate, end_session, start_session
+from ..accounts import (WRONG_CREDENTIALS, TooManyAttempts, authenticate, end_session, revoke_all_sessions,
+                        start_session)
 from ..transactions import transaction
 from .base import SESSION_ID, bp, home_for, local_path, me
 
@@ -41,9 +42,13 @@ def _login_refused(target, username, error, status):
 
 @bp.post("/logout")
 def logout():
-    # Ended on the server: a copy of this cookie (another tab, a shared computer, a thief) is logged out too.
+    # Ended on the server, for every session and token of the user: a copy of this cookie (another tab,
+    # a shared computer, a thief) is logged out too.
     with transaction():
-        end_session(session.get(SESSION_ID))
+        if current_user.is_authenticated:
+            revoke_all_sessions(current_user._get_current_object())
+        else:
+            end_session(session.get(SESSION_ID))
     logout_user()
     session.clear()
     flash("您已退出登录", "info")
