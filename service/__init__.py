@@ -6,11 +6,13 @@ from flask import Flask, jsonify
 from .config import from_environment, normalise_database_url
 from .errors import ServiceError
 from .extensions import db, migrate, serialize_sqlite_writers
+from .inputs import Int64Converter
 from .schema import MIGRATIONS
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = Int64Converter  # for every rule added below, the web's and the API's
     app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024  # larger bodies get 413 before any parsing
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(from_environment(app.instance_path))

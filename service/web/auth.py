@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..accounts import TooManyAttempts, Unauthorized, authenticate, record_login_failure
+from ..inputs import text_problem
 from ..transactions import transaction
 from .base import bp, home_for, local_path, me
 
@@ -21,6 +22,8 @@ def login():
     error, status = None, 401
     if not username or not password:
         error, status = "请输入用户名和密码", 400
+    elif text_problem(username) or text_problem(password):  # no account has such a name; PostgreSQL can't look
+        error, status = "用户名或密码含有无效字符", 400
     else:
         address = request.remote_addr or "unknown"
         try:
