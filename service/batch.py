@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import uuid
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, validate
 
 from .applications import deliver_message, get_application_or_404
 from .engine.bundle import BATCH_MESSAGES
 from .errors import Conflict, Forbidden, Invalid, ServiceError
+from .inputs import Text
 from .models import User
 from .timeutil import utcnow
 
@@ -54,16 +55,19 @@ def batch_action(*, message: str, round_id: int, application_ids: list[int], use
 class ObjectionSchema(Schema):
     """A written, real-name objection received during public notice."""
 
-    real_name = fields.String(required=True, validate=validate.Length(min=2, max=50, error="姓名应为 {min}–{max} 个字"),
-                              error_messages={"required": "必须实名"})
-    contact = fields.String(required=True, validate=validate.Regexp(r"^(0\d{2,3}-?\d{7,8}|1[3-9]\d{9})$",
-                                                                    error="请填写固定电话或11位手机号"),
-                            error_messages={"required": "必填项"})
-    unit = fields.String(load_default="", validate=validate.Length(max=200, error="最多 {max} 个字"))
-    content = fields.String(required=True, validate=validate.Length(min=5, max=5000, error="异议内容应为 {min}–{max} 个字"),
-                            error_messages={"required": "必填项"})
-    evidence = fields.String(required=True, validate=validate.Length(min=2, max=5000, error="证明材料说明应为 {min}–{max} 个字"),
-                             error_messages={"required": "请说明或列出证明材料"})
+    real_name = Text(required=True, validate=validate.Length(min=2, max=50, error="姓名应为 {min}–{max} 个字"),
+                     error_messages={"required": "必须实名"})
+    contact = Text(required=True, validate=validate.Regexp(r"^(0\d{2,3}-?\d{7,8}|1[3-9]\d{9})$",
+                                                           error="请填写固定电话或11位手机号"),
+                   error_messages={"required": "必填项"})
+    unit = Text(load_default="", validate=validate.Length(max=200, error="最多 {max} 个字"))
+    # The two long texts come from <textarea>s: line breaks and tabs are theirs to keep.
+    content = Text(required=True, multiline=True,
+                   validate=validate.Length(min=5, max=5000, error="异议内容应为 {min}–{max} 个字"),
+                   error_messages={"required": "必填项"})
+    evidence = Text(required=True, multiline=True,
+                    validate=validate.Length(min=2, max=5000, error="证明材料说明应为 {min}–{max} 个字"),
+                    error_messages={"required": "请说明或列出证明材料"})
 
 
 def record_objection(*, application_id: int, data, user: User) -> dict:

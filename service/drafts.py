@@ -17,6 +17,7 @@ from .engine.bundle import Bundle, XmlRefused, parse_xml
 from .engine.validation import Problem, validate_bundle
 from .errors import Conflict, Invalid, NotFound, StaleVersion
 from .extensions import db
+from .inputs import MAX_JSON_DEPTH, json_depth, refuse_unclean_text, text_problem, unclean_text_in
 from .models import Application, ProcessDraft, ProcessVersion, Round
 from .processes import deploy, get_version_or_404
 from .timeutil import utcnow
@@ -43,6 +44,7 @@ def files_of(bundle: Bundle) -> dict[str, str]:
 
 
 def create_draft(*, actor: str, from_version_id: int, name: str | None = None) -> ProcessDraft:
+    refuse_unclean_text(name=name)
     version = get_version_or_404(from_version_id)
     draft = ProcessDraft(name=name or f"基于第 {version.number} 版的草稿", base_version_id=version.id,
                          bundle=version.bundle, created_by=actor, updated_by=actor)
@@ -55,6 +57,9 @@ def _check_file(name: str, text: str) -> None:
     if not FILE_NAME.match(name):
         raise Invalid("文件名不正确", fields={"name": [
             "应为 processes/<名称>.bpmn、processes/<名称>.dmn 或 forms/<名称>.form.json（字母、数字、点、横线、下划线）"]})
+    problem = text_problem(text, multiline=True)
+    if problem:
+        raise Invalid(f"{name} 含有无法保存的字符", fields={"content": [problem]})
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise Invalid("文件过大", fields={"content": [f"不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB"]})
     if name.startswith("processes/"):
@@ -64,12 +69,26 @@ def _check_file(name: str, text: str) -> None:
             where = f"（第 {err.line} 行）" if getattr(err, "line", None) else ""
             raise Invalid(f"{name} 无法使用{where}", fields={"content": [str(err)]}) from None
     else:
-        try:
-            form = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise Invalid(f"{name} 不是有效的 JSON", fields={"content": [f"第 {err.lineno} 行：{err.msg}"]}) from None
-        if not isinstance(form, dict) or not isinstance(form.get("components"), list):
-            raise Invalid(f"{name} 不是 form-js 表单", fields={"content": ["应为含 components 列表的 JSON 对象"]})
+        _check_form(name, text)
+
+
+def _check_form(name: str, text: str) -> None:
+    """A form-js JSON object of sane depth whose strings, once decoded, are clean text too (JSON escapes
+    such as \\ud800 or \\u0000 would otherwise slip past the check on the raw text)."""
+    too_deep = Invalid(f"{name} 嵌套层数过多", fields={"content": [f"JSON 嵌套不能超过 {MAX_JSON_DEPTH} 层"]})
+    try:
+        form = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise Invalid(f"{name} 不是有效的 JSON", fields={"content": [f"第 {err.lineno} 行：{err.msg}"]}) from None
+    except RecursionError:  # Python's parser gives up a few hundred levels before any real form would
+        raise too_deep from None
+    if json_depth(form) > MAX_JSON_DEPTH:
+        raise too_deep
+    if not isinstance(form, dict) or not isinstance(form.get("components"), list):
+        raise Invalid(f"{name} 不是 form-js 表单", fields={"content": ["应为含 components 列表的 JSON 对象"]})
+    problem = unclean_text_in(form, multiline=True)
+    if problem:
+        raise Invalid(f"{name} 含有无法保存的字符", fields={"content": [problem]})
 
 
 def _replace(draft: ProcessDraft, bundle: Bundle, *, actor: str, expected_revision: int | None) -> ProcessDraft:
@@ -113,6 +132,7 @@ def deploy_draft(draft: ProcessDraft, *, actor: str, note: str) -> ProcessVersio
     """The draft as a new immutable version (refused with every problem when it does not validate)."""
     if not note.strip():
         raise Invalid("请填写部署说明", fields={"note": ["部署说明不能为空：写明这一版改了什么"]})
+    refuse_unclean_text(note=note, multiline=("note",))
     if draft.deployed_version_id is not None:
         raise Conflict("草稿已部署过", code="draft_deployed")
     problems = validate_draft(draft)

@@ -12,7 +12,8 @@ from .access import sees_expert_scores, visible_application_or_404, visible_work
 from .applications import form_options, get_application_or_404
 from .errors import Forbidden, Invalid, NotFound, TaskNotReady
 from .extensions import db
-from .forms.schema import input_components
+from .forms.schema import draft_problems
+from .inputs import text_problem
 from .models import CATEGORIES, CITIES, Application, AuditEvent, ProcessVersion, TaskDraft, User, WorkItem
 from .processes import definition_of
 from .timeutil import utcnow
@@ -62,6 +63,8 @@ def task_summary(item: WorkItem, unit_name: str) -> dict:
 
 def task_for(user: User, task_id: str, *, to_work: bool) -> WorkItem:
     """The work item if ``user`` may work on it (or, to read, may see everything); else 403/404."""
+    if text_problem(str(task_id)):  # no task id holds control characters, and PostgreSQL refuses to look one up
+        raise NotFound("待办任务不存在", code="task_not_found")
     if not to_work and sees_expert_scores(user):
         item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == str(task_id)))
         if item is None:
@@ -141,10 +144,9 @@ def task_page(user: User, task_id: str) -> dict:
 def save_draft(user: User, task_id: str, data: dict) -> TaskDraft:
     item = task_for(user, task_id, to_work=True)
     form, _ = _form_of(item)
-    keys = {c["key"] for c in input_components(form)}
-    unknown = sorted(set(data) - keys)
-    if unknown:
-        raise Invalid("草稿包含表单中没有的字段", fields={k: ["表单中没有这个字段"] for k in unknown})
+    errors = draft_problems(form, data)
+    if errors:
+        raise Invalid("草稿未保存：有的字段内容无法保存", fields=errors)
     draft = db.session.scalar(select(TaskDraft).where(TaskDraft.task_id == item.task_id,
                                                       TaskDraft.user_id == user.id))
     if draft is None:

@@ -9,6 +9,7 @@ from . import audit
 from .engine.calendar import SHANGHAI
 from .errors import Conflict, Invalid, NotFound
 from .extensions import db
+from .inputs import text_problem
 from .models import Round
 from .processes import get_version_or_404, latest_version
 
@@ -30,6 +31,8 @@ def open_round(*, name: str, year: int, city_deadline: date, actor: str, process
     errors = {}
     if not name.strip():
         errors["name"] = ["必填项"]
+    elif text_problem(name):
+        errors["name"] = [text_problem(name)]
     if not 1 <= notice_days <= 30:
         errors["notice_days"] = ["公示天数应在 1–30 个工作日之间"]
     if not 1 <= expert_count <= 15:

@@ -16,6 +16,7 @@ from .engine.clock import current_clock
 from .engine.workflow import Engine
 from .errors import Conflict
 from .extensions import db
+from .inputs import refuse_unclean_text
 from .models import Application, ProcessVersion, User
 from .processes import definition_of, get_version_or_404
 from .workcalendar import current_calendar
@@ -80,6 +81,7 @@ def _preconditions(application: Application | None, target: ProcessVersion) -> l
 
 def move_application(application_id: int, version_id: int, *, user: User, note: str) -> Application:
     """Move one running application to ``version_id`` after the check; refused with the reasons."""
+    refuse_unclean_text(note=note, multiline=("note",))
     loaded = _load(application_id)
     target = get_version_or_404(version_id)
     reasons = _preconditions(loaded.application, target)

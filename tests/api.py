@@ -48,6 +48,15 @@ def ok(response, status=200):
     return response.json
 
 
+def refused(response, status, code, *fields):
+    """The error body, after checking its status, its code and that ``errors`` names each of ``fields``."""
+    body = response.json
+    assert response.status_code == status, (response.status_code, body)
+    assert body["code"] == code and body["status"] == status and body["message"]
+    assert set(fields) <= set(body.get("errors") or {}), body
+    return body
+
+
 REVIEW = {"consult_ecology": "无环境违法记录", "consult_emergency": "无安全事故", "consult_market": "经营正常"}
 APPLICANTS = {"factory": ("factory1", "changchun"), "park": ("park1", "jilin"), "supply_chain": ("chain1", "siping")}
 

@@ -25,6 +25,21 @@ def test_openapi_documents_every_endpoint(api):
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
+def test_the_documented_error_body_is_the_one_sent(api):
+    spec = ok(api.client.get("/api/openapi.json"))
+    error = spec["components"]["schemas"]["Error"]
+    assert {name: field.get("type") for name, field in error["properties"].items()} == {
+        "code": "string", "status": "integer", "message": "string", "errors": "object", "details": None}
+    assert set(error["required"]) == {"code", "status", "message"} and error["additionalProperties"] is False
+    assert spec["paths"]["/api/me"]["get"]["responses"]["default"] == {"$ref": "#/components/responses/DEFAULT_ERROR"}
+    sent = [api.get("/api/applications/999999", "province"), api.get("/api/me"),
+            api.post("/api/rounds", "admin", json={"name": 5}), api.post("/api/rounds/1/publish", "province",
+                                                                         json={"applications": [999999]})]
+    for response in sent:
+        assert set(response.json) <= set(error["properties"]) and {"code", "status", "message"} <= set(response.json)
+        assert isinstance(response.json["code"], str) and response.json["status"] == response.status_code
+
+
 def test_docs_page_works_offline(api):
     """Needs the npm packages, which the README's test command installs."""
     page = api.client.get("/api/docs")

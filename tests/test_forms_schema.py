@@ -111,3 +111,34 @@ def test_feel_and_conditionals_are_reported_at_deploy():
         {"type": "textfield", "key": "a"},
     ]})
     assert [p[0] for p in problems] == ["a", "b", "c", "a"]
+
+
+def test_a_form_nested_5000_deep_is_walked_without_recursion_and_named():
+    deepest = {"type": "textfield", "key": "buried", "id": "buried"}
+    for level in range(5000):
+        deepest = {"type": "group", "id": f"Group_{level}", "components": [deepest]}
+    crafted = {"components": [deepest]}
+    problems = form_problems(crafted)
+    assert problems == [("Group_4990", "分组嵌套超过 8 层，请减少嵌套")]
+    assert load_form_data(crafted, {}) == {}  # the builder stops at the limit instead of recursing 5000 times
+
+
+@pytest.mark.parametrize("component, problem", [
+    ({"type": "textfield", "key": "a", "validate": 5}, "属性 validate 的类型不正确"),
+    ({"type": "textfield", "key": ["a"]}, "属性 key 的类型不正确"),
+    ({"type": "textfield", "key": "a", "validate": {"maxLength": "十"}}, "校验规则 maxLength 应为数字"),
+    ({"type": "select", "key": "a", "values": [1, 2]}, "选项 values 应为 {label, value} 对象的列表"),
+    ({"type": "textfield", "key": "a", "properties": {"check": ["credit_code"]}}, "自定义属性（properties）的值应为文字"),
+    ({"type": "textfield", "key": "a", "label": "甲\x00"}, "含有控制字符 U+0000（只能包含换行和制表符），请删除"),
+    ("textfield", "组件应为 JSON 对象，现为 \"textfield\""),
+])
+def test_crafted_component_shapes_are_problems_not_crashes(component, problem):
+    assert [p for _, p in form_problems({"components": [component]})] == [problem]
+
+
+@pytest.mark.parametrize("text", ["甲\x00乙", "甲\ud800", "甲\x1b", "甲\x7f", "甲\x9f"])
+def test_control_characters_and_lone_surrogates_are_refused_in_text(text):
+    for kind in ("textfield", "textarea"):
+        assert list(errors(field(kind), {"f": text})) == ["f"]
+    assert list(errors(field("textfield"), {"f": "甲\n乙"})) == ["f"]
+    assert load_form_data(field("textarea"), {"f": "甲\n\t乙\r\n丙"}) == {"f": "甲\n\t乙\r\n丙"}

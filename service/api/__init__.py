@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import abort, jsonify, render_template, request, send_from_directory
 from flask_smorest import Api
 
-from .errors import http_error_body
+from .errors import ErrorSchema, http_error_body
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR_PACKAGES = {"swagger-ui": "swagger-ui-dist", "bpmn-js": "bpmn-js", "form-js": "@bpmn-io/form-js"}
@@ -14,6 +14,8 @@ VENDOR_PACKAGES = {"swagger-ui": "swagger-ui-dist", "bpmn-js": "bpmn-js", "form-
 
 class GreenlistApi(Api):
     """flask-smorest's Api with our one error shape ``{code, status, message, errors}``."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error):
         body, headers = http_error_body(error)

@@ -2,16 +2,17 @@
 import json
 
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from .. import audit
 from ..application_views import application_detail, audit_export, audit_view, list_applications
 from ..applications import start_application
 from ..batch import ObjectionSchema, record_objection
+from ..inputs import Int, Text
 from ..models import CATEGORIES, CITIES
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect, roles_required
+from .blueprint import Blueprint
 from .schemas import ApplicationDetailSchema, ApplicationSchema, AuditTrailSchema, PageArgs, page_schema
 
 blp = Blueprint("applications", __name__, url_prefix="/api/applications", description="申报")
@@ -19,17 +20,17 @@ protect(blp)
 
 
 class StartSchema(Schema):
-    round = fields.Integer(required=True, metadata={"description": "批次 id"})
-    category = fields.String(required=True, validate=validate.OneOf(list(CATEGORIES)),
-                             metadata={"description": "factory / park / supply_chain"})
+    round = Int(required=True, metadata={"description": "批次 id"})
+    category = Text(required=True, validate=validate.OneOf(list(CATEGORIES)),
+                    metadata={"description": "factory / park / supply_chain"})
 
 
 class ListArgs(PageArgs):
-    round = fields.Integer()
-    stage = fields.String()
-    city = fields.String(validate=validate.OneOf(list(CITIES)))
-    category = fields.String(validate=validate.OneOf(list(CATEGORIES)))
-    outcome = fields.String()
+    round = Int()
+    stage = Text()
+    city = Text(validate=validate.OneOf(list(CITIES)))
+    category = Text(validate=validate.OneOf(list(CATEGORIES)))
+    outcome = Text()
 
 
 class ObjectionOutSchema(ObjectionSchema):

@@ -2,13 +2,14 @@
 from pathlib import Path
 
 from flask import current_app, send_file
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
 from ..attachments import KINDS, UploadLimits, attachment_for, pdf_download_name, store_attachment
+from ..inputs import Int, Text
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect
+from .blueprint import Blueprint
 from .schemas import AttachmentSchema
 
 blp = Blueprint("attachments", __name__, url_prefix="/api/attachments", description="附件（PDF）")
@@ -16,8 +17,8 @@ protect(blp)
 
 
 class UploadForm(Schema):
-    application_id = fields.Integer(required=True)
-    kind = fields.String(required=True, metadata={"description": " / ".join(KINDS)})
+    application_id = Int(required=True)
+    kind = Text(required=True, metadata={"description": " / ".join(KINDS)})
 
 
 class UploadFile(Schema):

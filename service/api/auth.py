@@ -6,13 +6,14 @@ from functools import wraps
 from flask import g, request
 from flask_login import current_user as web_user
 from flask_wtf.csrf import CSRFError
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..accounts import WRONG_CREDENTIALS, Unauthorized, authenticate, issue_token, revoke_all_sessions, user_for_token
 from ..errors import Forbidden, ServiceError
+from ..inputs import Text
 from ..web.base import csrf
 from ..transactions import transaction
+from .blueprint import Blueprint
 from .schemas import UserSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api", description="登录与当前用户")
@@ -77,8 +78,8 @@ def protect(blueprint, *, public=()):
 
 
 class LoginSchema(Schema):
-    username = fields.String(required=True, metadata={"description": "用户名"})
-    password = fields.String(required=True, load_only=True, metadata={"description": "密码"})
+    username = Text(required=True, metadata={"description": "用户名"})
+    password = Text(required=True, load_only=True, metadata={"description": "密码"})
 
 
 class TokenSchema(Schema):

@@ -1,6 +1,5 @@
 """Process administration: drafts of next year's diagram and forms, validation, rehearsal, deployment,
 next year's round. Administrators only."""
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -11,6 +10,7 @@ from ..drafts import (bundle_of, create_draft, delete_file, deploy_draft, files_
 from ..engine.bundle import Bundle
 from ..errors import Invalid, NotFound
 from ..extensions import db
+from ..inputs import Int, Text
 from ..models import ProcessDraft, ProcessVersion, Round
 from ..processes import get_version_or_404
 from ..rehearsal import rehearse
@@ -18,6 +18,7 @@ from ..rounds import next_round
 from ..transactions import transaction
 from ..version_moves import check_move, move_application
 from .auth import BEARER, current_user, protect, roles_required
+from .blueprint import Blueprint
 from .processes import DiffSchema, VersionSchema
 from .schemas import RoundOutSchema
 
@@ -28,8 +29,8 @@ protect(rounds_blp)
 
 
 class NewProcessDraftSchema(Schema):
-    from_version = fields.Integer(required=True, metadata={"description": "以哪个流程版本为底稿（id）"})
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    from_version = Int(required=True, metadata={"description": "以哪个流程版本为底稿（id）"})
+    name = Text(validate=validate.Length(min=1, max=200))
 
 
 class ProcessDraftSummarySchema(Schema):
@@ -49,12 +50,12 @@ class ProcessDraftSchema(ProcessDraftSummarySchema):
 
 
 class DraftFileSchema(Schema):
-    content = fields.String(required=True, metadata={"description": "BPMN/DMN XML 或 form-js JSON 文本"})
-    revision = fields.Integer(load_default=None, metadata={"description": "打开时读到的 revision"})
+    content = Text(required=True, multiline=True, metadata={"description": "BPMN/DMN XML 或 form-js JSON 文本"})
+    revision = Int(load_default=None, metadata={"description": "打开时读到的 revision"})
 
 
 class DraftRevisionArgs(Schema):
-    revision = fields.Integer(load_default=None)
+    revision = Int(load_default=None)
 
 
 class BundleProblemSchema(Schema):
@@ -70,7 +71,7 @@ class BundleValidationSchema(Schema):
 
 
 class RehearseSchema(Schema):
-    round = fields.Integer(load_default=None, metadata={"description": "回放哪个批次的真实申报（可不填）"})
+    round = Int(load_default=None, metadata={"description": "回放哪个批次的真实申报（可不填）"})
 
 
 class RehearsedPathSchema(Schema):
@@ -92,12 +93,13 @@ class RehearsalSchema(Schema):
 
 
 class DeploySchema(Schema):
-    note = fields.String(required=True, validate=validate.Length(max=2000), metadata={"description": "部署说明"})
+    note = Text(required=True, multiline=True, validate=validate.Length(max=2000),
+                metadata={"description": "部署说明"})
 
 
 class NextRoundSchema(Schema):
-    process_version_id = fields.Integer(required=True)
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    process_version_id = Int(required=True)
+    name = Text(validate=validate.Length(min=1, max=200))
 
 
 def _draft_view(draft: ProcessDraft, with_files: bool = True) -> dict:
@@ -236,9 +238,10 @@ protect(applications_blp)
 
 
 class MoveSchema(Schema):
-    process_version_id = fields.Integer(required=True)
+    process_version_id = Int(required=True)
     dry_run = fields.Boolean(load_default=True, metadata={"description": "只检查不迁移（默认）"})
-    note = fields.String(load_default="", validate=validate.Length(max=500), metadata={"description": "迁移原因"})
+    note = Text(load_default="", multiline=True, validate=validate.Length(max=500),
+                metadata={"description": "迁移原因"})
 
 
 class MoveCheckSchema(Schema):

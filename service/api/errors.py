@@ -1,6 +1,10 @@
 """One error shape for every failure: ``{code, status, message, errors}``, messages in Chinese."""
 from __future__ import annotations
 
+import re
+
+from marshmallow import Schema, fields
+
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_failed",
          429: "too_many_attempts", 500: "internal_error"}
@@ -23,7 +27,14 @@ TRANSLATIONS = {
     "Invalid input type.": "输入类型不正确",
     "Invalid JSON body.": "请求体不是有效的 JSON",
     "Invalid value.": "取值不正确",
+    "Number too large.": "数值超出允许范围",
+    "Special numeric values (nan or infinity) are not permitted.": "不能是无穷大或非数字",
+    "Not a valid UUID.": "格式不正确",
 }
+
+# marshmallow's Range messages: "Must be greater than or equal to 1 and less than or equal to 100." and the halves.
+RANGE = re.compile(r"^Must be (?:greater than or equal to (?P<low>\S+?))?(?: and )?"
+                   r"(?:less than or equal to (?P<high>\S+?))?\.$")
 
 
 def translate(messages):
@@ -36,10 +47,13 @@ def translate(messages):
             return TRANSLATIONS[messages]
         if messages.startswith("Must be one of"):
             return "取值不在允许范围内"
-        if messages.startswith("Must be greater than or equal to"):
-            return "取值过小"
-        if messages.startswith("Must be less than or equal to"):
-            return "取值过大"
+        bounds = RANGE.match(messages)
+        if bounds and bounds["low"] and bounds["high"]:
+            return f"取值应在 {bounds['low']}–{bounds['high']} 之间"
+        if bounds and bounds["low"]:
+            return f"取值不能小于 {bounds['low']}"
+        if bounds and bounds["high"]:
+            return f"取值不能大于 {bounds['high']}"
         if messages.startswith("Length must be"):
             return "长度不符合要求"
     return messages
@@ -56,12 +70,27 @@ def http_error_body(error) -> tuple[dict, dict]:
         if isinstance(messages, dict) and len(messages) == 1 and next(iter(messages)) in ("json", "query", "form",
                                                                                           "files", "view_args"):
             messages = next(iter(messages.values()))
-        body["errors"] = translate(messages)
-        if status == 400 and body["errors"] in (["请求体不是有效的 JSON"], {"_schema": ["请求体不是有效的 JSON"]}):
-            body["message"] = "请求体不是有效的 JSON"
+        errors = translate(messages)
+        if isinstance(errors, dict):
+            body["errors"] = errors
+        else:  # a message about the whole request, not about fields: it is the message
+            body["message"] = "；".join(str(m) for m in errors)
     if data.get("message"):
         body["message"] = data["message"]
     headers.update(data.get("headers") or {})
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return body, headers
+
+
+class ErrorSchema(Schema):
+    """What every error response carries (documents the body the handlers above and ServiceError send)."""
+
+    code = fields.String(required=True, metadata={
+        "description": "稳定的错误代码，客户端据此处理，如 validation_failed、stale_version、not_found"})
+    status = fields.Integer(required=True, metadata={"description": "HTTP 状态码"})
+    message = fields.String(required=True, metadata={"description": "给用户看的说明（中文）"})
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "逐字段的错误：字段名 → 说明列表（嵌套对象、列表按其键或序号嵌套）；422 时必有"})
+    details = fields.Raw(metadata={
+        "description": "补充信息，如批量操作中不能执行的申报、流程包校验的问题列表、重试等待秒数"})

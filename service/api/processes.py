@@ -1,16 +1,17 @@
 """Deployed process versions: their files and validation report."""
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from ..engine.bundle import Bundle
 from ..extensions import db
+from ..inputs import Int
 from ..models import ProcessVersion
 from ..bpmn_diff import diff_bundles
 from ..drafts import archive, version_usage
 from ..processes import get_version_or_404
 from .auth import BEARER, protect, roles_required
+from .blueprint import Blueprint
 
 blp = Blueprint("process_versions", __name__, url_prefix="/api/process-versions", description="流程版本")
 protect(blp)
@@ -72,8 +73,8 @@ def index():
 
 
 class CompareArgs(Schema):
-    a = fields.Integer(required=True, metadata={"description": "旧版本 id"})
-    b = fields.Integer(required=True, metadata={"description": "新版本 id"})
+    a = Int(required=True, metadata={"description": "旧版本 id"})
+    b = Int(required=True, metadata={"description": "新版本 id"})
 
 
 @blp.route("/compare")

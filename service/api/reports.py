@@ -2,17 +2,18 @@
 import io
 
 from flask import Blueprint as FlaskBlueprint, render_template_string, send_file
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from .. import audit
 from ..errors import Forbidden, NotFound
+from ..inputs import Text
 from ..models import CITIES
 from ..reports import list_rows, list_workbook, round_list, statistics_workbook, summary_table
 from ..rounds import get_round_or_404
 from ..statistics import round_statistics
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect
+from .blueprint import Blueprint
 
 blp = Blueprint("reports", __name__, url_prefix="/api/rounds", description="汇总表与名单")
 protect(blp)
@@ -22,7 +23,7 @@ READ_ALL = ("province_staff", "admin", "auditor")
 
 
 class CityArgs(Schema):
-    city = fields.String(validate=validate.OneOf(list(CITIES)), metadata={"description": "市州代码（市州账号可省略）"})
+    city = Text(validate=validate.OneOf(list(CITIES)), metadata={"description": "市州代码（市州账号可省略）"})
 
 
 

@@ -1,14 +1,15 @@
 """Rounds and the round-level batch actions."""
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from ..batch import batch_action
 from ..extensions import db
+from ..inputs import Int
 from ..models import Round
 from ..rounds import get_round_or_404, open_round
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect, roles_required
+from .blueprint import Blueprint
 from .schemas import RoundOutSchema, RoundSchema
 
 blp = Blueprint("rounds", __name__, url_prefix="/api/rounds", description="年度批次与批量操作")
@@ -16,7 +17,7 @@ protect(blp)
 
 
 class BatchSchema(Schema):
-    applications = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=5000))
+    applications = fields.List(Int(), required=True, validate=validate.Length(min=1, max=5000))
 
 
 class BatchResultSchema(Schema):

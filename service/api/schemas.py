@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from marshmallow.utils import get_value
 
+from ..inputs import Int, Text
 from ..models import CATEGORIES, CITIES
 
 
@@ -18,8 +19,9 @@ class UserSchema(Schema):
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    # Bounded so that the offset, (page - 1) × page_size, still fits the database's 64-bit integer.
+    page = Int(load_default=1, validate=validate.Range(min=1, max=10 ** 9))
+    page_size = Int(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 def page_schema(item_schema, name):
@@ -33,13 +35,13 @@ def page_schema(item_schema, name):
 
 class RoundSchema(Schema):
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    year = Int(required=True, validate=validate.Range(min=2000, max=2100))
     city_deadline = fields.Date(required=True, metadata={"description": "市州推荐截止日（当日24时，北京时间）"})
-    notice_days = fields.Integer(load_default=5, metadata={"description": "公示期（工作日）"})
-    expert_count = fields.Integer(load_default=3)
-    pass_score = fields.Float(load_default=60.0)
-    process_version_id = fields.Integer(load_default=None, allow_none=True)
+    notice_days = Int(load_default=5, metadata={"description": "公示期（工作日，1–30）"})
+    expert_count = Int(load_default=3, metadata={"description": "评审专家人数（1–15）"})
+    pass_score = fields.Float(load_default=60.0, metadata={"description": "合格分（0–100）"})
+    process_version_id = Int(load_default=None, allow_none=True)
     status = fields.String(dump_only=True)
 
 

@@ -1,14 +1,15 @@
 """The inbox and the task page: read, save a draft, claim, release, submit."""
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..applications import claim_task, complete_task, unclaim_task
 from ..application_views import application_detail
 from ..inbox import inbox, save_draft, task_for, task_page, task_summary
 from ..extensions import db
+from ..inputs import Int, Text
 from ..models import CATEGORIES, CITIES, Application
 from ..transactions import transaction
 from .auth import BEARER, current_user, protect
+from .blueprint import Blueprint
 from .schemas import ApplicationDetailSchema, ApplicationSchema, PageArgs, page_schema
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="待办任务")
@@ -16,10 +17,10 @@ protect(blp)
 
 
 class InboxArgs(PageArgs):
-    step = fields.String(metadata={"description": "环节（BPMN 元素 id）"})
-    city = fields.String(validate=validate.OneOf(list(CITIES)))
-    category = fields.String(validate=validate.OneOf(list(CATEGORIES)))
-    claimed = fields.String(validate=validate.OneOf(["yes", "no", "mine"]))
+    step = Text(metadata={"description": "环节（BPMN 元素 id）"})
+    city = Text(validate=validate.OneOf(list(CITIES)))
+    category = Text(validate=validate.OneOf(list(CATEGORIES)))
+    claimed = Text(validate=validate.OneOf(["yes", "no", "mine"]))
 
 
 class ClaimerSchema(Schema):
@@ -76,7 +77,7 @@ class DraftSavedSchema(Schema):
 
 class SubmitSchema(Schema):
     data = fields.Dict(required=True, metadata={"description": "表单数据"})
-    version = fields.Integer(required=True, metadata={"description": "打开任务时读到的申报版本"})
+    version = Int(required=True, metadata={"description": "打开任务时读到的申报版本"})
 
 
 @blp.route("")

@@ -301,6 +301,9 @@ class _BundleChecker:
             except json.JSONDecodeError as err:
                 self.add(f"forms/{name}", None, f"JSON 格式错误：第 {err.lineno} 行 {err.msg}")
                 continue
+            except RecursionError:
+                self.add(f"forms/{name}", None, "JSON 嵌套层数过多，请减少分组嵌套")
+                continue
             for component, problem in form_problems(form):
                 self.add(f"forms/{name}", component, problem)
 

@@ -11,12 +11,14 @@ evaluated here, so forms that use them are refused at deployment instead.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import date, datetime, time
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
+from ..inputs import text_problem, unclean_text_in
 from .credit_code import credit_code_error
 
 INPUT_TYPES = {"textfield", "textarea", "number", "checkbox", "checklist", "radio", "select", "taglist", "datetime"}
@@ -30,72 +32,47 @@ INTERNATIONAL_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 
 MSG_REQUIRED = "必填项"
 MSG_UNKNOWN = "表单中没有这个字段"
+# Groups inside groups: form-js's editor makes a few levels; deeper is a crafted file, refused at validation.
+MAX_GROUP_DEPTH = 8
+_END = object()
+
+
+def _walk(components, *, into_groups_only: bool = False):
+    """(component, depth) in display order, without recursion and never deeper than MAX_GROUP_DEPTH + 1,
+    so a file nested thousands deep costs nothing but its own refusal."""
+    stack = [(iter(components if isinstance(components, list) else []), 0)]
+    while stack:
+        components, depth = stack[-1]
+        component = next(components, _END)
+        if component is _END:
+            stack.pop()
+            continue
+        yield component, depth
+        if not isinstance(component, dict):
+            continue
+        children = component.get("components")
+        descend = component.get("type") == "group" or not into_groups_only
+        if descend and isinstance(children, list) and depth <= MAX_GROUP_DEPTH:
+            stack.append((iter(children), depth + 1))
 
 
 def input_components(form: dict) -> list[dict]:
     """Every input component of the form, groups flattened, in display order."""
-    found = []
-
-    def walk(components):
-        for component in components or []:
-            if component.get("type") == "group":
-                walk(component.get("components"))
-            elif component.get("type") in INPUT_TYPES:
-                found.append(component)
-
-    walk(form.get("components"))
-    return found
+    return [c for c, _ in _walk(form.get("components"), into_groups_only=True)
+            if isinstance(c, dict) and c.get("type") in INPUT_TYPES]
 
 
 def _all_components(components):
-    for component in components or []:
-        yield component
-        yield from _all_components(component.get("components"))
+    return _walk(components)
 
 
 def form_problems(form: dict) -> list[tuple[str, str]]:
     """(component, problem) pairs that stop the server from validating this form as the browser would."""
-    problems = []
     if not isinstance(form, dict) or not isinstance(form.get("components"), list):
         return [("form", "不是 form-js 表单：缺少 components 列表")]
-    keys = set()
-    for component in _all_components(form["components"]):
-        ident = component.get("key") or component.get("id") or component.get("type", "?")
-        kind = component.get("type")
-        if kind not in SUPPORTED_TYPES:
-            problems.append((ident, f"组件类型“{kind}”服务器无法校验；请改用 {', '.join(sorted(INPUT_TYPES))} 之一"))
-            continue
-        if kind == "group" and component.get("path"):
-            problems.append((ident, "分组不能设置 path（数据路径），请删除该属性"))
-        if "conditional" in component:
-            problems.append((ident, "条件显示（conditional）使用 FEEL 表达式，服务器无法校验；请删除该规则"))
-        for name, value in (component.get("validate") or {}).items():
-            if isinstance(value, str) and value.startswith("="):
-                problems.append((ident, f"校验规则 {name} 使用了 FEEL 表达式，服务器无法校验；请改为固定值"))
-        if kind not in INPUT_TYPES:
-            continue
-        key = component.get("key")
-        if not key:
-            problems.append((ident, "输入组件缺少 key"))
-            continue
-        if key in keys:
-            problems.append((key, "字段 key 重复"))
-        keys.add(key)
-        pattern = (component.get("validate") or {}).get("pattern")
-        if pattern:
-            try:
-                re.compile(pattern)
-            except re.error as err:
-                problems.append((key, f"正则表达式无效：{err}"))
-        check = (component.get("properties") or {}).get("check")
-        if check and check not in CHECKS:
-            problems.append((key, f"未知的服务器校验“{check}”，可用：{', '.join(sorted(CHECKS))}"))
-        count_from = (component.get("properties") or {}).get("countFrom")
-        if count_from and count_from not in COUNT_SOURCES:
-            problems.append((key, f"countFrom 只能是 {', '.join(sorted(COUNT_SOURCES))}"))
-        if kind in ("radio", "select", "checklist", "taglist") and not component.get("values") \
-                and not component.get("valuesKey"):
-            problems.append((key, "选项组件需要 values 或 valuesKey"))
+    problems, keys = [], set()
+    for component, depth in _all_components(form["components"]):
+        problems += _component_problems(component, depth, keys)
     for component in input_components(form):
         rule = (component.get("properties") or {}).get("requiredWhen")
         if rule:
@@ -104,6 +81,80 @@ def form_problems(form: dict) -> list[tuple[str, str]]:
                 problems.append((component["key"], f"requiredWhen 应写成“字段=值1|值2”，现为“{rule}”"))
             elif parsed[0] not in keys:
                 problems.append((component["key"], f"requiredWhen 引用的字段“{parsed[0]}”不在表单中"))
+    return problems
+
+
+# The JSON types form-js writes for the properties the server reads; anything else is a crafted file.
+PROPERTY_TYPES = {"key": str, "id": str, "type": str, "validate": dict, "properties": dict, "values": list,
+                  "valuesKey": str, "subtype": str, "decimalDigits": int}
+NUMERIC_RULES = ("min", "max", "minLength", "maxLength")
+
+
+def _shape_problem(component) -> str | None:
+    """Why the server could not even read this component safely, or None."""
+    if not isinstance(component, dict):
+        return f"组件应为 JSON 对象，现为 {json.dumps(component, ensure_ascii=False)[:40]}"
+    for name, kind in PROPERTY_TYPES.items():
+        if component.get(name) is not None and not isinstance(component[name], kind):
+            return f"属性 {name} 的类型不正确"
+    rules = component.get("validate") or {}
+    for name in NUMERIC_RULES:
+        value = rules.get(name)
+        if value is not None and not (isinstance(value, str) and value.startswith("=")) and \
+                (isinstance(value, bool) or not isinstance(value, (int, float))):
+            return f"校验规则 {name} 应为数字"
+    if not all(isinstance(v, dict) for v in component.get("values") or []):
+        return "选项 values 应为 {label, value} 对象的列表"
+    if not all(isinstance(v, str) for v in (component.get("properties") or {}).values()):
+        return "自定义属性（properties）的值应为文字"
+    return unclean_text_in({k: v for k, v in component.items() if k != "components"}, multiline=True)
+
+
+def _component_problems(component, depth: int, keys: set) -> list[tuple[str, str]]:
+    shape = _shape_problem(component)
+    ident = str(component.get("key") or component.get("id") or component.get("type", "?")) \
+        if isinstance(component, dict) and not shape else "form"
+    if shape:
+        return [(ident, shape)]
+    if depth > MAX_GROUP_DEPTH:
+        return [(ident, f"分组嵌套超过 {MAX_GROUP_DEPTH} 层，请减少嵌套")]
+    kind = component.get("type")
+    if kind not in SUPPORTED_TYPES:
+        return [(ident, f"组件类型“{kind}”服务器无法校验；请改用 {', '.join(sorted(INPUT_TYPES))} 之一")]
+    problems = []
+    if kind == "group" and component.get("path"):
+        problems.append((ident, "分组不能设置 path（数据路径），请删除该属性"))
+    if "conditional" in component:
+        problems.append((ident, "条件显示（conditional）使用 FEEL 表达式，服务器无法校验；请删除该规则"))
+    for name, value in (component.get("validate") or {}).items():
+        if isinstance(value, str) and value.startswith("="):
+            problems.append((ident, f"校验规则 {name} 使用了 FEEL 表达式，服务器无法校验；请改为固定值"))
+    if kind in INPUT_TYPES:
+        problems += _input_problems(component, ident, keys)
+    return problems
+
+
+def _input_problems(component: dict, ident: str, keys: set) -> list[tuple[str, str]]:
+    key = component.get("key")
+    if not key:
+        return [(ident, "输入组件缺少 key")]
+    problems = [(key, "字段 key 重复")] if key in keys else []
+    keys.add(key)
+    pattern = (component.get("validate") or {}).get("pattern")
+    if pattern:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError) as err:
+            problems.append((key, f"正则表达式无效：{err}"))
+    check = (component.get("properties") or {}).get("check")
+    if check and check not in CHECKS:
+        problems.append((key, f"未知的服务器校验“{check}”，可用：{', '.join(sorted(CHECKS))}"))
+    count_from = (component.get("properties") or {}).get("countFrom")
+    if count_from and count_from not in COUNT_SOURCES:
+        problems.append((key, f"countFrom 只能是 {', '.join(sorted(COUNT_SOURCES))}"))
+    if component["type"] in ("radio", "select", "checklist", "taglist") and not component.get("values") \
+            and not component.get("valuesKey"):
+        problems.append((key, "选项组件需要 values 或 valuesKey"))
     return problems
 
 
@@ -147,6 +198,9 @@ class _Text(_Input):
     def clean(self, value):
         if not isinstance(value, str):
             raise ValidationError("请输入文字")
+        problem = text_problem(value, multiline=self.component["type"] == "textarea")
+        if problem:
+            raise ValidationError(problem)
         trimmed = value.strip()
         if self.rules.get("required") and not trimmed:
             raise ValidationError(MSG_REQUIRED)
@@ -288,6 +342,26 @@ def build_schema(form: dict, options: dict | None = None) -> Schema:
     schema_class = _FormSchema.from_dict(declared, name=f"Form_{form.get('id', 'anonymous')}")
     schema_class.required_when = required_when
     return schema_class()
+
+
+def draft_problems(form: dict, data: dict) -> dict[str, list[str]]:
+    """Per-field reasons a task draft cannot be kept. A draft may be incomplete, but each value must be one
+    the form could hold (text, a number, yes/no, a list of choices), in clean text: the task page embeds it."""
+    components = {c["key"]: c for c in input_components(form)}
+    errors = {}
+    for key, value in data.items():
+        component = components.get(key)
+        if component is None:
+            errors[key] = [MSG_UNKNOWN]
+            continue
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(i, (dict, list)) or (isinstance(i, float) and not math.isfinite(i)) for i in items):
+            errors[key] = ["草稿中的值应为文字、数字、是否或选项列表"]
+            continue
+        problem = unclean_text_in(items, multiline=component["type"] == "textarea")
+        if problem:
+            errors[key] = [problem]
+    return errors
 
 
 def load_form_data(form: dict, data, options: dict | None = None) -> dict:

@@ -15,6 +15,7 @@ from ..drafts import bundle_of, create_draft, files_of, get_draft_or_404, versio
 from ..engine.bundle import ROLE_BY_LANE, SERVICE_MESSAGES, Bundle
 from ..errors import Invalid, ServiceError
 from ..extensions import db
+from ..inputs import id_from
 from ..models import ProcessDraft, ProcessVersion, Round
 from ..processes import get_version_or_404
 from ..rounds import next_round
@@ -53,10 +54,10 @@ def admin_version(version_id):
 def admin_new_draft():
     version_id = request.form.get("from_version", "")
     try:
-        if not version_id.isdigit():
+        if id_from(version_id) is None:
             raise Invalid("请选择底稿版本", fields={"from_version": ["必填项"]})
         with transaction():
-            draft_id = create_draft(actor=me().username, from_version_id=int(version_id),
+            draft_id = create_draft(actor=me().username, from_version_id=id_from(version_id),
                                     name=request.form.get("name") or None).id
     except ServiceError as err:
         flash_error(err)
@@ -83,8 +84,8 @@ def admin_draft(draft_id):
 @roles_required("admin")
 def admin_compare():
     versions = db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.number)).all()
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
-    draft_id = request.args.get("draft", type=int)
+    a, b = id_from(request.args.get("a")), id_from(request.args.get("b"))
+    draft_id = id_from(request.args.get("draft"))
     diff = old = new = None
     if draft_id:
         draft = get_draft_or_404(draft_id)
@@ -114,10 +115,10 @@ def admin_next_round(round_id):
     if request.method == "POST":
         version_id = request.form.get("process_version_id", "")
         try:
-            if not version_id.isdigit():
+            if id_from(version_id) is None:
                 raise Invalid("请选择流程版本", fields={"process_version_id": ["必填项"]})
             with transaction():
-                created = next_round(round_id, process_version_id=int(version_id), actor=me().username,
+                created = next_round(round_id, process_version_id=id_from(version_id), actor=me().username,
                                      name=request.form.get("name", "").strip() or None)
                 created_id, created_name = created.id, created.name
             flash(f"已新建批次“{created_name}”", "success")
@@ -136,10 +137,10 @@ def admin_move(application_id):
     version_id = request.form.get("process_version_id", "")
     target = url_for("web.application", application_id=application_id)
     try:
-        if not version_id.isdigit():
+        if id_from(version_id) is None:
             raise Invalid("请选择目标版本", fields={"process_version_id": ["必填项"]})
         if request.form.get("confirm") != "yes":
-            check = check_move(application_id, int(version_id))
+            check = check_move(application_id, id_from(version_id))
             if check["allowed"]:
                 flash(f"检查通过：可以从第 {check['from_version']} 版迁移到第 {check['to_version']} 版。"
                       "填写原因后点“确认迁移”", "info")
@@ -151,7 +152,7 @@ def admin_move(application_id):
         if not note:
             raise Invalid("请说明迁移原因", fields={"note": ["必填项"]})
         with transaction():
-            move_application(application_id, int(version_id), user=me(), note=note)
+            move_application(application_id, id_from(version_id), user=me(), note=note)
         flash("已迁移，审计记录已写入", "success")
     except ServiceError as err:
         flash_error(err)

@@ -11,6 +11,7 @@ from ..applications import start_application
 from ..batch import ObjectionSchema, record_objection, waits_for
 from ..errors import Invalid, ServiceError
 from ..extensions import db
+from ..inputs import id_from
 from ..models import CATEGORIES, CITIES, ProcessVersion, Round, WorkItem
 from ..timeutil import utcnow
 from ..transactions import transaction
@@ -40,10 +41,10 @@ def my_applications():
 def start():
     round_id, category = request.form.get("round", ""), request.form.get("category", "")
     try:
-        if not round_id.isdigit():
+        if id_from(round_id) is None:
             raise Invalid("请选择批次", fields={"round": ["请选择批次"]})
         with transaction():
-            application = start_application(round_id=int(round_id), category=category, user=me())
+            application = start_application(round_id=id_from(round_id), category=category, user=me())
             application_id = application.id
     except ServiceError as err:
         flash_error(err)
@@ -59,7 +60,7 @@ def start():
 @bp.get("/applications")
 @login_required
 def applications():
-    filters = {"round_id": request.args.get("round", type=int),
+    filters = {"round_id": id_from(request.args.get("round")),
                "city_code": request.args.get("city") if request.args.get("city") in CITIES else None,
                "category": request.args.get("category") if request.args.get("category") in CATEGORIES else None}
     result = list_applications(me(), page=_page_arg(), page_size=PAGE_SIZE, **filters)

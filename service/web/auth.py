@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..accounts import (WRONG_CREDENTIALS, TooManyAttempts, authenticate, end_session, revoke_all_sessions,
                         start_session)
+from ..inputs import text_problem
 from ..transactions import transaction
 from .base import SESSION_ID, bp, home_for, local_path, me
 
@@ -21,6 +22,8 @@ def login():
     target = local_path(request.form.get("next"))
     if not username or not password:
         return _login_refused(target, username, "请输入用户名和密码", 400)
+    if text_problem(username) or text_problem(password):  # no account has such a name; PostgreSQL can't look
+        return _login_refused(target, username, "用户名或密码含有无效字符", 400)
     try:
         with transaction():  # a failure is committed too: the rate limit counts it
             user = authenticate(username, password, remote_addr=request.remote_addr or "unknown")

@@ -6,23 +6,25 @@ from flask_login import login_required
 
 from ..applications import claim_task, unclaim_task
 from ..errors import ServiceError
+from ..inputs import id_from, text_problem
 from ..inbox import done_list, inbox, inbox_counts, task_for
 from ..models import CATEGORIES, CITIES
 from ..transactions import transaction
 from .base import back_to, bp, flash_error, me
 
 PAGE_SIZE = 20
+MAX_PAGE = 10 ** 9  # keeps the offset inside a 64-bit integer
 
 
 def _page_arg() -> int:
-    value = request.args.get("page", "1")
-    return max(int(value), 1) if value.isdigit() else 1
+    return min(max(id_from(request.args.get("page")) or 1, 1), MAX_PAGE)
 
 
 @bp.get("/inbox")
 @login_required
 def inbox_page():
-    filters = {"step": request.args.get("step") or None,
+    step = request.args.get("step")
+    filters = {"step": step if step and not text_problem(step) else None,
                "city": request.args.get("city") if request.args.get("city") in CITIES else None,
                "category": request.args.get("category") if request.args.get("category") in CATEGORIES else None,
                "claimed": request.args.get("claimed") if request.args.get("claimed") in ("yes", "no", "mine")

@@ -10,6 +10,7 @@ from ..batch import BATCH_LABELS, awaiting, batch_action
 from ..engine.bundle import Bundle
 from ..errors import Invalid, ServiceError
 from ..extensions import db
+from ..inputs import id_from
 from ..models import CATEGORIES, ProcessVersion, Round
 from ..rounds import get_round_or_404
 from ..statistics import round_statistics, stage_counts
@@ -52,7 +53,7 @@ def round_page(round_id):
 def round_batch(round_id):
     get_round_or_404(round_id)
     action = request.form.get("action", "")
-    ids = [int(v) for v in request.form.getlist("applications") if v.isdigit()]
+    ids = [id_from(v) for v in request.form.getlist("applications") if id_from(v) is not None]
     try:
         if action not in BATCH_LABELS:
             raise Invalid("未知的批量操作", fields={"action": ["应为启动公示或发布名单"]})
