@@ -4,11 +4,11 @@ import os
 from flask import Flask, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import from_environment, normalise_database_url, proxy_hops, settle_secret_key
-from .errors import ServiceError
-from .extensions import db, migrate, serialize_sqlite_writers
-from .inputs import Int64Converter
-from .schema import MIGRATIONS
+from service.platform.config import from_environment, normalise_database_url, proxy_hops, settle_secret_key
+from service.platform.errors import ServiceError
+from service.platform.extensions import db, migrate, serialize_sqlite_writers
+from service.platform.inputs import Int64Converter
+from service.platform.database import MIGRATIONS
 
 
 def create_app(config: dict | None = None, *, secret_required: bool = True) -> Flask:
@@ -37,10 +37,12 @@ def create_app(config: dict | None = None, *, secret_required: bool = True) -> F
         with app.app_context():
             serialize_sqlite_writers(db.engine)
 
-    from . import models  # noqa: F401  (tables must be known to the migrations)
-    from .logs import configure_logging, install_request_logging
-    from .security_headers import install_security_headers
-    from .status import bp as status_bp
+    from service.platform.database import import_models
+
+    import_models()
+    from service.platform.logs import configure_logging, install_request_logging
+    from service.platform.security_headers import install_security_headers
+    from service.platform.health import bp as status_bp
 
     if not app.config.get("TESTING"):
         configure_logging(app.config["GREENLIST_LOG_LEVEL"], app.config["GREENLIST_LOG_FORMAT"])
@@ -49,11 +51,11 @@ def create_app(config: dict | None = None, *, secret_required: bool = True) -> F
 
     app.register_blueprint(status_bp)
 
-    from .api import init_api
+    from service.api import init_api
 
     init_api(app)
 
-    from .web import init_web
+    from service.web import init_web
 
     init_web(app)
 

@@ -1,4 +1,4 @@
 """WSGI entry point for gunicorn: `gunicorn service.wsgi:app`."""
-from . import create_app
+from service import create_app
 
 app = create_app()

@@ -1,9 +1,9 @@
 """Drive the HTTP API as its users do: log in with a demo account, call endpoints, read JSON."""
 from __future__ import annotations
 
-from service.demo import sample_declaration
-from service.worker import run_due_timers
-from service.extensions import db
+from service.versions.samples import sample_declaration
+from service.commands.worker import run_due_timers
+from service.platform.extensions import db
 
 
 class ApiClient:

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from service import create_app
-from service.demo import ensure_user
-from service.transactions import transaction
+from service.commands.demo import ensure_user
+from service.platform.transactions import transaction
 from service.engine.bundle import Bundle
 from service.engine.clock import ManualClock, use_clock
-from service.extensions import db
-from service.processes import deploy
-from service.rounds import open_round
-from service.schema import upgrade_database
+from service.platform.extensions import db
+from service.versions.deploy import deploy
+from service.rounds.service import open_round
+from service.platform.database import upgrade_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,14 +105,14 @@ def cheap_password_hashing(monkeypatch):
     """Real hashing costs ~0.1 s per account; tests create many accounts and test no hashing strength."""
     from werkzeug.security import generate_password_hash
 
-    monkeypatch.setattr("service.models.generate_password_hash",
+    monkeypatch.setattr("service.accounts.models.generate_password_hash",
                         lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
 
 
 @pytest.fixture
 def demo(app, clock, bundle):
     """The README's demo data: deployed bundle, round "2024" (id 1), demo accounts with password "demo"."""
-    from service.demo import seed_demo
+    from service.commands.demo import seed_demo
 
     with transaction():
         seed_demo(bundle, with_applications=False)
@@ -128,7 +128,7 @@ def api(app, demo):
 @pytest.fixture
 def demo_passwords(users):
     """Give the fixture accounts the demo password and add eight applicant units in Changchun."""
-    from service.models import User
+    from service.accounts.models import User
 
     with transaction():
         for user in db.session.scalars(db.select(User)):

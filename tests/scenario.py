@@ -5,14 +5,15 @@ import json
 
 from sqlalchemy import select
 
-from service import audit
-from service.applications import claim_task, complete_task, start_application
-from service.batch import batch_action, record_objection
-from service.transactions import transaction
-from service.demo import sample_declaration
-from service.extensions import db
-from service.models import Application, User, WorkItem
-from service.worker import run_due_timers
+from service.audit import chain as audit
+from service.applications.commands import claim_task, complete_task, start_application
+from service.applications.batch import batch_action, record_objection
+from service.platform.transactions import transaction
+from service.versions.samples import sample_declaration
+from service.platform.extensions import db
+from service.applications.models import Application, WorkItem
+from service.accounts.models import User
+from service.commands.worker import run_due_timers
 
 
 def fresh(model, ident):

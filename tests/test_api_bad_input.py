@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service.demo import sample_declaration
-from service.extensions import db
-from service.models import Application, Attachment, AuditEvent, TaskDraft, WorkItem
+from service.versions.samples import sample_declaration
+from service.platform.extensions import db
+from service.applications.models import Application, Attachment, TaskDraft, WorkItem
+from service.audit.models import AuditEvent
 from tests.api import ApiScenario, ok
 
 PDF = b"%PDF-1.7\n%%EOF\n"

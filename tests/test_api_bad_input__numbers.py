@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from service.demo import sample_declaration
+from service.versions.samples import sample_declaration
 from tests.api import refused
 from tests.test_api_bad_input import at_declaration, world_state  # noqa: F401  (a fixture)
 from tests.test_web_pages import Visitor

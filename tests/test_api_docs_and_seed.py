@@ -1,10 +1,12 @@
 """The OpenAPI document and its offline docs page; the demo seed; writes per submit stay constant."""
 from sqlalchemy import event, func, select
 
-from service.demo import seed_demo
-from service.extensions import db
-from service.models import ProcessVersion, Round, User
-from service.transactions import transaction
+from service.commands.demo import seed_demo
+from service.platform.extensions import db
+from service.versions.models import ProcessVersion
+from service.rounds.models import Round
+from service.accounts.models import User
+from service.platform.transactions import transaction
 from tests.api import REVIEW, ApiScenario, ok
 
 def test_openapi_documents_every_endpoint(api):
@@ -52,7 +54,7 @@ def test_docs_page_works_offline(api):
 
 
 def test_seed_demo_is_complete_and_idempotent(app, clock, bundle):
-    from service.schema import schema_is_current, upgrade_database
+    from service.platform.database import schema_is_current, upgrade_database
     from tests.conftest import drop_everything
 
     drop_everything()  # "creates the schema when absent"

@@ -4,8 +4,9 @@ import threading
 from sqlalchemy import func, select
 
 from service.engine.clock import use_clock
-from service.extensions import db
-from service.models import AuditEvent, WorkItem
+from service.platform.extensions import db
+from service.audit.models import AuditEvent
+from service.applications.models import WorkItem
 from tests.api import REVIEW, ApiScenario, ok
 
 

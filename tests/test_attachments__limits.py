@@ -6,10 +6,10 @@ import re
 import pytest
 from sqlalchemy import func, select, update
 
-from service.config import from_environment
-from service.extensions import db
-from service.models import Attachment
-from service.transactions import transaction
+from service.platform.config import from_environment
+from service.platform.extensions import db
+from service.applications.models import Attachment
+from service.platform.transactions import transaction
 from tests.api import ApiScenario, ok
 
 KB = 1024

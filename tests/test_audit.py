@@ -1,10 +1,10 @@
 """The audit trail is provably unaltered: any edit or deletion breaks the hash chain."""
 from sqlalchemy import delete, update
 
-from service.audit import application_chain, verify_chain
-from service.cli import cli
-from service.extensions import db
-from service.models import AuditEvent
+from service.audit.chain import application_chain, verify_chain
+from service.commands.cli import cli
+from service.platform.extensions import db
+from service.audit.models import AuditEvent
 from tests.scenario import Scenario
 
 
@@ -54,8 +54,8 @@ def test_audit_verify_command(app, users, round_, clock):
 def test_deleting_a_whole_chain_is_caught_by_the_anchor(app, users, round_, clock):
     from datetime import date
 
-    from service.audit import write_anchor
-    from service.transactions import transaction
+    from service.audit.chain import write_anchor
+    from service.platform.transactions import transaction
 
     s = finished(users, round_, clock)
     kept = Scenario(users, round_, clock).start(applicant="other_applicant")
@@ -75,8 +75,8 @@ def test_deleting_a_whole_chain_is_caught_by_the_anchor(app, users, round_, cloc
 def test_anchor_digest_covers_every_head(app, users, round_, clock):
     from datetime import date
 
-    from service.audit import chain_heads, write_anchor
-    from service.transactions import transaction
+    from service.audit.chain import chain_heads, write_anchor
+    from service.platform.transactions import transaction
 
     s = finished(users, round_, clock)
     with transaction():

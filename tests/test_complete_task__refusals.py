@@ -2,12 +2,14 @@
 import pytest
 from sqlalchemy import func, select
 
-from service.applications import claim_task, complete_task
-from service.demo import sample_declaration
-from service.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion, TaskNotReady
-from service.extensions import db
-from service.models import Application, AuditEvent, Timer, User, WorkItem
-from service.transactions import transaction
+from service.applications.commands import claim_task, complete_task
+from service.versions.samples import sample_declaration
+from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion, TaskNotReady
+from service.platform.extensions import db
+from service.applications.models import Application, Timer, WorkItem
+from service.audit.models import AuditEvent
+from service.accounts.models import User
+from service.platform.transactions import transaction
 from tests.scenario import Scenario
 
 
@@ -131,7 +133,7 @@ def test_formal_review_must_choose_the_rounds_number_of_experts(users, round_, c
 
 def test_engine_refuses_a_future_task(users, round_, clock):
     """The engine itself checks READY: SpiffWorkflow's task.run() would complete a FUTURE task."""
-    from service.applications import _load
+    from service.applications.commands import _load
     from service.engine.workflow import TaskNotReady as EngineTaskNotReady
     from SpiffWorkflow.util.task import TaskState
 

@@ -4,12 +4,13 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy.orm import Session
 
-from service.applications import complete_task, start_application
-from service.cli import cli
-from service.errors import Conflict, StaleVersion
-from service.extensions import db
-from service.models import Application, User
-from service.transactions import transaction
+from service.applications.commands import complete_task, start_application
+from service.commands.cli import cli
+from service.platform.errors import Conflict, StaleVersion
+from service.platform.extensions import db
+from service.applications.models import Application
+from service.accounts.models import User
+from service.platform.transactions import transaction
 from tests.scenario import Scenario
 
 

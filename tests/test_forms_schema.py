@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from marshmallow import ValidationError
 
-from service.demo import make_credit_code, sample_declaration
+from service.versions.samples import make_credit_code, sample_declaration
 from service.forms.credit_code import credit_code_error
 from service.forms.schema import form_problems, load_form_data
 

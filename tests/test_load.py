@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service.applications import _load
-from service.audit import application_chain, verify_chain
-from service.extensions import db
-from service.models import Application, AuditEvent, User, WorkItem
-from service.transactions import transaction
+from service.applications.commands import _load
+from service.audit.chain import application_chain, verify_chain
+from service.platform.extensions import db
+from service.applications.models import Application, WorkItem
+from service.audit.models import AuditEvent
+from service.accounts.models import User
+from service.platform.transactions import transaction
 from tests.api import REVIEW
 from tests.processes import spawn
 from tests.scenario import Scenario

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from service import create_app
-from service.config import InsecureConfiguration
-from service.demo import ensure_user
-from service.extensions import db
-from service.models import LoginFailure, User
-from service.transactions import transaction
+from service.platform.config import InsecureConfiguration
+from service.commands.demo import ensure_user
+from service.platform.extensions import db
+from service.accounts.models import LoginFailure, User
+from service.platform.transactions import transaction
 
 GUESSES = 40
 

@@ -5,9 +5,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, text
 
-from service.extensions import db
-from service.models import Application, ProcessVersion, Round, User
-from service.schema import current_revision, head_revision, schema_is_current, upgrade_database
+from service.platform.extensions import db
+from service.applications.models import Application
+from service.versions.models import ProcessVersion
+from service.rounds.models import Round
+from service.accounts.models import User
+from service.platform.database import current_revision, head_revision, schema_is_current, upgrade_database
 from tests.conftest import drop_everything
 
 

@@ -4,9 +4,9 @@ from datetime import date, datetime, timezone
 import pytest
 
 from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
-from service.errors import Conflict
-from service.transactions import transaction
-from service.workcalendar import confirm_year, set_day
+from service.platform.errors import Conflict
+from service.platform.transactions import transaction
+from service.rounds.calendar import confirm_year, set_day
 from tests.scenario import Scenario
 
 

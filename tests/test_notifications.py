@@ -4,13 +4,13 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from service.errors import Forbidden
+from service.platform.errors import Forbidden
 
-from service.extensions import db
-from service.models import Notification
-from service.senders import LogSender
-from service.timeutil import utcnow
-from service.worker import deliver_notifications, queue_reminders
+from service.platform.extensions import db
+from service.notify.models import Notification
+from service.notify.senders import LogSender
+from service.platform.timeutil import utcnow
+from service.commands.worker import deliver_notifications, queue_reminders
 from tests.scenario import Scenario
 
 

@@ -9,7 +9,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from service import create_app
-from service.extensions import db
+from service.platform.extensions import db
 
 ROLES = ("province", "factory1", "admin")
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]

@@ -2,7 +2,7 @@
 import json
 import logging
 
-from service.logs import JsonFormatter
+from service.platform.logs import JsonFormatter
 from tests.conftest import drop_everything
 
 
@@ -14,7 +14,7 @@ def test_healthz_and_readyz(app, api):
 
 
 def test_readyz_says_what_is_missing(app, clock):
-    from service.schema import upgrade_database
+    from service.platform.database import upgrade_database
 
     drop_everything()
     upgrade_database("0001")

@@ -10,8 +10,9 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from service.extensions import db
-from service.models import Application, AuditEvent
+from service.platform.extensions import db
+from service.applications.models import Application
+from service.audit.models import AuditEvent
 from tests.api import ApiScenario, ok
 
 MAIN = "processes/green_round.bpmn"

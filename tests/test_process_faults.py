@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service.extensions import db
-from service.models import Application, AuditEvent, WorkItem
+from service.platform.extensions import db
+from service.applications.models import Application, WorkItem
+from service.audit.models import AuditEvent
 from tests.api import REVIEW
 from tests.processes import spawn
 from tests.scenario import Scenario
@@ -25,10 +26,10 @@ DECISION = {**REVIEW, "decision": "recommend", "recommend_rank": 1}
 CRASHING_SUBMIT = """
 import os, sys
 from service import create_app
-from service.applications import complete_task
-from service.extensions import db
-from service.models import User
-from service.transactions import transaction
+from service.accounts.models import User
+from service.applications.commands import complete_task
+from service.platform.extensions import db
+from service.platform.transactions import transaction
 
 app = create_app()
 mode, application_id, task_id, user_id, version = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])

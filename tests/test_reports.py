@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from openpyxl import load_workbook
 
-from service.audit import SYSTEM_CHAIN, trail
-from service.reports import SUMMARY_COLUMNS
+from service.audit.chain import SYSTEM_CHAIN, trail
+from service.rounds.reports import SUMMARY_COLUMNS
 from tests.api import ApiClient
 from tests.scenario import Scenario
 

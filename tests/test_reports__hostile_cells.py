@@ -15,11 +15,13 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select, update
 
-from service import audit
-from service.batch import batch_action
-from service.extensions import db
-from service.models import Application, AuditEvent, User
-from service.transactions import transaction
+from service.audit import chain as audit
+from service.applications.batch import batch_action
+from service.platform.extensions import db
+from service.applications.models import Application
+from service.audit.models import AuditEvent
+from service.accounts.models import User
+from service.platform.transactions import transaction
 from tests.api import ApiClient
 from tests.scenario import Scenario
 

@@ -10,10 +10,11 @@ from service.engine.definition import ProcessDefinition
 from service.engine.sandbox import SandboxEnvironment, ScriptError
 from service.engine.validation import validate_bundle
 from service.engine.workflow import Engine, ScriptFailed
-from service.errors import Conflict
-from service.extensions import db
-from service.models import Application, ProcessVersion
-from service.transactions import transaction
+from service.platform.errors import Conflict
+from service.platform.extensions import db
+from service.applications.models import Application
+from service.versions.models import ProcessVersion
+from service.platform.transactions import transaction
 
 PWNED = "/tmp/greenlist-sandbox-pwned"
 HOSTILE = {
@@ -106,7 +107,7 @@ def test_a_hostile_version_deployed_around_validation_changes_nothing(users, ver
     """Even if a bad diagram reached the database, running it fails cleanly and writes nothing."""
     from datetime import date
 
-    from service.rounds import open_round
+    from service.rounds.service import open_round
     from tests.scenario import Scenario
 
     with transaction():

@@ -15,9 +15,11 @@ from service.engine.confine import ConfinedFailure, Limits, run_confined
 from service.engine.definition import ProcessDefinition
 from service.engine.validation import validate_bundle
 from service.engine.workflow import Engine, ScriptFailed
-from service.extensions import db
-from service.models import Application, AuditEvent, ProcessVersion
-from service.transactions import transaction
+from service.platform.extensions import db
+from service.applications.models import Application
+from service.audit.models import AuditEvent
+from service.versions.models import ProcessVersion
+from service.platform.transactions import transaction
 from tests.api import ok
 from tests.confined_jobs import allocate_without_guards, spin_without_guards
 
@@ -178,7 +180,7 @@ def _deploy_around_validation(script: str) -> int:
     """A version whose eligibility pre-script is hostile, written as if validation had been skipped."""
     from datetime import date
 
-    from service.rounds import open_round
+    from service.rounds.service import open_round
 
     current = db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())).first()
     bundle = Bundle.from_json(current.bundle)
@@ -195,7 +197,7 @@ def _deploy_around_validation(script: str) -> int:
 
 @pytest.mark.parametrize("case", HOSTILE)
 def test_a_submit_reaching_hostile_code_is_refused_changes_nothing_and_health_stays_fast(app, api, case):
-    from service.demo import sample_declaration
+    from service.versions.samples import sample_declaration
 
     with transaction():
         round_id = _deploy_around_validation(HOSTILE[case][0])

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from service.demo import EXCLUSIONS
+from service.versions.samples import EXCLUSIONS
 from tests.scenario import Scenario
 
 START = [("application_started", None), ("started", "Start_apply"), ("gateway_decision", "Gateway_category")]

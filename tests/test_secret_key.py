@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from service import create_app
-from service.config import InsecureConfiguration
-from service.extensions import db
+from service.platform.config import InsecureConfiguration
+from service.platform.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 THE_OLD_DEFAULT = "dev-only-change-me"
@@ -43,7 +43,7 @@ def test_a_real_key_from_the_environment_serves_and_tests_get_a_throwaway_one(ap
 
 def test_greenlist_serve_exits_with_the_message_instead_of_listening(app):
     db.session.remove()
-    served = subprocess.run([sys.executable, "-m", "service.cli", "serve", "--port", "0"], cwd=ROOT,
+    served = subprocess.run([sys.executable, "-m", "service.commands.cli", "serve", "--port", "0"], cwd=ROOT,
                             env=environment_without_a_key(app), capture_output=True, text=True, timeout=120)
     assert served.returncode == 1
     assert "未设置 SECRET_KEY" in served.stderr and "token_hex(32)" in served.stderr
@@ -62,7 +62,7 @@ def test_gunicorn_refuses_to_boot_the_app(app):
 
 def test_commands_that_never_read_a_cookie_run_without_a_key(app):
     db.session.remove()  # the migration takes SQLite's write lock
-    upgraded = subprocess.run([sys.executable, "-m", "service.cli", "init-db"], cwd=ROOT,
+    upgraded = subprocess.run([sys.executable, "-m", "service.commands.cli", "init-db"], cwd=ROOT,
                               env=environment_without_a_key(app), capture_output=True, text=True, timeout=120)
     assert upgraded.returncode == 0, upgraded.stderr
     assert "数据库结构已是最新版本" in upgraded.stdout

@@ -4,7 +4,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from service.cli import cli
+from service.commands.cli import cli
 from service.engine.bundle import Bundle
 from service.engine.validation import validate_bundle
 

@@ -4,13 +4,13 @@ from datetime import date
 
 from sqlalchemy import select
 
-from service.demo import sample_declaration
+from service.versions.samples import sample_declaration
 from service.engine.bundle import Bundle
-from service.extensions import db
-from service.models import ProcessVersion
-from service.processes import deploy
-from service.rounds import open_round
-from service.transactions import transaction
+from service.platform.extensions import db
+from service.versions.models import ProcessVersion
+from service.versions.deploy import deploy
+from service.rounds.service import open_round
+from service.platform.transactions import transaction
 from tests.scenario import Scenario
 
 
@@ -52,7 +52,7 @@ def test_stored_state_does_not_repeat_the_spec(users, round_, clock):
 
 
 def test_deploy_is_audited_on_the_system_chain(version):
-    from service.audit import SYSTEM_CHAIN, trail, verify_chain
+    from service.audit.chain import SYSTEM_CHAIN, trail, verify_chain
 
     events = trail(SYSTEM_CHAIN)
     assert [e.action for e in events] == ["deployed"]

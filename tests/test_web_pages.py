@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from service.extensions import db
-from service.models import AuditEvent
+from service.platform.extensions import db
+from service.audit.models import AuditEvent
 from tests.api import ApiScenario, ok
 
 PAGES = ["/inbox", "/done", "/my", "/applications", "/applications/1", "/applications/1/audit", "/rounds",

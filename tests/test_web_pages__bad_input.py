@@ -4,8 +4,9 @@ written, and nothing is a 500."""
 import pytest
 from sqlalchemy import func, select
 
-from service.extensions import db
-from service.models import ProcessDraft, Round
+from service.platform.extensions import db
+from service.versions.models import ProcessDraft
+from service.rounds.models import Round
 from tests.test_web_pages import Visitor
 
 HUGE = "99999999999999999999999"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, select
 
-from service.accounts import change_password, deactivate_user
-from service.extensions import db
-from service.models import User, WebSession
-from service.transactions import transaction
+from service.accounts.service import change_password, deactivate_user
+from service.platform.extensions import db
+from service.accounts.models import User, WebSession
+from service.platform.transactions import transaction
 from tests.test_web_pages import Visitor
 
 COOKIE = "greenlist_session"

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from service.audit import application_chain, verify_chain
-from service.extensions import db
-from service.models import Application, AuditEvent, Timer, TimerFiring
+from service.audit.chain import application_chain, verify_chain
+from service.platform.extensions import db
+from service.applications.models import Application, Timer, TimerFiring
+from service.audit.models import AuditEvent
 from tests.processes import spawn
 from tests.scenario import Scenario
 
@@ -48,7 +49,7 @@ def worker(app, log):
     """
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PYTHONPATH": str(ROOT),
            "GREENLIST_LOG_LEVEL": "WARNING"}
-    return spawn([sys.executable, "-m", "service.cli", "worker", "--interval", "0.05"], cwd=ROOT, env=env,
+    return spawn([sys.executable, "-m", "service.commands.cli", "worker", "--interval", "0.05"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=log)
 
 

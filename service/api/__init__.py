@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import abort, jsonify, render_template, request, send_from_directory
 from flask_smorest import Api
 
-from .errors import ErrorSchema, http_error_body
+from service.api.errors import ErrorSchema, http_error_body
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR_PACKAGES = {"swagger-ui": "swagger-ui-dist", "bpmn-js": "bpmn-js", "form-js": "@bpmn-io/form-js"}
@@ -35,7 +35,7 @@ def init_api(app) -> GreenlistApi:
                                                                   "所有接口都需要 Authorization: Bearer <token>。"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from . import applications, attachments, auth, docs, drafts, processes, reports, rounds, tasks
+    from service.api import applications, attachments, auth, docs, drafts, processes, reports, rounds, tasks
 
     for module in (auth, rounds, applications, tasks, attachments, processes, reports, drafts):
         api.register_blueprint(module.blp)

@@ -4,16 +4,16 @@ import json
 from flask import Response
 from marshmallow import Schema, fields, validate
 
-from .. import audit
-from ..application_views import application_detail, audit_export, audit_view, list_applications
-from ..applications import start_application
-from ..batch import ObjectionSchema, record_objection
-from ..inputs import Int, Text
-from ..models import CATEGORIES, CITIES
-from ..transactions import transaction
-from .auth import BEARER, current_user, protect, roles_required
-from .blueprint import Blueprint
-from .schemas import ApplicationDetailSchema, ApplicationSchema, AuditTrailSchema, PageArgs, page_schema
+from service.audit import chain as audit
+from service.applications.views import application_detail, audit_export, audit_view, list_applications
+from service.applications.commands import start_application
+from service.applications.batch import ObjectionSchema, record_objection
+from service.platform.inputs import Int, Text
+from service.platform.reference import CATEGORIES, CITIES
+from service.platform.transactions import transaction
+from service.api.auth import BEARER, current_user, protect, roles_required
+from service.api.blueprint import Blueprint
+from service.api.schemas import ApplicationDetailSchema, ApplicationSchema, AuditTrailSchema, PageArgs, page_schema
 
 blp = Blueprint("applications", __name__, url_prefix="/api/applications", description="申报")
 protect(blp)

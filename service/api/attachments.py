@@ -5,12 +5,12 @@ from flask import current_app, send_file
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
-from ..attachments import KINDS, UploadLimits, attachment_for, pdf_download_name, store_attachment
-from ..inputs import Int, Text
-from ..transactions import transaction
-from .auth import BEARER, current_user, protect
-from .blueprint import Blueprint
-from .schemas import AttachmentSchema
+from service.applications.attachments import (KINDS, UploadLimits, attachment_for, pdf_download_name, store_attachment)
+from service.platform.inputs import Int, Text
+from service.platform.transactions import transaction
+from service.api.auth import BEARER, current_user, protect
+from service.api.blueprint import Blueprint
+from service.api.schemas import AttachmentSchema
 
 blp = Blueprint("attachments", __name__, url_prefix="/api/attachments", description="附件（PDF）")
 protect(blp)

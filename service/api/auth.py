@@ -8,13 +8,13 @@ from flask_login import current_user as web_user
 from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, fields
 
-from ..accounts import WRONG_CREDENTIALS, Unauthorized, authenticate, issue_token, revoke_all_sessions, user_for_token
-from ..errors import Forbidden, ServiceError
-from ..inputs import Text
-from ..web.base import csrf
-from ..transactions import transaction
-from .blueprint import Blueprint
-from .schemas import UserSchema
+from service.accounts.service import (WRONG_CREDENTIALS, Unauthorized, authenticate, issue_token, revoke_all_sessions, user_for_token)
+from service.platform.errors import Forbidden, ServiceError
+from service.platform.inputs import Text
+from service.web.base import csrf
+from service.platform.transactions import transaction
+from service.api.blueprint import Blueprint
+from service.api.schemas import UserSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api", description="登录与当前用户")
 BEARER = [{"bearerAuth": []}]

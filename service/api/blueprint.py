@@ -12,7 +12,7 @@ import json
 import flask_smorest
 from webargs.flaskparser import FlaskParser
 
-from ..inputs import MAX_JSON_DEPTH, json_depth
+from service.platform.inputs import MAX_JSON_DEPTH, json_depth
 
 TOO_DEEP = f"JSON 嵌套层数过多（最多 {MAX_JSON_DEPTH} 层）"
 

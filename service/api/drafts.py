@@ -3,24 +3,24 @@ next year's round. Administrators only."""
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from ..access import visible_application_or_404
-from ..bpmn_diff import diff_bundles
-from ..drafts import (bundle_of, create_draft, delete_file, deploy_draft, files_of, get_draft_or_404, problem_dict,
-                      save_file, validate_draft)
-from ..engine.bundle import Bundle
-from ..errors import Invalid, NotFound
-from ..extensions import db
-from ..inputs import Int, Text
-from ..models import ProcessDraft, ProcessVersion, Round
-from ..processes import get_version_or_404
-from ..rehearsal import rehearse
-from ..rounds import next_round
-from ..transactions import transaction
-from ..version_moves import check_move, move_application
-from .auth import BEARER, current_user, protect, roles_required
-from .blueprint import Blueprint
-from .processes import DiffSchema, VersionSchema
-from .schemas import RoundOutSchema
+from service.applications.access import visible_application_or_404
+from service.engine.diff import diff_bundles
+from service.versions.drafts import (bundle_of, create_draft, delete_file, deploy_draft, files_of, get_draft_or_404, problem_dict, save_file, validate_draft)
+from service.engine.bundle import Bundle
+from service.platform.errors import Invalid, NotFound
+from service.platform.extensions import db
+from service.platform.inputs import Int, Text
+from service.versions.models import ProcessDraft, ProcessVersion
+from service.rounds.models import Round
+from service.versions.deploy import get_version_or_404
+from service.versions.rehearsal import rehearse
+from service.rounds.service import next_round
+from service.platform.transactions import transaction
+from service.applications.moves import check_move, move_application
+from service.api.auth import BEARER, current_user, protect, roles_required
+from service.api.blueprint import Blueprint
+from service.api.processes import DiffSchema, VersionSchema
+from service.api.schemas import RoundOutSchema
 
 blp = Blueprint("process_drafts", __name__, url_prefix="/api/process-drafts", description="流程草稿（管理员）")
 protect(blp)

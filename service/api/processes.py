@@ -3,15 +3,15 @@ from flask import Response
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from ..engine.bundle import Bundle
-from ..extensions import db
-from ..inputs import Int
-from ..models import ProcessVersion
-from ..bpmn_diff import diff_bundles
-from ..drafts import archive, version_usage
-from ..processes import get_version_or_404
-from .auth import BEARER, protect, roles_required
-from .blueprint import Blueprint
+from service.engine.bundle import Bundle
+from service.platform.extensions import db
+from service.platform.inputs import Int
+from service.versions.models import ProcessVersion
+from service.engine.diff import diff_bundles
+from service.versions.drafts import archive, version_usage
+from service.versions.deploy import get_version_or_404
+from service.api.auth import BEARER, protect, roles_required
+from service.api.blueprint import Blueprint
 
 blp = Blueprint("process_versions", __name__, url_prefix="/api/process-versions", description="流程版本")
 protect(blp)

@@ -4,16 +4,16 @@ import io
 from flask import Blueprint as FlaskBlueprint, render_template_string, send_file
 from marshmallow import Schema, fields, validate
 
-from .. import audit
-from ..errors import Forbidden, NotFound
-from ..inputs import Text
-from ..models import CITIES
-from ..reports import list_rows, list_workbook, round_list, statistics_workbook, summary_table
-from ..rounds import get_round_or_404
-from ..statistics import round_statistics
-from ..transactions import transaction
-from .auth import BEARER, current_user, protect
-from .blueprint import Blueprint
+from service.audit import chain as audit
+from service.platform.errors import Forbidden, NotFound
+from service.platform.inputs import Text
+from service.platform.reference import CITIES
+from service.rounds.reports import list_rows, list_workbook, round_list, statistics_workbook, summary_table
+from service.rounds.service import get_round_or_404
+from service.rounds.statistics import round_statistics
+from service.platform.transactions import transaction
+from service.api.auth import BEARER, current_user, protect
+from service.api.blueprint import Blueprint
 
 blp = Blueprint("reports", __name__, url_prefix="/api/rounds", description="汇总表与名单")
 protect(blp)

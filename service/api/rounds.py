@@ -2,15 +2,15 @@
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from ..batch import batch_action
-from ..extensions import db
-from ..inputs import Int
-from ..models import Round
-from ..rounds import get_round_or_404, open_round
-from ..transactions import transaction
-from .auth import BEARER, current_user, protect, roles_required
-from .blueprint import Blueprint
-from .schemas import RoundOutSchema, RoundSchema
+from service.applications.batch import batch_action
+from service.platform.extensions import db
+from service.platform.inputs import Int
+from service.rounds.models import Round
+from service.rounds.service import get_round_or_404, open_round
+from service.platform.transactions import transaction
+from service.api.auth import BEARER, current_user, protect, roles_required
+from service.api.blueprint import Blueprint
+from service.api.schemas import RoundOutSchema, RoundSchema
 
 blp = Blueprint("rounds", __name__, url_prefix="/api/rounds", description="年度批次与批量操作")
 protect(blp)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from marshmallow.utils import get_value
 
-from ..inputs import Int, Text
-from ..models import CATEGORIES, CITIES
+from service.platform.inputs import Int, Text
+from service.platform.reference import CATEGORIES, CITIES
 
 
 class UserSchema(Schema):

@@ -1,16 +1,17 @@
 """The inbox and the task page: read, save a draft, claim, release, submit."""
 from marshmallow import Schema, fields, validate
 
-from ..applications import claim_task, complete_task, unclaim_task
-from ..application_views import application_detail
-from ..inbox import inbox, save_draft, task_for, task_page, task_summary
-from ..extensions import db
-from ..inputs import Int, Text
-from ..models import CATEGORIES, CITIES, Application
-from ..transactions import transaction
-from .auth import BEARER, current_user, protect
-from .blueprint import Blueprint
-from .schemas import ApplicationDetailSchema, ApplicationSchema, PageArgs, page_schema
+from service.applications.commands import claim_task, complete_task, unclaim_task
+from service.applications.views import application_detail
+from service.applications.inbox import inbox, save_draft, task_for, task_page, task_summary
+from service.platform.extensions import db
+from service.platform.inputs import Int, Text
+from service.platform.reference import CATEGORIES, CITIES
+from service.applications.models import Application
+from service.platform.transactions import transaction
+from service.api.auth import BEARER, current_user, protect
+from service.api.blueprint import Blueprint
+from service.api.schemas import ApplicationDetailSchema, ApplicationSchema, PageArgs, page_schema
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="待办任务")
 protect(blp)

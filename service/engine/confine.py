@@ -219,6 +219,6 @@ def run_confined(function, *args, limits: Limits = Limits()):
 if __name__ == "__main__":
     # Run the helper from the imported module, not from __main__, so that progress() called by the
     # job's code and the helper share one module; the engine is imported once for every forked child.
-    from service.engine import confine, probe, workflow  # noqa: F401
+    from service.engine import confine, probe, workflow
 
     confine._helper_main()

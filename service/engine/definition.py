@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 
-from .bundle import NSMAP, Bundle, bpmn_validator, parse_xml, role_for_lane
+from service.engine.bundle import NSMAP, Bundle, bpmn_validator, parse_xml, role_for_lane
 
 
 class DefinitionError(Exception):

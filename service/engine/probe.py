@@ -15,9 +15,9 @@ import ast
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .confine import ConfinedFailure, Limits, progress, run_confined
-from .guards import ALLOWED_BUILTINS, ScriptError
-from .sandbox import SandboxEnvironment
+from service.engine.confine import ConfinedFailure, Limits, progress, run_confined
+from service.engine.guards import ALLOWED_BUILTINS, ScriptError
+from service.engine.sandbox import SandboxEnvironment
 
 PROBE_TIME_LIMIT = 0.5
 LIMITS = Limits(seconds=30, cpu_seconds=30, memory_mb=512)

@@ -23,7 +23,7 @@ from functools import lru_cache
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
-from .guards import ALLOWED_BUILTINS, Budget, BudgetExceeded, ScriptError, ScriptTimeout, guard_table, set_budget
+from service.engine.guards import (ALLOWED_BUILTINS, Budget, BudgetExceeded, ScriptError, ScriptTimeout, guard_table, set_budget)
 
 __all__ = ["ScriptError", "ScriptTimeout", "BudgetExceeded", "SandboxEnvironment", "SandboxScriptEngine",
            "compile_code", "deadline", "forbidden_names"]

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..forms.schema import form_problems
-from .bundle import BPMN_NS, NSMAP, SERVICE_MESSAGES, Bundle, XmlRefused, parse_xml, role_for_lane
-from .probe import Expression, probe_all
-from .sandbox import ScriptError, compile_code
+from service.forms.schema import form_problems
+from service.engine.bundle import BPMN_NS, NSMAP, SERVICE_MESSAGES, Bundle, XmlRefused, parse_xml, role_for_lane
+from service.engine.probe import Expression, probe_all
+from service.engine.sandbox import ScriptError, compile_code
 
 DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20180521/MODEL/",
                   "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
@@ -314,7 +314,7 @@ def validate_bundle(bundle: Bundle) -> list[Problem]:
     if problems:
         return problems
     # What our own checks cannot see (XSD, SpiffWorkflow's own rules) shows up here.
-    from .definition import ProcessDefinition
+    from service.engine.definition import ProcessDefinition
 
     try:
         ProcessDefinition(bundle)

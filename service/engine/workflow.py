@@ -19,11 +19,11 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundExcepti
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from .calendar import CalendarYearUnknown, WorkdayCalendar
-from .clock import Clock, SystemClock, install_timer_hook, use_clock
-from .definition import ProcessDefinition, UserTaskInfo
-from .history import compact
-from .sandbox import DEFAULT_TIME_LIMIT, SandboxScriptEngine, ScriptError
+from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
+from service.engine.clock import Clock, SystemClock, install_timer_hook, use_clock
+from service.engine.definition import ProcessDefinition, UserTaskInfo
+from service.engine.history import compact
+from service.engine.sandbox import DEFAULT_TIME_LIMIT, SandboxScriptEngine, ScriptError
 
 
 class EngineError(Exception):

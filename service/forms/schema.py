@@ -18,8 +18,8 @@ from datetime import date, datetime, time
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
-from ..inputs import text_problem, unclean_text_in
-from .credit_code import credit_code_error
+from service.platform.inputs import text_problem, unclean_text_in
+from service.forms.credit_code import credit_code_error
 
 INPUT_TYPES = {"textfield", "textarea", "number", "checkbox", "checklist", "radio", "select", "taglist", "datetime"}
 LAYOUT_TYPES = {"text", "spacer", "separator", "group"}

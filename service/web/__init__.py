@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from flask import g
 
-from .base import bp, csrf, login_manager
+from service.web.base import bp, csrf, login_manager
 
 
 def init_web(app) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from . import admin, applications, auth, inbox, rounds, tasks  # noqa: F401  (views register on bp)
-    from .filters import register_filters
+    from service.web import admin, applications, auth, inbox, rounds, tasks
+    from service.web.filters import register_filters
 
     register_filters(app)
     app.register_blueprint(bp)

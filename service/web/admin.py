@@ -10,20 +10,21 @@ from datetime import timedelta
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..bpmn_diff import diff_bundles
-from ..drafts import bundle_of, create_draft, files_of, get_draft_or_404, version_usage
-from ..engine.bundle import ROLE_BY_LANE, SERVICE_MESSAGES, Bundle
-from ..errors import Invalid, ServiceError
-from ..extensions import db
-from ..inputs import id_from
-from ..models import ProcessDraft, ProcessVersion, Round
-from ..processes import get_version_or_404
-from ..rounds import next_round
-from ..transactions import transaction
-from ..version_moves import check_move, move_application
-from .base import bp, flash_error, me, roles_required
-from .filters import ROLE_NAMES
-from .presenters import dump
+from service.engine.diff import diff_bundles
+from service.versions.drafts import bundle_of, create_draft, files_of, get_draft_or_404, version_usage
+from service.engine.bundle import ROLE_BY_LANE, SERVICE_MESSAGES, Bundle
+from service.platform.errors import Invalid, ServiceError
+from service.platform.extensions import db
+from service.platform.inputs import id_from
+from service.versions.models import ProcessDraft, ProcessVersion
+from service.rounds.models import Round
+from service.versions.deploy import get_version_or_404
+from service.rounds.service import next_round
+from service.platform.transactions import transaction
+from service.applications.moves import check_move, move_application
+from service.web.base import bp, flash_error, me, roles_required
+from service.web.filters import ROLE_NAMES
+from service.web.presenters import dump
 
 
 def _main_diagram(bundle: Bundle) -> str:

@@ -5,19 +5,22 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
-from .. import audit
-from ..application_views import list_applications
-from ..applications import start_application
-from ..batch import ObjectionSchema, record_objection, waits_for
-from ..errors import Invalid, ServiceError
-from ..extensions import db
-from ..inputs import id_from
-from ..models import CATEGORIES, CITIES, ProcessVersion, Round, WorkItem
-from ..timeutil import utcnow
-from ..transactions import transaction
-from .base import bp, flash_error, me, roles_required
-from .inbox import PAGE_SIZE, _page_arg
-from .presenters import application_page, dump
+from service.audit import chain as audit
+from service.applications.views import list_applications
+from service.applications.commands import start_application
+from service.applications.batch import ObjectionSchema, record_objection, waits_for
+from service.platform.errors import Invalid, ServiceError
+from service.platform.extensions import db
+from service.platform.inputs import id_from
+from service.platform.reference import CATEGORIES, CITIES
+from service.versions.models import ProcessVersion
+from service.rounds.models import Round
+from service.applications.models import WorkItem
+from service.platform.timeutil import utcnow
+from service.platform.transactions import transaction
+from service.web.base import bp, flash_error, me, roles_required
+from service.web.inbox import PAGE_SIZE, _page_arg
+from service.web.presenters import application_page, dump
 
 
 def open_rounds() -> list[Round]:

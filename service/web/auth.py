@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..accounts import (WRONG_CREDENTIALS, TooManyAttempts, authenticate, end_session, revoke_all_sessions,
-                        start_session)
-from ..inputs import text_problem
-from ..transactions import transaction
-from .base import SESSION_ID, bp, home_for, local_path, me
+from service.accounts.service import (WRONG_CREDENTIALS, TooManyAttempts, authenticate, end_session, revoke_all_sessions, start_session)
+from service.platform.inputs import text_problem
+from service.platform.transactions import transaction
+from service.web.base import SESSION_ID, bp, home_for, local_path, me
 
 
 @bp.route("/login", methods=["GET", "POST"])

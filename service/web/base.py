@@ -7,11 +7,11 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from ..accounts import activity_due, live_session, note_activity
-from ..errors import ServiceError
-from ..extensions import db
-from ..models import User
-from ..transactions import transaction
+from service.accounts.service import activity_due, live_session, note_activity
+from service.platform.errors import ServiceError
+from service.platform.extensions import db
+from service.accounts.models import User
+from service.platform.transactions import transaction
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 csrf = CSRFProtect()

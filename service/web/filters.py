@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..models import CATEGORIES, CITIES
-from ..timeutil import to_shanghai, utcnow
+from service.platform.reference import CATEGORIES, CITIES
+from service.platform.timeutil import to_shanghai, utcnow
 
 ROLE_NAMES = {"applicant": "申报单位", "city_reviewer": "市州工信局", "province_staff": "省工信厅",
               "expert": "评审专家", "admin": "系统管理员", "auditor": "审计"}

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import login_required
 
-from ..applications import claim_task, unclaim_task
-from ..errors import ServiceError
-from ..inputs import id_from, text_problem
-from ..inbox import done_list, inbox, inbox_counts, task_for
-from ..models import CATEGORIES, CITIES
-from ..transactions import transaction
-from .base import back_to, bp, flash_error, me
+from service.applications.commands import claim_task, unclaim_task
+from service.platform.errors import ServiceError
+from service.platform.inputs import id_from, text_problem
+from service.applications.inbox import done_list, inbox, inbox_counts, task_for
+from service.platform.reference import CATEGORIES, CITIES
+from service.platform.transactions import transaction
+from service.web.base import back_to, bp, flash_error, me
 
 PAGE_SIZE = 20
 MAX_PAGE = 10 ** 9  # keeps the offset inside a 64-bit integer

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import json
 
-from ..application_views import application_detail, audit_view
-from ..applications import waiting_elements
-from ..engine.bundle import Bundle
-from ..extensions import db
-from ..forms.schema import input_components
-from ..models import Application, ProcessVersion, User
-from ..processes import definition_of
-from .filters import shanghai
+from service.applications.views import application_detail, audit_view
+from service.applications.commands import waiting_elements
+from service.engine.bundle import Bundle
+from service.platform.extensions import db
+from service.forms.schema import input_components
+from service.applications.models import Application
+from service.versions.models import ProcessVersion
+from service.accounts.models import User
+from service.versions.deploy import definition_of
+from service.web.filters import shanghai
 
 # Shown in the timeline without opening the entry: what a reader looks for first.
 KEY_FIELDS = ("decision", "score", "comments", "opinion", "result", "conclusion")

@@ -6,17 +6,19 @@ from collections import defaultdict
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..batch import BATCH_LABELS, awaiting, batch_action
-from ..engine.bundle import Bundle
-from ..errors import Invalid, ServiceError
-from ..extensions import db
-from ..inputs import id_from
-from ..models import CATEGORIES, ProcessVersion, Round
-from ..rounds import get_round_or_404
-from ..statistics import round_statistics, stage_counts
-from ..transactions import transaction
-from .base import bp, flash_error, me, roles_required
-from .presenters import dump
+from service.applications.batch import BATCH_LABELS, awaiting, batch_action
+from service.engine.bundle import Bundle
+from service.platform.errors import Invalid, ServiceError
+from service.platform.extensions import db
+from service.platform.inputs import id_from
+from service.platform.reference import CATEGORIES
+from service.versions.models import ProcessVersion
+from service.rounds.models import Round
+from service.rounds.service import get_round_or_404
+from service.rounds.statistics import round_statistics, stage_counts
+from service.platform.transactions import transaction
+from service.web.base import bp, flash_error, me, roles_required
+from service.web.presenters import dump
 
 READERS = ("province_staff", "admin", "auditor")
 

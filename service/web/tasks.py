@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import current_app, render_template
 from flask_login import login_required
 
-from ..application_views import application_detail
-from ..attachments import KINDS, MAX_ATTACHMENT_BYTES, UploadLimits
-from ..inbox import task_page
-from .base import bp, me
-from .presenters import dump, task_context
+from service.applications.views import application_detail
+from service.applications.attachments import KINDS, MAX_ATTACHMENT_BYTES, UploadLimits
+from service.applications.inbox import task_page
+from service.web.base import bp, me
+from service.web.presenters import dump, task_context
 
 
 @bp.get("/tasks/<task_id>")

@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from service.demo import seed_demo
-from service.extensions import db
-from service.transactions import transaction
+from service.commands.demo import seed_demo
+from service.platform.extensions import db
+from service.platform.transactions import transaction
 from tests.api import ApiClient
 
 CHROMIUM = os.environ.get("GREENLIST_CHROMIUM", "/usr/bin/chromium")

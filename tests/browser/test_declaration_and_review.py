@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from service.demo import sample_declaration
+from service.versions.samples import sample_declaration
 from tests.api import REVIEW
 from tests.browser.formfill import fill_form
 

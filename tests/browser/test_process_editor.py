@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from service.engine.bundle import Bundle
 from service.engine.calendar import SHANGHAI
-from service.extensions import db
-from service.models import ProcessVersion
+from service.platform.extensions import db
+from service.versions.models import ProcessVersion
 from tests.api import ApiScenario, ok
 
 

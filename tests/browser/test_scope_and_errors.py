@@ -6,7 +6,7 @@ import json
 
 from playwright.sync_api import expect
 
-from service.demo import sample_declaration
+from service.versions.samples import sample_declaration
 from tests.api import ApiScenario, REVIEW
 from tests.browser.formfill import fill_form
 from tests.browser.test_declaration_and_review import form, open_first_task, start_declaration, submit

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from service.demo import sample_declaration
+from service.versions.samples import sample_declaration
 from service.engine.clock import ManualClock, use_clock
-from service.extensions import db
-from service.timeutil import utcnow
-from service.worker import run_due_timers
+from service.platform.extensions import db
+from service.platform.timeutil import utcnow
+from service.commands.worker import run_due_timers
 from tests.api import REVIEW
 from tests.browser.formfill import fill_form
 from tests.browser.test_declaration_and_review import form, open_first_task, start_declaration, submit

@@ -1,0 +1,1 @@
+"""Users, their roles and logins: passwords, bearer tokens, web sessions, login throttling."""

@@ -1,0 +1,79 @@
+"""Who may see what: every read is filtered by role and scope here, in one place."""
+from __future__ import annotations
+
+from sqlalchemy import false, or_, select, true
+
+from service.platform.errors import NotFound
+from service.platform.extensions import db
+from service.applications.models import Application, WorkItem
+from service.audit.models import AuditEvent
+from service.accounts.models import User
+
+SEE_ALL = ("admin", "auditor", "province_staff")
+EXPERT_LANE_ROLES = ("expert",)
+
+
+def application_filter(user: User):
+    """A WHERE clause selecting the applications ``user`` may see."""
+    if any(user.has_role(r) for r in SEE_ALL):
+        return true()
+    clauses = []
+    if user.has_role("city_reviewer") and user.city_code:
+        clauses.append(Application.city_code == user.city_code)
+    if user.has_role("applicant") and user.unit_name:
+        clauses.append(Application.applicant_unit == user.unit_name)
+    if user.has_role("expert"):
+        assigned = select(WorkItem.application_id).where(WorkItem.assignee == str(user.id))
+        reviewed = select(AuditEvent.application_id).where(AuditEvent.actor == user.username,
+                                                           AuditEvent.action == "task_completed")
+        clauses.append(Application.id.in_(assigned.union(reviewed)))
+    return or_(*clauses) if clauses else false()
+
+
+def work_item_filter(user: User):
+    """A WHERE clause selecting the open tasks ``user`` may work on (their inbox)."""
+    clauses = []
+    if user.has_role("province_staff"):
+        clauses.append(WorkItem.role == "province_staff")
+    if user.has_role("city_reviewer") and user.city_code:
+        clauses.append((WorkItem.role == "city_reviewer") & (WorkItem.city_code == user.city_code))
+    if user.has_role("applicant") and user.unit_name:
+        clauses.append((WorkItem.role == "applicant") & (WorkItem.applicant_unit == user.unit_name))
+    if user.has_role("expert"):
+        clauses.append((WorkItem.role == "expert") & (WorkItem.assignee == str(user.id)))
+    # A task for one named person (an assignee) is in nobody else's inbox, whatever their role.
+    clauses = [c & (WorkItem.assignee.is_(None) | (WorkItem.assignee == str(user.id))) for c in clauses]
+    return or_(*clauses) if clauses else false()
+
+
+def can_work_on(user: User, item: WorkItem) -> bool:
+    """The same rule as work_item_filter, for one item already loaded (checks and notification recipients)."""
+    if not user.active or not user.has_role(item.role):
+        return False
+    if item.assignee is not None and item.assignee != str(user.id):
+        return False
+    if item.role == "city_reviewer":
+        return user.city_code == item.city_code
+    if item.role == "applicant":
+        return user.unit_name == item.applicant_unit
+    return True
+
+
+def visible_application_or_404(user: User, application_id: int) -> Application:
+    """The application, or 404 whether it does not exist or lies outside the caller's scope."""
+    application = db.session.scalar(select(Application).where(Application.id == application_id,
+                                                              application_filter(user)))
+    if application is None:
+        raise NotFound(f"申报 {application_id} 不存在")
+    return application
+
+
+def visible_work_item_or_404(user: User, task_id: str) -> WorkItem:
+    item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == str(task_id), work_item_filter(user)))
+    if item is None:
+        raise NotFound(f"待办任务 {task_id} 不存在或不属于您", code="task_not_found")
+    return item
+
+
+def sees_expert_scores(user: User) -> bool:
+    return any(user.has_role(r) for r in SEE_ALL)

@@ -1,0 +1,149 @@
+"""Uploaded PDFs: size-capped, checked by content, stored outside the web root under a generated name.
+
+Besides the cap on one file, uploads are limited per application (count and total size, whoever
+uploads) and per user in any rolling hour (count and size), so one account can neither fill the
+disk nor bury an application's reviewers in files. Every limit is checked before anything is
+written: a refused upload leaves no row and no file.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from werkzeug.utils import secure_filename
+
+from service.applications.access import visible_application_or_404
+from service.platform.errors import Forbidden, Invalid, NotFound, RateLimited, TooLarge
+from service.platform.extensions import db
+from service.applications.models import Application, Attachment
+from service.accounts.models import User
+from service.platform.timeutil import utcnow
+
+MB = 1024 * 1024
+MAX_ATTACHMENT_BYTES = 20 * MB
+UPLOAD_WINDOW = timedelta(hours=1)
+KINDS = {"self_evaluation_report": "自评价报告", "third_party_report": "第三方评价报告",
+         "inspection_record": "现场核查记录", "objection_evidence": "异议证明材料", "other": "其他材料"}
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """The limits in force, from the settings (service/config.py names them and their defaults)."""
+
+    files_per_application: int
+    mb_per_application: int
+    files_per_user_hour: int
+    mb_per_user_hour: int
+
+    @classmethod
+    def from_config(cls, config) -> UploadLimits:
+        return cls(files_per_application=int(config["GREENLIST_UPLOAD_MAX_FILES_PER_APPLICATION"]),
+                   mb_per_application=int(config["GREENLIST_UPLOAD_MAX_MB_PER_APPLICATION"]),
+                   files_per_user_hour=int(config["GREENLIST_UPLOAD_MAX_FILES_PER_USER_HOUR"]),
+                   mb_per_user_hour=int(config["GREENLIST_UPLOAD_MAX_MB_PER_USER_HOUR"]))
+
+
+def pdf_download_name(name: str) -> str:
+    """``name`` ending in .pdf: the content is a checked PDF, and browsers pick the handler by the name."""
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    stem = stem.strip().rstrip(".")[:196]  # the column holds 200 characters
+    return (stem or "附件") + ".pdf"
+
+
+def _display_name(filename: str) -> str:
+    """A safe name to show and to offer on download; the stored name is always generated."""
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*')
+    return pdf_download_name(name or secure_filename(filename or ""))
+
+
+def _check_file(kind: str, content: bytes) -> None:
+    errors = {}
+    if kind not in KINDS:
+        errors["kind"] = [f"应为 {', '.join(KINDS)} 之一"]
+    if not content:
+        errors["file"] = ["文件为空"]
+    elif len(content) > MAX_ATTACHMENT_BYTES:
+        errors["file"] = [f"文件不能超过 {MAX_ATTACHMENT_BYTES // MB} MB"]
+    elif not content.startswith(b"%PDF-"):
+        errors["file"] = ["只接受 PDF 文件（文件内容不是 PDF）"]
+    if errors:
+        raise Invalid("附件未通过检查", fields=errors)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MB:.1f} MB"
+
+
+def _check_application_quota(application_id: int, size: int, limits: UploadLimits) -> None:
+    # Lock the application row (PostgreSQL; SQLite already serialises writers), so two uploads at
+    # once cannot both see room for one more file.
+    db.session.execute(select(Application.id).where(Application.id == application_id).with_for_update())
+    count, total = db.session.execute(select(func.count(), func.coalesce(func.sum(Attachment.size), 0))
+                                      .where(Attachment.application_id == application_id)).one()
+    if count >= limits.files_per_application:
+        raise Invalid("附件数量已达上限", code="too_many_attachments", fields={"file": [
+            f"每份申报最多上传 {limits.files_per_application} 个附件，这份申报已有 {count} 个"]})
+    if total + size > limits.mb_per_application * MB:
+        raise TooLarge(f"每份申报的附件合计不能超过 {limits.mb_per_application} MB：已上传 {_megabytes(total)}，"
+                       f"本文件 {_megabytes(size)}", code="attachments_too_large")
+
+
+def _seconds_until_room(recent: list[tuple[datetime, int]], size: int, limits: UploadLimits, now) -> int:
+    """How long until enough of ``recent`` (oldest first) has left the window for this upload to fit."""
+    count, total, free_at = len(recent), sum(s for _, s in recent), now
+    for at, earlier_size in recent:
+        if count < limits.files_per_user_hour and total + size <= limits.mb_per_user_hour * MB:
+            break
+        count, total, free_at = count - 1, total - earlier_size, at + UPLOAD_WINDOW
+    return max(1, math.ceil((free_at - now).total_seconds()))
+
+
+def _check_user_rate(user: User, size: int, limits: UploadLimits) -> None:
+    now = utcnow()
+    recent = db.session.execute(select(Attachment.uploaded_at, Attachment.size)
+                                .where(Attachment.uploaded_by == user.id, Attachment.uploaded_at > now - UPLOAD_WINDOW)
+                                .order_by(Attachment.uploaded_at)).all()
+    if len(recent) >= limits.files_per_user_hour:
+        limit = f"{limits.files_per_user_hour} 个文件"
+    elif sum(s for _, s in recent) + size > limits.mb_per_user_hour * MB:
+        limit = f"{limits.mb_per_user_hour} MB"
+    else:
+        return
+    wait = _seconds_until_room([tuple(row) for row in recent], size, limits, now)
+    raise RateLimited(f"上传过于频繁：每个账号每小时最多上传 {limit}，请 {math.ceil(wait / 60)} 分钟后再试",
+                      code="upload_rate_limited", details={"retry_after": wait})
+
+
+def store_attachment(*, user: User, application_id: int, kind: str, filename: str, content: bytes,
+                     folder: Path, limits: UploadLimits) -> Attachment:
+    application = visible_application_or_404(user, application_id)
+    if not (user.has_role("province_staff") or (user.has_role("applicant") and
+                                                 application.applicant_unit == user.unit_name)):
+        raise Forbidden("只有申报单位本身或省厅可以上传附件")
+    _check_file(kind, content)
+    _check_application_quota(application.id, len(content), limits)
+    _check_user_rate(user, len(content), limits)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = uuid.uuid4().hex
+    (folder / stored).write_bytes(content)
+    attachment = Attachment(application_id=application.id, original_name=_display_name(filename), stored_name=stored,
+                            size=len(content), sha256=hashlib.sha256(content).hexdigest(), kind=kind,
+                            uploaded_by=user.id)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def attachment_for(user: User, attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(f"附件 {attachment_id} 不存在")
+    visible_application_or_404(user, attachment.application_id)  # 404 outside the caller's scope
+    return attachment

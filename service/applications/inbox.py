@@ -1,0 +1,194 @@
+"""Task inboxes and the task page: read only the WorkItem index, never deserialise workflows."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from service.audit import chain as audit
+from service.applications.access import (sees_expert_scores, visible_application_or_404, visible_work_item_or_404, work_item_filter)
+from service.applications.commands import form_options, get_application_or_404
+from service.platform.errors import Forbidden, Invalid, NotFound, TaskNotReady
+from service.platform.extensions import db
+from service.forms.schema import draft_problems
+from service.platform.inputs import text_problem
+from service.platform.reference import CATEGORIES, CITIES
+from service.applications.models import Application, TaskDraft, WorkItem
+from service.audit.models import AuditEvent
+from service.versions.models import ProcessVersion
+from service.accounts.models import User
+from service.versions.deploy import definition_of
+from service.platform.timeutil import utcnow
+
+DUE_SOON = timedelta(days=3)
+
+
+def inbox(user: User, *, page: int, page_size: int, step=None, city=None, category=None, claimed=None) -> dict:
+    query = select(WorkItem).where(work_item_filter(user))
+    if step:
+        query = query.where(WorkItem.bpmn_id == step)
+    if city:
+        query = query.where(WorkItem.city_code == city)
+    if category:
+        query = query.where(WorkItem.category == category)
+    if claimed == "yes":
+        query = query.where(WorkItem.claimed_by.is_not(None))
+    elif claimed == "no":
+        query = query.where(WorkItem.claimed_by.is_(None))
+    elif claimed == "mine":
+        query = query.where(WorkItem.claimed_by == user.id)
+    # The total counts the index alone; only the page itself is joined to its applications.
+    total = db.session.scalar(query.with_only_columns(func.count(WorkItem.id)))
+    page_ids = query.with_only_columns(WorkItem.id).order_by(WorkItem.due_order, WorkItem.id) \
+        .offset((page - 1) * page_size).limit(page_size).subquery()
+    rows = db.session.execute(select(WorkItem, Application.unit_name)
+                              .join(page_ids, page_ids.c.id == WorkItem.id)
+                              .join(Application, Application.id == WorkItem.application_id)
+                              .order_by(WorkItem.due_order, WorkItem.id)).all()
+    return {"items": [task_summary(item, unit_name) for item, unit_name in rows], "total": total,
+            "page": page, "page_size": page_size}
+
+
+def task_summary(item: WorkItem, unit_name: str) -> dict:
+    now = utcnow()
+    claimer = db.session.get(User, item.claimed_by) if item.claimed_by else None
+    return {
+        "task_id": item.task_id, "application_id": item.application_id, "unit_name": unit_name,
+        "city_code": item.city_code, "city_name": CITIES.get(item.city_code), "category": item.category,
+        "category_name": CATEGORIES.get(item.category), "step": item.bpmn_id, "name": item.name, "role": item.role,
+        "claimed_by": None if claimer is None else {"id": claimer.id, "display_name": claimer.display_name},
+        "created_at": item.created_at, "due_at": item.due_at,
+        "overdue": item.due_at is not None and item.due_at <= now,
+        "due_soon": item.due_at is not None and now < item.due_at <= now + DUE_SOON,
+    }
+
+
+def task_for(user: User, task_id: str, *, to_work: bool) -> WorkItem:
+    """The work item if ``user`` may work on it (or, to read, may see everything); else 403/404."""
+    if text_problem(str(task_id)):  # no task id holds control characters, and PostgreSQL refuses to look one up
+        raise NotFound("待办任务不存在", code="task_not_found")
+    if not to_work and sees_expert_scores(user):
+        item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == str(task_id)))
+        if item is None:
+            raise NotFound(f"待办任务 {task_id} 不存在", code="task_not_found")
+        return item
+    if to_work and not any(user.has_role(r) for r in ("applicant", "city_reviewer", "province_staff", "expert")):
+        raise Forbidden("您的角色不办理任务")
+    try:
+        return visible_work_item_or_404(user, task_id)
+    except NotFound:
+        done = _completed_by(user, task_id)
+        if done is not None:
+            raise TaskNotReady(f"任务“{done[0]}”已由 {done[1]} 办理，请刷新待办") from None
+        raise
+
+
+def _completed_by(user: User, task_id: str) -> tuple[str, str] | None:
+    """(step name, who) if the task was already completed on an application the user may see."""
+    if len(str(task_id)) != 36:
+        return None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "task_completed",
+                                                       AuditEvent.data.contains(f'"task_id":"{task_id}"')))
+    if event is None:
+        return None
+    try:
+        visible_application_or_404(user, event.application_id)
+    except NotFound:
+        return None
+    return json.loads(event.data).get("name", ""), event.actor
+
+
+def _form_of(item: WorkItem) -> tuple[dict, Application]:
+    application = get_application_or_404(item.application_id)
+    definition = definition_of(db.session.get(ProcessVersion, application.process_version_id))
+    form = definition.bundle.form(item.form) if item.form else {"components": []}
+    return form, application
+
+
+def _history(user: User, application: Application, expert_elements: set[str]) -> list[dict]:
+    """Earlier decisions on this application that ``user`` may see."""
+    history = []
+    for event in audit.trail(audit.application_chain(application.id)):
+        if event.action != "task_completed":
+            continue
+        data = json.loads(event.data)
+        if event.element_id in expert_elements and not sees_expert_scores(user) and event.actor != user.username:
+            continue
+        history.append({"step": event.element_id, "name": data.get("name"), "actor": event.actor, "at": event.at,
+                        "data": data.get("form", {})})
+    return history
+
+
+def task_page(user: User, task_id: str) -> dict:
+    """Everything a form page needs: the form, the data to show, context and earlier decisions."""
+    item = task_for(user, task_id, to_work=False)
+    form, application = _form_of(item)
+    definition = definition_of(db.session.get(ProcessVersion, application.process_version_id))
+    expert_elements = {t.bpmn_id for t in definition.user_tasks.values() if t.role == "expert"}
+    history = _history(user, application, expert_elements)
+    draft = db.session.scalar(select(TaskDraft).where(TaskDraft.task_id == item.task_id,
+                                                      TaskDraft.user_id == user.id))
+    if draft is not None:
+        data, source = draft.data, "draft"
+    else:
+        # Sent back? Start from what was submitted last time at this step.
+        earlier = [h["data"] for h in history if h["step"] == item.bpmn_id]
+        data, source = (earlier[-1], "previous") if earlier else ({}, "empty")
+    options = form_options(application, form)
+    if "expert_pool" in options:
+        experts = {str(u.id): u.display_name for u in db.session.scalars(select(User))}
+        options["expert_pool"] = [{"value": v, "label": experts.get(v, v)} for v in options["expert_pool"]]
+    return {"task": task_summary(item, application.unit_name), "form": form, "data": data, "data_source": source,
+            "draft_saved_at": draft.updated_at if draft else None, "options": options,
+            "version": application.version, "application": application, "history": history}
+
+
+def save_draft(user: User, task_id: str, data: dict) -> TaskDraft:
+    item = task_for(user, task_id, to_work=True)
+    form, _ = _form_of(item)
+    errors = draft_problems(form, data)
+    if errors:
+        raise Invalid("草稿未保存：有的字段内容无法保存", fields=errors)
+    draft = db.session.scalar(select(TaskDraft).where(TaskDraft.task_id == item.task_id,
+                                                      TaskDraft.user_id == user.id))
+    if draft is None:
+        draft = TaskDraft(application_id=item.application_id, task_id=item.task_id, user_id=user.id, data=data)
+        db.session.add(draft)
+    draft.data, draft.updated_at = data, utcnow()
+    return draft
+
+
+def inbox_counts(user: User) -> dict:
+    """Open tasks per step, city and category, for the inbox's filters: one pass over the index."""
+    # Counted from the facet index alone (no row is read); the steps' names come from one row each.
+    rows = db.session.execute(
+        select(WorkItem.bpmn_id, WorkItem.city_code, WorkItem.category, func.count())
+        .where(work_item_filter(user))
+        .group_by(WorkItem.bpmn_id, WorkItem.city_code, WorkItem.category)).all()
+    steps, cities, categories = defaultdict(int), defaultdict(int), defaultdict(int)
+    for step, city, category, count in rows:
+        steps[step] += count
+        cities[city] += count
+        categories[category] += count
+    names = {step: db.session.scalar(select(WorkItem.name).where(work_item_filter(user), WorkItem.bpmn_id == step)
+                                     .limit(1)) for step in steps}
+    return {"step": [(step, names[step], count) for step, count in sorted(steps.items())],
+            "city": [(city, None, count) for city, count in sorted(cities.items())],
+            "category": [(category, None, count) for category, count in sorted(categories.items())],
+            "total": sum(steps.values())}
+
+
+def done_list(user: User, *, page: int, page_size: int) -> dict:
+    """Tasks ``user`` completed (已办), newest first, from the audit trail's actor index."""
+    query = select(AuditEvent).where(AuditEvent.actor == user.username, AuditEvent.action == "task_completed")
+    total = db.session.scalar(query.with_only_columns(func.count(AuditEvent.id)))
+    rows = db.session.execute(query.add_columns(Application.unit_name, Application.category, Application.city_code,
+                                                Application.stage, Application.outcome)
+                              .join(Application, Application.id == AuditEvent.application_id)
+                              .order_by(AuditEvent.id.desc()).offset((page - 1) * page_size).limit(page_size)).all()
+    items = [{"application_id": event.application_id, "step": event.element_id, "name": json.loads(event.data)
+              .get("name"), "at": event.at, "unit_name": unit, "category": category, "city_code": city,
+              "stage": stage, "outcome": outcome} for event, unit, category, city, stage, outcome in rows]
+    return {"items": items, "total": total, "page": page, "page_size": page_size}

@@ -1,0 +1,119 @@
+"""Applications and what is rewritten with their state: work items, timers, drafts, files."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from sqlalchemy import JSON, event, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+from service.platform.extensions import db
+from service.platform.timeutil import UTCDateTime, utcnow
+
+
+class Application(db.Model):
+    """One process instance: an applicant unit's declaration in one category."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    category: Mapped[str] = mapped_column(String(20))
+    city_code: Mapped[str] = mapped_column(String(6), index=True)
+    applicant_unit: Mapped[str] = mapped_column(String(200))
+    unit_name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    created_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    state: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    stage: Mapped[str] = mapped_column(String(500), default="")
+    outcome: Mapped[str | None] = mapped_column(String(100))
+    outcome_element: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Concurrent writers: the UPDATE carries "WHERE version = <read version>".
+    __mapper_args__ = {"version_id_col": version}
+
+
+class WorkItem(db.Model):
+    """Index of open human tasks, rewritten with the state; inboxes read only this."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    form: Mapped[str | None] = mapped_column(String(200))
+    city_code: Mapped[str] = mapped_column(String(6))
+    category: Mapped[str] = mapped_column(String(20))
+    applicant_unit: Mapped[str] = mapped_column(String(200))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # due_at with "no due date" sorted last, so inbox pages walk an index instead of sorting.
+    due_order: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # One open work item per engine task; unique also tells SQLite's planner a lookup is one row.
+        Index("ix_work_item_task", "task_id", unique=True),
+        # Inbox indexes: equality columns, then the page order; assignee last so counting is index-only.
+        Index("ix_work_item_role", "role", "due_order", "id", "assignee"),
+        Index("ix_work_item_city", "role", "city_code", "due_order", "id", "assignee"),
+        Index("ix_work_item_unit", "role", "applicant_unit", "due_order", "id", "assignee"),
+        Index("ix_work_item_assignee", "assignee", "role", "due_order", "id"),
+        # The inbox's counts by step, city and category, read from this index alone.
+        Index("ix_work_item_facets", "role", "city_code", "bpmn_id", "category", "assignee"),
+    )
+
+
+NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=timezone.utc)
+
+
+class Timer(db.Model):
+    """A waiting timer event, rewritten with the state; the worker fires due rows."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class TimerFiring(db.Model):
+    """One row per fired timer: the unique key makes a second firing impossible, not just unlikely."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("application_id", "task_id"),)
+
+
+class TaskDraft(db.Model):
+    """Unfinished form input, so nobody loses what they typed."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    data: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("task_id", "user_id"),)
+
+
+class Attachment(db.Model):
+    """An uploaded PDF, stored outside the web root under a generated name."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,94 @@
+"""What callers may read about applications: lists, details and the audit trail, filtered by scope."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from service.audit import chain as audit
+from service.applications.access import (application_filter, sees_expert_scores, visible_application_or_404, work_item_filter)
+from service.platform.extensions import db
+from service.applications.models import Application, Attachment, WorkItem
+from service.versions.models import ProcessVersion
+from service.accounts.models import User
+
+
+def list_applications(user: User, *, page: int, page_size: int, **filters) -> dict:
+    query = select(Application).where(application_filter(user))
+    for name in ("round_id", "city_code", "category", "stage", "outcome"):
+        if filters.get(name) is not None:
+            query = query.where(getattr(Application, name) == filters[name])
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(Application.id.desc()).offset((page - 1) * page_size)
+                               .limit(page_size)).all()
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
+def application_detail(user: User, application_id: int) -> dict:
+    application = visible_application_or_404(user, application_id)
+    tasks = select(WorkItem).where(WorkItem.application_id == application.id)
+    if not sees_expert_scores(user):
+        # Others see the tasks they could work on, plus that non-expert steps are open.
+        tasks = tasks.where(work_item_filter(user) | (WorkItem.role != "expert"))
+    version = db.session.get(ProcessVersion, application.process_version_id)
+    return {**{c.key: getattr(application, c.key) for c in Application.__table__.columns},
+            "process_version": version.number,
+            "open_tasks": db.session.scalars(tasks.order_by(WorkItem.id)).all(),
+            "attachments": db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
+                                              .order_by(Attachment.id)).all()}
+
+
+def _expert_elements(application: Application) -> set[str]:
+    from service.versions.deploy import definition_of
+
+    definition = definition_of(db.session.get(ProcessVersion, application.process_version_id))
+    return {t.bpmn_id for t in definition.user_tasks.values() if t.role == "expert"}
+
+
+def audit_view(user: User, application_id: int) -> dict:
+    """The ordered trail and whether its chain verifies; expert scores only for those who may see them."""
+    application = visible_application_or_404(user, application_id)
+    chain = audit.application_chain(application.id)
+    report = audit.verify_chain(chain)
+    hidden = set() if sees_expert_scores(user) else _expert_elements(application)
+    events = []
+    for event in audit.trail(chain):
+        data = json.loads(event.data)
+        if event.element_id in hidden and event.actor != user.username and "form" in data:
+            data = {**data, "form": None, "redacted": "专家评审内容仅省厅和审计可见"}
+        if event.action == "objection_recorded" and not sees_expert_scores(user):
+            # Whoever objected is protected: outside the province only what was objected to is shown.
+            data = {"content": data.get("content"), "received_at": data.get("received_at"),
+                    "redacted": "异议人信息仅省厅和审计可见"}
+        events.append({"seq": event.seq, "at": event.at, "actor": event.actor, "action": event.action,
+                       "element_id": event.element_id, "data": data, "hash": event.hash})
+    return {"verified": report.ok, "broken_at": report.broken_at, "reason": report.reason, "events": events}
+
+
+def audit_export(user: User, application_id: int) -> dict:
+    """Everything an auditor needs to show one application's path: the trail with the data submitted at
+    each step, the elements passed through (to draw on the diagram), the diagram itself, and whether the
+    record is intact."""
+    from service.engine.bundle import Bundle
+
+    application = visible_application_or_404(user, application_id)
+    view = audit_view(user, application_id)
+    version = db.session.get(ProcessVersion, application.process_version_id)
+    bundle = Bundle.from_json(version.bundle)
+    path = []
+    for event in view["events"]:
+        if event["element_id"] and event["element_id"] not in path:
+            path.append(event["element_id"])
+        for taken in event["data"].get("taken", []) if isinstance(event["data"], dict) else []:
+            if taken not in path:
+                path.append(taken)
+    return {
+        "application": {c.key: getattr(application, c.key) for c in Application.__table__.columns if c.key != "state"},
+        "process_version": {"number": version.number, "content_hash": version.content_hash},
+        "verification": {"verified": view["verified"], "broken_at": view["broken_at"], "reason": view["reason"]},
+        "path": path,
+        "steps": [{"step": e["element_id"], "name": e["data"].get("name"), "by": e["actor"], "at": e["at"],
+                   "data": e["data"].get("form")} for e in view["events"] if e["action"] == "task_completed"],
+        "events": view["events"],
+        "diagrams": bundle.bpmn_files(),
+    }

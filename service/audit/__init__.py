@@ -1,0 +1,1 @@
+"""The audit trail: hash chains per application and for the system, daily anchors, verification."""

@@ -1,0 +1,39 @@
+"""The append-only, hash-chained audit trail and its daily anchors."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+from service.platform.extensions import db
+from service.platform.timeutil import UTCDateTime, utcnow
+
+
+class AuditEvent(db.Model):
+    """Append-only, hash-chained per chain (one chain per application, one for the system)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(40))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed exactly as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("chain", "seq"),
+        Index("ix_audit_event_actor", "actor", "action", "id"),  # each user's done list (已办)
+    )
+
+
+class AuditAnchor(db.Model):
+    """A daily record of every chain's head, hashed together, so deleting a whole chain shows too."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    heads: Mapped[dict] = mapped_column(JSON)  # chain -> [seq, hash]
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

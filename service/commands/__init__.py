@@ -1,0 +1,1 @@
+"""The `greenlist` command: the CLI, the worker, the demo seed and the benchmark."""

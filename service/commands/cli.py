@@ -1,0 +1,230 @@
+"""The `greenlist` command: serve, worker, validate, deploy, init-db, seed-demo, audit-verify, calendar, bench."""
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from service import create_app
+
+
+def app_for_commands():
+    # Migrations, deploy, seed-demo and the worker never read a login cookie, so they need no SECRET_KEY;
+    # `serve` checks for one before it listens (gunicorn's service.wsgi refuses without one).
+    return create_app(secret_required=False)
+
+
+@click.group(cls=FlaskGroup, create_app=app_for_commands, add_default_commands=False, add_version_option=False)
+def cli():
+    """省级绿色制造名单申报评审系统 (greenlist)."""
+
+
+@cli.command("validate")
+@click.option("--processes", "processes_dir", default="processes", show_default=True, help="BPMN/DMN 目录")
+@click.option("--forms", "forms_dir", default="forms", show_default=True, help="表单目录")
+def validate_command(processes_dir, forms_dir):
+    """Validate a process bundle; exit 1 with the list of problems if it is not deployable."""
+    from service.engine.bundle import Bundle
+    from service.engine.validation import validate_bundle
+
+    bundle = Bundle.from_directories(processes_dir, forms_dir)
+    problems = validate_bundle(bundle)
+    if problems:
+        click.echo(f"流程包校验未通过，共 {len(problems)} 个问题：", err=True)
+        for problem in problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"流程包校验通过：{len(bundle.processes)} 个流程文件，{len(bundle.forms)} 个表单，哈希 {bundle.content_hash[:12]}")
+
+
+@cli.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Bring the database schema to the current revision (same as `greenlist db upgrade`)."""
+    from service.platform.database import current_revision, upgrade_database
+
+    upgrade_database()
+    click.echo(f"数据库结构已是最新版本（{current_revision()}）")
+
+
+@cli.command("deploy")
+@click.option("--processes", "processes_dir", default=None, help="BPMN/DMN 目录（默认取配置）")
+@click.option("--forms", "forms_dir", default=None, help="表单目录（默认取配置）")
+@click.option("--note", default="", help="部署说明")
+@click.option("--actor", default="admin", show_default=True, help="部署人")
+@with_appcontext
+def deploy_command(processes_dir, forms_dir, note, actor):
+    """Validate and store the bundle as a new immutable process version."""
+    from flask import current_app
+
+    from service.platform.transactions import transaction
+    from service.engine.bundle import Bundle
+    from service.platform.errors import ServiceError
+    from service.versions.deploy import deploy
+
+    bundle = Bundle.from_directories(processes_dir or current_app.config["GREENLIST_PROCESSES_DIR"],
+                                     forms_dir or current_app.config["GREENLIST_FORMS_DIR"])
+    try:
+        with transaction():
+            version, created = deploy(bundle, actor=actor, note=note)
+            number = version.number
+    except ServiceError as err:
+        click.echo(err.message, err=True)
+        for line in err.details or []:
+            click.echo(f"  - {line}", err=True)
+        sys.exit(1)
+    click.echo(f"已部署为第 {number} 版" if created else f"内容未变，仍为第 {number} 版")
+
+
+@cli.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Schema, deployed bundle, open round "2024" and the demo accounts (password demo); idempotent."""
+    from flask import current_app
+
+    from service.commands.demo import seed_demo
+    from service.engine.bundle import Bundle
+    from service.platform.database import upgrade_database
+    from service.platform.transactions import transaction
+
+    upgrade_database()  # "creates the schema when absent", and brings an old one up to date
+    bundle = Bundle.from_directories(current_app.config["GREENLIST_PROCESSES_DIR"],
+                                     current_app.config["GREENLIST_FORMS_DIR"])
+    with transaction():
+        lines = seed_demo(bundle)
+    for line in lines:
+        click.echo(line)
+
+
+@cli.command("worker")
+@click.option("--once", is_flag=True, help="处理一次到期定时器后退出")
+@click.option("--interval", type=float, default=None, help="轮询间隔（秒）")
+@with_appcontext
+def worker_command(once, interval):
+    """Fire due timers, queue deadline reminders, deliver notifications."""
+    from flask import current_app
+
+    from service.notify.senders import sender_from_config
+    from service.commands.worker import drain
+
+    interval = interval or current_app.config["GREENLIST_WORKER_INTERVAL"]
+    sender = sender_from_config(current_app.config)
+    while True:
+        done = drain(sender)  # sleeps only once nothing is left waiting
+        if once:
+            click.echo(f"已处理 {done['applications']} 个到期的申报，新增 {done['reminders']} 条到期提醒，"
+                       f"发送 {done['notifications']} 条通知")
+            return
+        time.sleep(interval)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host, port):
+    """Run the web service (development server; production uses gunicorn)."""
+    from flask import current_app
+    from werkzeug.serving import run_simple
+
+    from service.platform.config import InsecureConfiguration, check_secret_key
+
+    try:
+        check_secret_key(current_app.config.get("SECRET_KEY"))
+    except InsecureConfiguration as err:
+        click.echo(str(err), err=True)
+        sys.exit(1)
+    # app.run() refuses to start inside a `flask`-style CLI command; run the server directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+@cli.command("audit-verify")
+@click.option("--application", "application_id", type=int, default=None, help="只校验一个申报")
+@with_appcontext
+def audit_verify_command(application_id):
+    """Re-compute the audit hash chains and compare them with the daily anchors; exit 1 on any break."""
+    from service.audit.chain import SYSTEM_CHAIN, application_chain, verify_anchors, verify_chain
+    from service.platform.extensions import db
+    from service.audit.models import AuditEvent
+
+    if application_id is not None:
+        chains = [application_chain(application_id)]
+    else:
+        chains = list(db.session.scalars(select(AuditEvent.chain).distinct()))
+    broken = 0
+    for chain in sorted(chains):
+        report = verify_chain(chain)
+        if report.ok:
+            click.echo(f"{chain}: {report.events} 条事件，校验通过")
+        else:
+            broken += 1
+            click.echo(f"{chain}: 第 {report.broken_at} 条事件校验失败：{report.reason}", err=True)
+    wanted = None if application_id is None else application_chain(application_id)
+    for problem in verify_anchors():
+        if wanted is None or problem.startswith(wanted + ":") or wanted == SYSTEM_CHAIN:
+            broken += 1
+            click.echo(problem, err=True)
+    sys.exit(1 if broken else 0)
+
+
+@cli.command("audit-anchor")
+@with_appcontext
+def audit_anchor_command():
+    """Write today's anchor (the worker does this once a day)."""
+    from service.audit.chain import write_anchor
+    from service.platform.timeutil import to_shanghai, utcnow
+    from service.platform.transactions import transaction
+
+    with transaction():
+        anchor = write_anchor(to_shanghai(utcnow()).date())
+        click.echo(f"{anchor.day} 锚点：{len(anchor.heads)} 条链，摘要 {anchor.digest}")
+
+
+@cli.command("calendar-set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("kind", type=click.Choice(["workday", "holiday"]))
+@click.option("--note", default="")
+@click.option("--actor", default="admin", show_default=True)
+@with_appcontext
+def calendar_set_command(day, kind, note, actor):
+    """Mark one day as a working day (调休上班) or a day off (法定假日)."""
+    from service.platform.transactions import transaction
+    from service.rounds.calendar import set_day
+
+    with transaction():
+        set_day(day.date(), is_workday=kind == "workday", note=note, actor=actor)
+    click.echo(f"{day.date()} 已设为{'工作日' if kind == 'workday' else '休息日'}")
+
+
+@cli.command("calendar-confirm")
+@click.argument("year", type=int)
+@click.option("--actor", default="admin", show_default=True)
+@with_appcontext
+def calendar_confirm_command(year, actor):
+    """Declare a year's holidays and make-up workdays completely entered."""
+    from service.platform.transactions import transaction
+    from service.rounds.calendar import confirm_year
+
+    with transaction():
+        confirm_year(year, actor=actor)
+    click.echo(f"{year} 年工作日历已确认")
+
+
+@cli.command("bench")
+@click.option("--sizes", default="10000,100000", show_default=True, help="申报数量，逗号分隔")
+@click.option("--runs", default=200, show_default=True, help="每个接口测量次数")
+@click.option("--database", default=None, help="数据库 URL（默认临时 SQLite 文件；会清空该库）")
+def bench_command(sizes, runs, database):
+    """API latency over HTTP at each size: inbox, application detail, submit, against a trivial baseline."""
+    from service.commands.bench import format_report, run_benchmark
+
+    report = run_benchmark(tuple(int(s) for s in sizes.split(",")), runs, database, echo=click.echo)
+    for line in format_report(report):
+        click.echo(line)
+
+
+if __name__ == "__main__":  # `python -m service.commands.cli`, used by tests that start real worker processes
+    cli()

@@ -1,0 +1,105 @@
+"""Demo accounts, a demo round and sample declarations (also used by tests and the benchmark)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from service.engine.bundle import Bundle
+from service.engine.calendar import SHANGHAI
+from service.platform.extensions import db
+from service.platform.reference import CITIES
+from service.rounds.models import Round
+from service.accounts.models import User
+from service.versions.deploy import deploy, latest_version
+from service.rounds.service import open_round
+from service.platform.timeutil import utcnow
+from service.versions.samples import make_credit_code, sample_declaration
+
+DEMO_PASSWORD = "demo"
+CITY_ACCOUNTS = {"220100": "changchun", "220200": "jilin", "220300": "siping", "220400": "liaoyuan",
+                 "220500": "tonghua", "220600": "baishan", "220700": "songyuan", "220800": "baicheng",
+                 "222400": "yanbian", "229900": "changbaishan", "220581": "meihekou"}
+DEMO_ROUND = "2024"
+
+
+def demo_users() -> list[dict]:
+    users = [
+        dict(username="admin", display_name="系统管理员", roles=["admin"]),
+        dict(username="auditor", display_name="审计员", roles=["auditor"]),
+        dict(username="province", display_name="省工信厅资源节约与综合利用处", roles=["province_staff"]),
+        dict(username="factory1", display_name="长春示范汽车零部件有限公司", roles=["applicant"],
+             city_code="220100", unit_name="长春示范汽车零部件有限公司"),
+        dict(username="park1", display_name="吉林示范经济开发区管理委员会", roles=["applicant"],
+             city_code="220200", unit_name="吉林示范经济开发区"),
+        dict(username="chain1", display_name="四平示范装备制造集团有限公司", roles=["applicant"],
+             city_code="220300", unit_name="四平示范装备制造集团有限公司"),
+    ]
+    for code, login in CITY_ACCOUNTS.items():
+        users.append(dict(username=login, display_name=f"{CITIES[code]}工信局", roles=["city_reviewer"],
+                          city_code=code))
+    for n in range(1, 6):
+        users.append(dict(username=f"expert{n}", display_name=f"评审专家{n}", roles=["expert"]))
+    return users
+
+
+def ensure_user(*, username: str, password: str = DEMO_PASSWORD, **fields) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, **fields)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def demo_deadline(today: date) -> date:
+    """10 June 2024 as the notice says, or the next 10 June when that has passed, so the demo round is usable."""
+    deadline = date(2024, 6, 10)
+    while deadline < today:
+        deadline = date(deadline.year + 1, 6, 10)
+    return deadline
+
+
+def seed_demo(bundle: Bundle | None = None, *, with_applications: bool = True) -> list[str]:
+    """Schema, deployed bundle, open round "2024" and the demo accounts; running it again changes nothing.
+
+    Call it outside a transaction: it first migrates the schema, then writes in the caller's transaction.
+    """
+    lines = []
+    if latest_version() is None:
+        if bundle is None:
+            raise ValueError("no process version deployed and no bundle given")
+        version, _ = deploy(bundle, actor="admin", note="演示数据初始化")
+        lines.append(f"已部署流程第 {version.number} 版")
+    for spec in demo_users():
+        ensure_user(**spec)
+    lines.append(f"演示账号（密码均为 {DEMO_PASSWORD}）：admin、auditor、province、expert1–expert5、"
+                 f"{'、'.join(CITY_ACCOUNTS.values())}、factory1、park1、chain1")
+    if db.session.scalar(select(Round).where(Round.name == DEMO_ROUND)) is None:
+        deadline = demo_deadline(utcnow().date())
+        open_round(name=DEMO_ROUND, year=2024, city_deadline=deadline, actor="admin")
+    round_ = db.session.scalar(select(Round).where(Round.name == DEMO_ROUND))
+    if with_applications:
+        lines += _demo_applications(round_)
+    lines.append(f"演示批次：{DEMO_ROUND}（市州推荐截止 {round_.city_deadline.astimezone(SHANGHAI).date() - timedelta(days=1)}）")
+    return lines
+
+
+def _demo_applications(round_: Round) -> list[str]:
+    """Two declarations already submitted, so the Changchun and Jilin inboxes have work on day one."""
+    from service.applications.commands import complete_task, start_application
+    from service.applications.models import Application, WorkItem
+
+    if db.session.scalar(select(Application.id).where(Application.round_id == round_.id).limit(1)) is not None:
+        return []
+    lines = []
+    for username, category, serial in (("factory1", "factory", 1), ("park1", "park", 2)):
+        user = db.session.scalar(select(User).where(User.username == username))
+        application = start_application(round_id=round_.id, category=category, user=user)
+        task_id = db.session.scalar(select(WorkItem.task_id).where(WorkItem.application_id == application.id))
+        data = sample_declaration(category, unit_name=user.unit_name, serial=serial)
+        data["credit_code"] = make_credit_code(serial, division=user.city_code)
+        complete_task(application_id=application.id, task_id=task_id, data=data, user=user)
+        lines.append(f"演示申报 {application.id}：{user.unit_name}（{application.stage}）")
+    return lines

@@ -1,0 +1,1 @@
+"""Notifications: the outbox written with each state change, and the senders the worker uses."""

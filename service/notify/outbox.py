@@ -1,0 +1,102 @@
+"""Notifications through an outbox: rows written in the state change's transaction, sent by the worker.
+
+Each row has an idempotency key (unique), so a state change or a worker that runs twice
+cannot queue the same notice twice; delivery is at least once (a crash after sending and
+before marking re-sends it, with the same key for the receiver to drop the duplicate).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import exists, select
+
+from service.applications.access import can_work_on
+from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
+from service.platform.extensions import db
+from service.platform.reference import CATEGORIES, CITIES
+from service.applications.models import Application, WorkItem
+from service.audit.models import AuditEvent
+from service.notify.models import Notification
+from service.accounts.models import User
+from service.platform.timeutil import to_shanghai, utcnow
+
+log = logging.getLogger(__name__)
+RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+MAX_ATTEMPTS = 8
+
+
+def _recipients_for(item: WorkItem) -> list[dict]:
+    users = db.session.scalars(select(User).where(User.active.is_(True))).all()
+    return [{"username": u.username, "email": u.email} for u in users if can_work_on(u, item)]
+
+
+def _queue(key: str, *, application: Application | None, kind: str, recipients, subject: str, body: str) -> bool:
+    if db.session.scalar(select(exists().where(Notification.idempotency_key == key))):
+        return False
+    db.session.add(Notification(application_id=application.id if application else None, kind=kind,
+                                idempotency_key=key, recipients=recipients, subject=subject, body=body))
+    return True
+
+
+def _label(application: Application) -> str:
+    return f"{application.unit_name}（{CITIES.get(application.city_code, '')}，{CATEGORIES.get(application.category)}）"
+
+
+def notify_new_work(application: Application, items: list[WorkItem]) -> None:
+    """A new open task: tell who may work on it; 'sent back' when the step was done before."""
+    for item in items:
+        done_before = db.session.scalar(select(exists().where(
+            AuditEvent.application_id == application.id, AuditEvent.action == "task_completed",
+            AuditEvent.element_id == item.bpmn_id)))
+        kind = "sent_back" if done_before else "task_assigned"
+        verb = "被退回，请修改后重新提交" if done_before else "有新的待办"
+        due = f"，请于 {to_shanghai(item.due_at):%Y-%m-%d %H:%M} 前办理" if item.due_at else ""
+        _queue(f"{kind}:{item.task_id}", application=application, kind=kind, recipients=_recipients_for(item),
+               subject=f"【绿色制造】{item.name}{verb}",
+               body=f"申报：{_label(application)}\n环节：{item.name}{due}。")
+
+
+def notify_outcome(application: Application) -> None:
+    applicants = [{"username": u.username, "email": u.email} for u in db.session.scalars(select(User))
+                  if u.has_role("applicant") and u.unit_name == application.applicant_unit]
+    _queue(f"outcome:{application.id}", application=application, kind="outcome", recipients=applicants,
+           subject=f"【绿色制造】申报结果：{application.outcome}",
+           body=f"申报：{_label(application)}\n结果：{application.outcome}。")
+
+
+def queue_deadline_reminders(calendar: WorkdayCalendar) -> int:
+    """Open tasks due within the next 3 working days get one reminder each."""
+    now = utcnow()
+    try:
+        horizon = calendar.window_end(now, 3)
+    except CalendarYearUnknown as err:
+        log.warning("deadline reminders skipped: %s", err)
+        return 0
+    queued = 0
+    items = db.session.scalars(select(WorkItem).where(WorkItem.due_at > now, WorkItem.due_at <= horizon)).all()
+    for item in items:
+        application = db.session.get(Application, item.application_id)
+        queued += _queue(f"deadline_soon:{item.task_id}", application=application, kind="deadline_soon",
+                         recipients=_recipients_for(item), subject=f"【绿色制造】{item.name}即将到期",
+                         body=f"申报：{_label(application)}\n环节：{item.name}，截止 "
+                              f"{to_shanghai(item.due_at):%Y-%m-%d %H:%M}（北京时间）。")
+    return queued
+
+
+def claim_pending(limit: int = 50) -> list[Notification]:
+    """Unsent notifications that are due; on PostgreSQL rows another worker holds are skipped."""
+    return list(db.session.scalars(
+        select(Notification).where(Notification.sent_at.is_(None), Notification.next_attempt_at <= utcnow(),
+                                   Notification.attempts < MAX_ATTEMPTS)
+        .order_by(Notification.id).limit(limit).with_for_update(skip_locked=True)))
+
+
+def record_attempt(notification: Notification, error: str | None) -> None:
+    notification.attempts += 1
+    if error is None:
+        notification.sent_at, notification.last_error = utcnow(), None
+        return
+    notification.last_error = error[:2000]
+    delay = RETRY_AFTER[min(notification.attempts - 1, len(RETRY_AFTER) - 1)]
+    notification.next_attempt_at = utcnow() + delay

@@ -1,0 +1,45 @@
+"""The database schema is owned by the Alembic migrations in service/migrations/."""
+from __future__ import annotations
+
+import os
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+
+from service.platform.extensions import db
+
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+FEATURE_MODELS = ("accounts", "versions", "rounds", "applications", "audit", "notify")
+
+
+def import_models() -> None:
+    """Register every feature's tables on the one metadata (each feature keeps its records in models.py)."""
+    import importlib
+
+    for feature in FEATURE_MODELS:
+        importlib.import_module(f"service.{feature}.models")
+
+
+def upgrade_database(revision: str = "head") -> None:
+    """Bring the schema from whatever revision it is at (or nothing) to ``revision``."""
+    db.session.remove()
+    upgrade(directory=MIGRATIONS, revision=revision)
+
+
+def head_revision() -> str:
+    from flask_migrate import Config
+
+    config = Config(os.path.join(MIGRATIONS, "alembic.ini"))
+    config.set_main_option("script_location", MIGRATIONS)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def current_revision() -> str | None:
+    # On the session's own connection: a second connection would wait for the session's
+    # SQLite write lock, i.e. for itself.
+    return MigrationContext.configure(db.session.connection()).get_current_revision()
+
+
+def schema_is_current() -> bool:
+    return current_revision() == head_revision()

@@ -1,0 +1,1 @@
+"""Rounds and their settings, the working-day calendar, statistics and the xlsx reports."""

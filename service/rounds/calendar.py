@@ -1,0 +1,34 @@
+"""The administrator-maintained part of the working-day calendar."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from service.audit import chain as audit
+from service.engine.calendar import WorkdayCalendar
+from service.platform.extensions import db
+from service.rounds.models import CalendarOverride, CalendarYear
+
+
+def current_calendar() -> WorkdayCalendar:
+    overrides = {row.day: row.is_workday for row in db.session.scalars(select(CalendarOverride))}
+    years = frozenset(db.session.scalars(select(CalendarYear.year)))
+    return WorkdayCalendar(overrides=overrides, confirmed_years=years)
+
+
+def set_day(day: date, *, is_workday: bool, note: str, actor: str) -> CalendarOverride:
+    row = db.session.get(CalendarOverride, day) or CalendarOverride(day=day)
+    row.is_workday, row.note, row.updated_by = is_workday, note, actor
+    db.session.add(row)
+    audit.append(audit.SYSTEM_CHAIN, actor=actor, action="calendar_changed",
+                 data={"day": day.isoformat(), "is_workday": is_workday, "note": note})
+    return row
+
+
+def confirm_year(year: int, *, actor: str) -> CalendarYear:
+    """Declare that every holiday and make-up workday of ``year`` has been entered."""
+    row = db.session.get(CalendarYear, year) or CalendarYear(year=year, confirmed_by=actor)
+    db.session.add(row)
+    audit.append(audit.SYSTEM_CHAIN, actor=actor, action="calendar_year_confirmed", data={"year": year})
+    return row

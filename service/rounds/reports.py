@@ -1,0 +1,170 @@
+"""The documents the notice asks for: 推荐汇总表 per city, and the proposed and published lists.
+
+Everything is read from the audit trail (what was submitted at each step, which batch
+actions an application received), so a report says exactly what the record says.
+"""
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from sqlalchemy import select
+
+from service.audit import chain as audit
+from service.platform.extensions import db
+from service.platform.reference import CATEGORIES, CITIES
+from service.applications.models import Application
+from service.audit.models import AuditEvent
+from service.versions.models import ProcessVersion
+from service.rounds.models import Round
+from service.versions.deploy import definition_of
+from service.platform.timeutil import to_shanghai, utcnow
+from service.rounds.xlsx import append_row
+
+SUMMARY_COLUMNS = ["推荐排序", "市州", "县（市、区）", "单位名称", "统一社会信用代码", "申报类别", "所属行业及代码",
+                   "评价依据标准", "评价方式", "第三方机构", "评价得分", "联系人", "联系电话", "备注"]
+LIST_COLUMNS = ["序号", "单位名称", "申报类别", "所在市州"]
+METHODS = {"self": "自评价", "third_party": "第三方评价"}
+
+
+@dataclass
+class Submitted:
+    declaration: dict
+    city_review: dict
+
+
+def _role_of_elements(application: Application) -> dict[str, str]:
+    definition = definition_of(db.session.get(ProcessVersion, application.process_version_id))
+    return {t.bpmn_id: t.role for t in definition.user_tasks.values()}
+
+
+def latest_submissions(application: Application) -> Submitted:
+    """The last declaration and the last city review submitted for ``application``."""
+    roles = _role_of_elements(application)
+    declaration, review = {}, {}
+    for event in audit.trail(audit.application_chain(application.id)):
+        if event.action != "task_completed":
+            continue
+        form = json.loads(event.data).get("form") or {}
+        if roles.get(event.element_id) == "applicant":
+            declaration = form
+        elif roles.get(event.element_id) == "city_reviewer":
+            review = form
+    return Submitted(declaration, review)
+
+
+def recommended(round_id: int, city_code: str) -> list[tuple[Application, Submitted]]:
+    """The city's recommended applications, in the city's order of recommendation."""
+    rows = []
+    for application in db.session.scalars(select(Application).where(Application.round_id == round_id,
+                                                                     Application.city_code == city_code)):
+        submitted = latest_submissions(application)
+        if submitted.city_review.get("decision") == "recommend":
+            rows.append((application, submitted))
+    rows.sort(key=lambda row: (row[1].city_review.get("recommend_rank") or 10**6, row[0].id))
+    return rows
+
+
+def _summary_row(rank: int, application: Application, submitted: Submitted) -> list:
+    d = submitted.declaration
+    third_party = d.get("third_party_name") if d.get("evaluation_method") == "third_party" else ""
+    return [rank, CITIES.get(application.city_code), d.get("county"), d.get("unit_name") or application.unit_name,
+            d.get("credit_code"), CATEGORIES.get(application.category), d.get("industry_codes"),
+            d.get("evaluation_standard"), METHODS.get(d.get("evaluation_method"), ""), third_party,
+            d.get("evaluation_score"), d.get("contact_name"), d.get("contact_phone"),
+            "开展过工业节能诊断" if d.get("energy_diagnosis") else ""]
+
+
+def _sheet(workbook, title: str, heading: str, columns: list[str], rows: list[list], footer: list[str]):
+    sheet = workbook.create_sheet(title)
+    append_row(sheet, [heading])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    append_row(sheet, columns)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        append_row(sheet, row)
+    append_row(sheet, [])
+    for line in footer:
+        append_row(sheet, [line])
+    for index, name in enumerate(columns, start=1):
+        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = max(10, len(name) * 2 + 2)
+    return sheet
+
+
+def summary_table(round_id: int, city_code: str) -> bytes:
+    """推荐汇总表 (attachment 1): one sheet per category, ranked, with a footer for the seal and date."""
+    round_ = db.session.get(Round, round_id)
+    city = CITIES.get(city_code, city_code)
+    rows = recommended(round_id, city_code)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for category, label in CATEGORIES.items():
+        in_category = [(a, s) for a, s in rows if a.category == category]
+        _sheet(workbook, label, f"{round_.name} 省级绿色制造名单推荐汇总表（{city}·{label}）", SUMMARY_COLUMNS,
+               [_summary_row(n, a, s) for n, (a, s) in enumerate(in_category, start=1)],
+               ["推荐单位（盖章）：", "日期：    年    月    日"])
+    return _save(workbook)
+
+
+def _received(application_id: int, action: str) -> bool:
+    events = db.session.scalars(select(AuditEvent.data).where(
+        AuditEvent.chain == audit.application_chain(application_id), AuditEvent.action == "batch_action"))
+    return any(json.loads(data).get("action") == action for data in events)
+
+
+def round_list(round_id: int, kind: str) -> list[Application]:
+    """'notice': every application put under public notice; 'published': those published and finished."""
+    action = "start_notice" if kind == "notice" else "publish"
+    applications = db.session.scalars(select(Application).where(Application.round_id == round_id)
+                                      .order_by(Application.city_code, Application.category, Application.id)).all()
+    chosen = [a for a in applications if _received(a.id, action)]
+    if kind == "published":
+        chosen = [a for a in chosen if a.completed_at is not None]
+    return chosen
+
+
+def list_rows(applications: list[Application]) -> list[list]:
+    return [[n, a.unit_name, CATEGORIES.get(a.category), CITIES.get(a.city_code)]
+            for n, a in enumerate(applications, start=1)]
+
+
+def list_workbook(round_id: int, kind: str) -> bytes:
+    round_ = db.session.get(Round, round_id)
+    title = "拟认定名单（公示）" if kind == "notice" else "认定名单"
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _sheet(workbook, title, f"{round_.name} 省级绿色制造{title}", LIST_COLUMNS,
+           list_rows(round_list(round_id, kind)), [f"导出时间：{to_shanghai(utcnow()):%Y-%m-%d %H:%M}"])
+    return _save(workbook)
+
+
+def _save(workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def statistics_workbook(round_id: int) -> bytes:
+    """The round's statistics as three sheets: where applications stand, time per step, missed deadlines."""
+    from service.rounds.statistics import round_statistics
+
+    round_ = db.session.get(Round, round_id)
+    figures = round_statistics(round_id)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _sheet(workbook, "环节分布", f"{round_.name} 各环节申报数", ["环节", "市州", "类别", "申报数"],
+           [[row["stage"] or "未开始", CITIES.get(row["city_code"]), CATEGORIES.get(row["category"]), row["count"]]
+            for row in figures["by_stage"]], [])
+    _sheet(workbook, "办理时长", f"{round_.name} 各环节办理时长（小时）", ["环节", "名称", "办结数", "中位数", "P90"],
+           [[row["step"], row["name"], row["completed"], row["median_hours"], row["p90_hours"]]
+            for row in figures["steps"]], [])
+    _sheet(workbook, "超期", f"{round_.name} 各环节超期次数", ["环节", "名称", "超期次数"],
+           [[row["step"], row["name"], row["count"]] for row in figures["missed_deadlines"]],
+           [f"导出时间：{to_shanghai(utcnow()):%Y-%m-%d %H:%M}"])
+    return _save(workbook)

@@ -1,0 +1,46 @@
+"""Deployed process versions: validate, store immutably, and compile once per version."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from service.audit import chain as audit
+from service.engine.bundle import Bundle
+from service.engine.definition import ProcessDefinition, definition_for, main_process_id
+from service.engine.validation import validate_bundle
+from service.platform.errors import Invalid, NotFound
+from service.platform.extensions import db
+from service.versions.models import ProcessVersion
+
+
+def deploy(bundle: Bundle, *, actor: str, note: str = "") -> tuple[ProcessVersion, bool]:
+    """Store ``bundle`` as a new version; an identical bundle returns the version it already is."""
+    problems = validate_bundle(bundle)
+    if problems:
+        raise Invalid("流程包校验未通过，未部署", code="bundle_invalid", details=[str(p) for p in problems])
+    existing = db.session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == bundle.content_hash))
+    if existing is not None:
+        return existing, False
+    number = (db.session.scalar(select(func.max(ProcessVersion.number))) or 0) + 1
+    version = ProcessVersion(number=number, content_hash=bundle.content_hash, process_id=main_process_id(bundle),
+                             bundle=bundle.to_json(), note=note, deployed_by=actor, validation_report=[])
+    db.session.add(version)
+    db.session.flush()
+    audit.append(audit.SYSTEM_CHAIN, actor=actor, action="deployed",
+                 data={"version": number, "content_hash": version.content_hash, "note": note,
+                       "files": sorted([f"processes/{n}" for n in bundle.processes] + [f"forms/{n}" for n in bundle.forms])})
+    return version, True
+
+
+def latest_version() -> ProcessVersion | None:
+    return db.session.scalar(select(ProcessVersion).order_by(ProcessVersion.number.desc()).limit(1))
+
+
+def get_version_or_404(version_id: int) -> ProcessVersion:
+    version = db.session.get(ProcessVersion, version_id)
+    if version is None:
+        raise NotFound(f"流程版本 {version_id} 不存在")
+    return version
+
+
+def definition_of(version: ProcessVersion) -> ProcessDefinition:
+    return definition_for(version.content_hash, lambda: Bundle.from_json(version.bundle))

@@ -1,0 +1,43 @@
+"""Sample declarations: complete, valid forms per category, for rehearsal's standard paths, the demo,
+the benchmark and the tests."""
+from __future__ import annotations
+
+from service.forms.credit_code import check_character
+
+EXCLUSIONS = ("exc_not_operating", "exc_accident", "exc_removed", "exc_inspection",
+              "exc_energy_rectification", "exc_dishonest")
+
+
+def make_credit_code(serial: int, division: str = "220100") -> str:
+    first17 = f"91{division}{serial:09d}"
+    return first17 + check_character(first17)
+
+
+def sample_declaration(category: str, *, unit_name: str = "吉林示范制造有限公司", serial: int = 1,
+                       exclusions: tuple[str, ...] = ()) -> dict:
+    """A complete, valid declaration form for ``category``; ``exclusions`` are answered "yes"."""
+    data = {
+        "unit_name": unit_name, "credit_code": make_credit_code(serial), "county": "朝阳区",
+        "address": "长春市朝阳区示范路1号", "postcode": "130000", "industry_codes": "C3670",
+        "main_products": "汽车零部件", "ownership": "private", "founded_on": "2010-05-01",
+        "registered_capital": 5000.0, "legal_representative": "张三", "legal_representative_phone": "0431-88880000",
+        "contact_name": "李四", "contact_phone": "0431-88881111", "contact_mobile": "13800000000",
+        "contact_email": "contact@example.cn", "profile": "单位简介", "evaluation_standard": "GB/T 36132-2025",
+        "evaluation_method": "third_party", "third_party_name": "吉林绿色评价中心", "third_party_contact": "王五",
+        "third_party_report_lead": "赵六", "third_party_basic_ok": "yes", "evaluation_score": 86.5,
+        "highlights": "余热回收与光伏发电", "energy_diagnosis": True, "truth_pledge": True,
+    }
+    data.update({name: ("yes" if name in exclusions else "no") for name in EXCLUSIONS})
+    if category == "factory":
+        data.update({"energy_per_unit": 0.1234, "water_per_unit": 1.5, "pollutant_per_unit": 0.02,
+                     "green_material_rate": 35.5, "solid_waste_utilization_rate": 92.0, "plot_ratio": 1.2,
+                     "energy_benchmark": "yes"})
+    elif category == "park":
+        data.update({"park_level": "provincial", "industrial_value_share": 65.0, "legal_boundary": "四至范围",
+                     "management_body": "园区管委会", "green_factories_in_park": 6, "energy_output_rate": 2.5,
+                     "water_reuse_rate": 88.0})
+    elif category == "supply_chain":
+        data.update({"supply_chain_industry": "auto", "green_suppliers": 40, "green_factory_suppliers": 12,
+                     "epr_pilot": "yes", "gsci_strategy": 18, "gsci_supplier": 17, "gsci_production": 18,
+                     "gsci_recycling": 16, "gsci_platform": 9, "gsci_disclosure": 8})
+    return data
