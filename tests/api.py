@@ -43,6 +43,23 @@ class ApiClient:
         return self.call("PUT", path, who, **kw)
 
 
+def demo_round_id() -> int:
+    """The demo round "2024" (ids are not 1 on PostgreSQL, whose sequences outlive the rows)."""
+    from sqlalchemy import select
+
+    from service.rounds.models import Round
+
+    return db.session.scalar(select(Round.id).where(Round.name == "2024"))
+
+
+def first_version_id() -> int:
+    from sqlalchemy import func, select
+
+    from service.versions.models import ProcessVersion
+
+    return db.session.scalar(select(func.min(ProcessVersion.id)))
+
+
 def ok(response, status=200):
     assert response.status_code == status, (response.status_code, response.json)
     return response.json

@@ -20,7 +20,7 @@ from service.applications.models import Application
 from service.audit.models import AuditEvent
 from service.versions.models import ProcessVersion
 from service.platform.transactions import transaction
-from tests.api import ok
+from tests.api import first_version_id, ok
 from tests.confined_jobs import allocate_without_guards, spin_without_guards
 
 # Each case as a script (statements) and as an expression (for conditions, timers and DMN cells).
@@ -235,7 +235,7 @@ def test_a_submit_reaching_hostile_code_is_refused_changes_nothing_and_health_st
 
 
 def test_validating_a_hostile_draft_over_http_leaves_the_server_answering(app, api):
-    draft = ok(api.post("/api/process-drafts", "admin", json={"from_version": 1}), 201)
+    draft = ok(api.post("/api/process-drafts", "admin", json={"from_version": first_version_id()}), 201)
     text = draft["files"]["processes/green_round.bpmn"].replace(
         ">exclusion_reasons = []<", f">{escape(HOSTILE['endless loop'][0])}\nexclusion_reasons = []<", 1)
     ok(api.put(f"/api/process-drafts/{draft['id']}/files/processes/green_round.bpmn", "admin",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.api.reports import PAGE as PUBLIC_LIST_PAGE
+from tests.api import demo_round_id, first_version_id
 from tests.test_web_pages import Visitor
 
 TEMPLATES = sorted((Path(__file__).resolve().parents[1] / "service").glob("*/templates/*.html"))
@@ -41,13 +42,13 @@ def test_the_login_page_and_a_staff_page_carry_the_headers(app, api, staff):
     login_page = Visitor(app).get("/login")
     assert login_page.status_code == 200 and "登录" in login_page.get_data(as_text=True)
     assert_guarded(login_page)
-    round_page = staff.get("/rounds/1")
+    round_page = staff.get(f"/rounds/{demo_round_id()}")
     assert round_page.status_code == 200 and "2024" in round_page.get_data(as_text=True)
     assert_guarded(round_page)
 
 
 def test_only_the_draft_editor_lets_its_libraries_write_styles_inline(app, api):
-    draft = api.post("/api/process-drafts", who="admin", json={"from_version": 1})
+    draft = api.post("/api/process-drafts", who="admin", json={"from_version": first_version_id()})
     assert draft.status_code == 201, draft.json
     admin = Visitor(app)
     assert admin.login("admin").status_code == 302
@@ -87,7 +88,7 @@ def test_the_api_docs_and_the_public_list_run_no_inline_code(app, api):
     assert docs.status_code == 200 and 'data-spec-url="/api/openapi.json"' in docs.get_data(as_text=True)
     assert_guarded(docs)
     assert_no_inline_code("/api/docs", docs.get_data(as_text=True))
-    public = client.get("/lists/1/notice")
+    public = client.get(f"/lists/{demo_round_id()}/notice")
     assert public.status_code == 200 and "<style" not in public.get_data(as_text=True)
     assert_guarded(public)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.api import ApiScenario
+from tests.api import ApiScenario, demo_round_id, first_version_id
 
 INJECTIONS = """() => {
   const evil = document.createElement('div');
@@ -43,11 +43,11 @@ def test_the_audit_record_statistics_and_category_filter_work(browse, api):
     assert page.evaluate("window.printed") is True
     staff.screenshot("audit-record")
 
-    page.goto("/rounds/1")
+    page.goto(f"/rounds/{demo_round_id()}")
     page.select_option("select[name=category]", "park")  # the filter submits itself on change
-    page.wait_for_url("**/rounds/1?category=park")
+    page.wait_for_url(f"**/rounds/{demo_round_id()}?category=park")
     assert "本批次还没有申报" in page.inner_text("main")  # the one application is a factory's
-    page.goto("/rounds/1/statistics")
+    page.goto(f"/rounds/{demo_round_id()}/statistics")
     page.wait_for_selector("#heatmap[data-rendered=true]")
     assert "市州初审" in page.inner_text("#durations")
     staff.screenshot("statistics")
@@ -62,7 +62,8 @@ def test_the_version_pages_and_the_api_docs_work(browse):
     page.get_by_role("link", name="第 1 版").first.click()
     page.wait_for_selector("#diagram[data-rendered=true] .djs-element[data-element-id=Task_city_review]")
     admin.screenshot("version")
-    page.goto("/admin/compare?a=1&b=1")
+    version = first_version_id()
+    page.goto(f"/admin/compare?a={version}&b={version}")
     page.wait_for_selector("#new-diagram[data-rendered=true]")
 
     page.goto("/api/docs")  # swagger-ui, started by our script file instead of an inline one
