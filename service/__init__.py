@@ -6,7 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.platform.config import from_environment, normalise_database_url, proxy_hops, settle_secret_key
 from service.platform.errors import ServiceError
-from service.platform.extensions import db, migrate, serialize_sqlite_writers
+from service.platform.extensions import csrf, db, login_manager, migrate, serialize_sqlite_writers
 from service.platform.inputs import Int64Converter
 from service.platform.database import MIGRATIONS
 
@@ -32,6 +32,8 @@ def create_app(config: dict | None = None, *, secret_required: bool = True) -> F
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=0)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 from service.accounts.service import (WRONG_CREDENTIALS, Unauthorized, authenticate, issue_token, revoke_all_sessions, user_for_token)
 from service.platform.errors import Forbidden, ServiceError
 from service.platform.inputs import Text
-from service.web.base import csrf
+from service.platform.extensions import csrf
 from service.platform.transactions import transaction
 from service.api.blueprint import Blueprint
 from service.api.schemas import UserSchema

@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and wired in create_app (nothing happens at import)."""
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
@@ -11,6 +13,10 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+# Shared by both edges: the web signs pages in with the session cookie, and the API accepts the same cookie
+# (with the page's CSRF token) from the pages' scripts. The web registers the user loader and the pages.
+csrf = CSRFProtect()
+login_manager = LoginManager()
 
 
 def serialize_sqlite_writers(engine) -> None:

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from flask import g
 
-from service.web.base import bp, csrf, login_manager
+from service.web.base import bp
 
 
 def init_web(app) -> None:
-    login_manager.init_app(app)
-    csrf.init_app(app)
-
     from service.web import admin, applications, auth, inbox, rounds, tasks
     from service.web.filters import register_filters
 

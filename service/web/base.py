@@ -4,18 +4,16 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, current_user
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from service.accounts.service import activity_due, live_session, note_activity
 from service.platform.errors import ServiceError
-from service.platform.extensions import db
+from service.platform.extensions import csrf, db, login_manager
 from service.accounts.models import User
 from service.platform.transactions import transaction
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
-csrf = CSRFProtect()
-login_manager = LoginManager()
 login_manager.login_view = "web.login"
 login_manager.login_message = "请先登录"
 login_manager.login_message_category = "info"
