@@ -7,7 +7,6 @@
   if (!container) return;
   const data = { path: [], current: [], taken: [], visits: {},
     ...JSON.parse(document.getElementById('diagram-data').textContent) };
-  const viewer = new BpmnJS({ container });
   const timeline = document.getElementById('timeline');
   const showAll = document.getElementById('show-all');
 
@@ -24,41 +23,30 @@
   }
   if (showAll) showAll.addEventListener('click', () => filterTimeline(null));
 
-  viewer.importXML(data.xml).then(() => {
-    const canvas = viewer.get('canvas');
-    const registry = viewer.get('elementRegistry');
-    const overlays = viewer.get('overlays');
+  window.greenlist.viewer.render(container, data.xml, (diagram) => {
     const done = new Set(data.path.filter((id) => !data.current.includes(id)));
     const reached = new Set([...done, ...data.current]);
     const branches = new Set(data.taken.map(([gateway, target]) => gateway + ' ' + target));
-    for (const id of done) {
-      if (registry.get(id)) canvas.addMarker(id, 'gl-done');
-    }
+    for (const id of done) diagram.mark(id, 'gl-done');
     // A flow was taken when a gateway says so, or when it leads from a finished element to a reached one.
-    for (const flow of registry.filter((e) => e.type === 'bpmn:SequenceFlow')) {
+    for (const flow of diagram.registry.filter((e) => e.type === 'bpmn:SequenceFlow')) {
       const source = flow.source.id, target = flow.target.id;
       const taken = flow.source.type.endsWith('Gateway')
         ? branches.has(source + ' ' + target) : done.has(source) && reached.has(target);
-      if (taken) canvas.addMarker(flow.id, 'gl-done');
+      if (taken) diagram.mark(flow.id, 'gl-done');
     }
-    for (const id of data.current) {
-      if (registry.get(id)) canvas.addMarker(id, 'gl-current');
-    }
+    for (const id of data.current) diagram.mark(id, 'gl-current');
     for (const [id, seqs] of Object.entries(data.visits)) {
-      const element = registry.get(id);
+      const element = diagram.registry.get(id);
       if (!element || element.waypoints) continue;
-      canvas.addMarker(id, 'gl-visited');
+      diagram.mark(id, 'gl-visited');
       if (seqs.length > 1) {
-        overlays.add(id, { position: { top: -10, right: 10 }, html: '<span class="gl-visits" title="经过 ' + seqs.length + ' 次">×' + seqs.length + '</span>' });
+        diagram.badge(id, { top: -10, right: 10 }, '<span class="gl-visits" title="经过 ' + seqs.length + ' 次">×' + seqs.length + '</span>');
       }
     }
-    viewer.get('eventBus').on('element.click', (event) => {
+    diagram.bpmnjs.get('eventBus').on('element.click', (event) => {
       const id = event.element.id;
       filterTimeline(data.visits[id] ? id : null);
     });
-    canvas.zoom('fit-viewport');
-    container.dataset.rendered = 'true';
-  }, (error) => {
-    container.textContent = '流程图无法显示：' + error.message;
   });
 })();

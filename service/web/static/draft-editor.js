@@ -4,33 +4,12 @@
 (function () {
   'use strict';
 
+  const { api } = window.greenlist.http;
+  const { escapeHtml, show } = window.greenlist.text;
+  const viewer = window.greenlist.viewer;
   const ctx = JSON.parse(document.getElementById('draft-context').textContent);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const base = '/api/process-drafts/' + ctx.draft_id;
-  const banner = document.getElementById('banner');
   let revision = ctx.revision;
-
-  function escapeHtml(text) {
-    return String(text).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch]));
-  }
-
-  function show(kind, html) {
-    banner.className = 'flash ' + kind;
-    banner.innerHTML = html;
-    banner.hidden = false;
-  }
-
-  async function api(method, url, body) {
-    const init = { method, credentials: 'same-origin', headers: { 'X-CSRFToken': csrf, 'Accept': 'application/json' } };
-    if (body !== undefined) {
-      init.headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    const response = await fetch(url, init);
-    let json = {};
-    try { json = await response.json(); } catch (e) { /* no body */ }
-    return { status: response.status, body: json };
-  }
 
   function explain(body) {
     const fields = body.errors ? Object.values(body.errors).flat() : [];
@@ -63,7 +42,8 @@
 
   // -- the diagram ----------------------------------------------------------------------
   // Keyboard shortcuts (undo, delete, r = change type, …) work while the pointer is on the page.
-  const modeler = new BpmnJS({ container: '#modeler', keyboard: { bindTo: document },
+  const container = document.getElementById('modeler');
+  const modeler = new BpmnJS({ container, keyboard: { bindTo: document },
     additionalModules: [window.MODELER_ZH], moddleExtensions: { spiffworkflow: window.SPIFFWORKFLOW_MODDLE } });
   window.greenlistModeler = modeler;  // for support: inspect the diagram from the browser console
   const modeling = () => modeler.get('modeling');
@@ -73,8 +53,7 @@
   const opened = ctx.files[ctx.main] ? modeler.importXML(ctx.files[ctx.main])
     : modeler.createDiagram().then(() => show('info', '草稿中没有流程图：已新建空白流程图，也可以在“上传文件”页上传 .bpmn。'));
   opened.then(() => {
-    modeler.get('canvas').zoom('fit-viewport');
-    document.getElementById('modeler').dataset.rendered = 'true';
+    viewer.fit(modeler, container);
     modeler.on('commandStack.changed', () => {
       dirty = true;
       document.getElementById('diagram-status').textContent = '有未保存的修改';
@@ -300,7 +279,7 @@
     const name = (file.name.endsWith('.json') ? 'forms/' : 'processes/') + file.name;
     if (await saveFile(name, await file.text(), status) && name === ctx.main) {
       await modeler.importXML(ctx.files[name]);
-      modeler.get('canvas').zoom('fit-viewport');
+      viewer.fit(modeler, container);
     }
   });
 
@@ -312,26 +291,24 @@
     if (dirty && !(await saveDiagram())) return null;
     const { status, body } = await api('POST', base + '/validate');
     if (status !== 200) { show('error', explain(body)); return null; }
-    const canvas = modeler.get('canvas');
-    const overlays = modeler.get('overlays');
-    for (const id of marked) { canvas.removeMarker(id, 'gl-problem'); }
-    overlays.remove({ type: 'problem' });
+    const diagram = viewer.diagram(modeler);
+    for (const id of marked) { diagram.canvas.removeMarker(id, 'gl-problem'); }
+    diagram.overlays.remove({ type: 'problem' });
     marked = [];
     problemList.replaceChildren();
     if (body.valid) {
       problemList.innerHTML = '<li class="ok">校验通过，可以部署。</li>';
       return body;
     }
-    const registry = modeler.get('elementRegistry');
     for (const problem of body.problems) {
       const item = document.createElement('li');
       item.textContent = problem.file + (problem.element ? '：' + problem.element : '') + '：' + problem.message;
-      const element = problem.element_id && registry.get(problem.element_id);
+      const element = problem.element_id && diagram.registry.get(problem.element_id);
       if (element) {
-        canvas.addMarker(element.id, 'gl-problem');
+        diagram.mark(element.id, 'gl-problem');
         marked.push(element.id);
-        overlays.add(element.id, 'problem', { position: { top: -12, left: -6 }, html: '<span class="gl-problem-badge" title="' + escapeHtml(problem.message) + '">!</span>' });
-        item.addEventListener('click', () => { modeler.get('selection').select(element); canvas.scrollToElement(element); });
+        diagram.badge(element.id, { top: -12, left: -6 }, '<span class="gl-problem-badge" title="' + escapeHtml(problem.message) + '">!</span>', 'problem');
+        item.addEventListener('click', () => { modeler.get('selection').select(element); diagram.canvas.scrollToElement(element); });
       }
       problemList.appendChild(item);
     }

@@ -3,9 +3,9 @@
 (function () {
   'use strict';
 
+  const { http, formAdapter: forms } = window.greenlist;
+  const { escapeHtml, show: showBanner } = window.greenlist.text;
   const ctx = JSON.parse(document.getElementById('task-context').textContent);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const banner = document.getElementById('banner');
   const status = document.getElementById('draft-status');
   const localKey = 'greenlist:draft:' + ctx.user + ':' + ctx.task_id;
   const SAVE_DELAY_MS = 1200;
@@ -51,35 +51,10 @@
     return data;
   }
 
-  function show(kind, html) {
-    banner.className = 'flash ' + kind;
-    banner.innerHTML = html;
-    banner.hidden = false;
-    banner.scrollIntoView({ block: 'nearest' });
-  }
-
-  function escapeHtml(text) {
-    return String(text).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch]));
-  }
+  const show = (kind, html) => showBanner(kind, html, { scroll: true });  // the form is long
 
   function clock() {
     return new Date().toLocaleTimeString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
-  }
-
-  function api(method, url, body) {
-    const headers = { 'X-CSRFToken': csrf, 'Accept': 'application/json' };
-    const init = { method, headers, credentials: 'same-origin' };
-    if (body instanceof FormData) {
-      init.body = body;
-    } else if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    return fetch(url, init).then(async (response) => {
-      let json = null;
-      try { json = await response.json(); } catch (e) { /* an empty or non-JSON body */ }
-      return { status: response.status, body: json || {} };
-    });
   }
 
   // What this browser kept: newer than the server's draft when the last save did not reach the server.
@@ -98,10 +73,8 @@
   }
 
   // Every keystroke reaches the form's data at once: a click on 提交 right after typing loses nothing.
-  const form = new FormViewer.Form({ container: document.getElementById('form'), debounce: false });
-  const validator = form.get('validator');
-  const validate = validator.validateFieldInstance.bind(validator);
-  validator.validateFieldInstance = (instance, value) => validate(instance, value).map(translate);
+  const form = forms.create(document.getElementById('form'));
+  forms.translateMessages(form, translate);
 
   let lastSaved = JSON.stringify(formData(data));
   let timer = null;
@@ -109,10 +82,10 @@
 
   function saveDraft() {
     timer = null;
-    const current = formData(form._getState().data);
+    const current = formData(forms.readData(form));
     const text = JSON.stringify(current);
     if (text === lastSaved) return Promise.resolve();
-    return api('PUT', '/api/tasks/' + ctx.task_id + '/draft', { data: current }).then(({ status: code, body }) => {
+    return http.api('PUT', '/api/tasks/' + ctx.task_id + '/draft', { data: current }).then(({ status: code, body }) => {
       if (code === 200) {
         lastSaved = text;
         writeLocal(current, true);
@@ -143,11 +116,7 @@
   window.addEventListener('pagehide', () => {
     if (timer === null) return;
     clearTimeout(timer);
-    fetch('/api/tasks/' + ctx.task_id + '/draft', {
-      method: 'PUT', keepalive: true, credentials: 'same-origin',
-      headers: { 'X-CSRFToken': csrf, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ data: formData(form._getState().data) }),
-    }).catch(() => {});
+    http.sendOnLeave('PUT', '/api/tasks/' + ctx.task_id + '/draft', { data: formData(forms.readData(form)) });
   });
 
   function showFieldErrors(fields) {
@@ -158,13 +127,13 @@
       if (idByKey[key]) errors[idByKey[key]] = list;
       else elsewhere.push(key + '：' + list.join('；'));
     }
-    form._setState({ errors });
+    forms.showErrors(form, errors);
     return elsewhere;
   }
 
   function firstError() {
-    const field = document.querySelector('#form .fjs-has-errors input, #form .fjs-has-errors textarea, #form .fjs-has-errors select, #form .fjs-has-errors');
-    if (field) { field.scrollIntoView({ block: 'center' }); if (field.focus) field.focus(); }
+    const field = forms.firstFieldWithError(document.getElementById('form'));
+    if (field) field.scrollIntoView({ block: 'center' });
   }
 
   const submitButton = document.getElementById('submit');
@@ -182,7 +151,7 @@
     submitButton.textContent = '正在提交…';
     let response;
     try {
-      response = await api('POST', '/api/tasks/' + ctx.task_id + '/submit', { data: current, version: ctx.version });
+      response = await http.api('POST', '/api/tasks/' + ctx.task_id + '/submit', { data: current, version: ctx.version });
     } catch (e) {
       response = { status: 0, body: { message: '网络不可用' } };
     }
@@ -237,7 +206,7 @@
       note.textContent = '正在上传…';
       let answer;
       try {
-        answer = await api('POST', '/api/attachments', body);
+        answer = await http.api('POST', '/api/attachments', body);
       } catch (e) {
         note.textContent = '上传失败：网络中断，请检查网络后重试';
         return;
@@ -263,7 +232,7 @@
 
   form.importSchema(ctx.form, Object.assign({}, ctx.options || {}, data)).then(() => {
     // form-js fills in every field (empty or default) on import: that is the baseline, not an edit.
-    lastSaved = JSON.stringify(formData(form._getState().data));
+    lastSaved = JSON.stringify(formData(forms.readData(form)));
     ready = true;
     if (local && !local.synced) saveDraft();
   }, (error) => {
