@@ -1,268 +1,209 @@
-"""`greenlist bench`: API latency at 10,000 and 100,000 applications, measured over HTTP.
+"""`greenlist bench`: what a submit, an inbox, a page, a start under gunicorn and a timer drain cost, in one run.
 
-For each size a scratch database is filled with applications spread over the cities
-and the steps of the round (filler rows inserted in bulk, plus real applications
-driven through the engine for the submit measurements), a real HTTP server is
-started on 127.0.0.1, and each endpoint is timed from a keep-alive client.
+The database it is given is emptied and rebuilt (a scratch SQLite file by default). A run goes:
+schema → the demo's accounts plus staff (~50 accounts) → real applications driven through the service →
+bulk filler to the first size → submits at ~50 accounts → applicant accounts up to 20,000 → for each
+size: filler, then the submit against its unavoidable parts, the inboxes and the pages → the send-back
+loop → starts and declarations through gunicorn → timers due at once drained by two workers.
+The figures are explained in README.md, "Benchmark"; bench_report.py prints them.
 """
 from __future__ import annotations
 
-import http.client
-import json
-import random
-import re
+import logging
+import os
 import secrets
-import statistics
+import shutil
 import tempfile
-import threading
 import time
-import urllib.parse
-import uuid
-from datetime import datetime, timedelta, timezone
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import event, insert, select
-from werkzeug.serving import make_server
+from sqlalchemy.engine import make_url
 
 from service import create_app
-from service.accounts.service import issue_token
-from service.applications.commands import complete_task, start_application
-from service.commands.demo import CITY_ACCOUNTS, DEMO_PASSWORD, seed_demo
-from service.versions.samples import sample_declaration
-from service.engine.bundle import Bundle
-from service.engine.clock import ManualClock, use_clock
-from service.platform.extensions import db
-from service.applications.models import NO_DUE_DATE, Application, WorkItem
-from service.rounds.models import Round
 from service.accounts.models import User
-from service.platform.database import upgrade_database
+from service.commands import bench_data as data
+from service.commands.bench_http import Client, in_process_server
+from service.commands.bench_load import gunicorn_phase, timers_phase
+from service.commands.bench_phases import inbox, page, send_back_loop, submits, unavoidable_parts
+from service.engine.clock import ManualClock, use_clock
+from service.platform.config import normalise_database_url
+from service.platform.extensions import db
 from service.platform.transactions import transaction
 
-ROOT = Path(__file__).resolve().parents[2]
-START = datetime(2024, 5, 6, 1, 0, tzinfo=timezone.utc)
-# Where filler applications stand: (share, bpmn id, name, role).
-STEPS = [(0.35, "Task_declare_factory", "填报绿色工厂申报书", "applicant"),
-         (0.25, "Task_city_review", "市州初审推荐", "city_reviewer"),
-         (0.15, "Task_formal_review", "形式审查与遴选专家", "province_staff"),
-         (0.10, "Task_expert_review", "专家评审", "expert"),
-         (0.15, None, "列入名单", None)]
-REVIEW = {"consult_ecology": "无", "consult_emergency": "无", "consult_market": "无", "decision": "recommend",
-          "recommend_rank": 1}
+FULL = {"users": 20_000, "timers": 10_000, "loops": 300, "starts": 2_000, "threads": 8, "load_seconds": 20.0,
+        "timer_limit": 900.0}
+WARM_UP = 3
+QUICK = {**FULL, "timers": 500, "loops": 30, "starts": 200, "load_seconds": 5.0, "timer_limit": 120.0}
 
 
-def _fill(count: int, round_id: int, version_id: int, creator_id: int, expert_ids: list[int], template: str):
-    """Insert ``count`` filler applications and their open tasks in bulk (never loaded by the benchmark)."""
-    rng = random.Random(count)
-    cities = list(CITY_ACCOUNTS)
-    categories = ["factory", "park", "supply_chain"]
-    app_rows, item_rows = [], []
-    next_id = (db.session.scalar(select(db.func.max(Application.id))) or 0) + 1
-    for n in range(count):
-        share, acc = rng.random(), 0.0
-        for weight, bpmn_id, name, role in STEPS:
-            acc += weight
-            if share <= acc:
-                break
-        city, category = rng.choice(cities), rng.choice(categories)
-        unit = f"填充单位{next_id + n}"
-        created = START + timedelta(minutes=n % 10000)
-        app_rows.append(dict(id=next_id + n, round_id=round_id, process_version_id=version_id, category=category,
-                             city_code=city, applicant_unit=unit, unit_name=unit, created_by=creator_id,
-                             state=template, version=2, stage=name, outcome=None if bpmn_id else name,
-                             created_at=created, updated_at=created))
-        if bpmn_id is None:
-            continue
-        assignees = [str(e) for e in rng.sample(expert_ids, 3)] if role == "expert" else [None]
-        due = datetime(2024, 6, 10, 16, tzinfo=timezone.utc) if role in ("applicant", "city_reviewer") else None
-        for assignee in assignees:
-            item_rows.append(dict(application_id=next_id + n, task_id=str(uuid.uuid4()), bpmn_id=bpmn_id, name=name,
-                                  role=role, form=None, city_code=city, category=category, applicant_unit=unit,
-                                  assignee=assignee, created_at=created, due_at=due, due_order=due or NO_DUE_DATE))
-        if len(app_rows) >= 5000:
-            db.session.execute(insert(Application), app_rows)
-            db.session.execute(insert(WorkItem), item_rows)
-            app_rows, item_rows = [], []
-    if app_rows:
-        db.session.execute(insert(Application), app_rows)
-        db.session.execute(insert(WorkItem), item_rows)
+class BenchRefused(Exception):
+    """The database named is not one the benchmark may empty."""
 
 
-def _prepare(url: str, size: int, submits: int):
-    # A scratch database on this machine: a throwaway signing key is enough.
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32)})
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        upgrade_database()
+def check_database_url(url: str, *, force: bool = False) -> None:
+    """The benchmark drops the schema: never the shared `test` database, and only a `bench` one unless forced."""
+    parsed = make_url(normalise_database_url(url))
+    name = parsed.database or ""
+    base = Path(name).stem if parsed.get_backend_name() == "sqlite" else name
+    if base.lower() == "test":
+        raise BenchRefused(f"拒绝使用数据库 {name!r}：它是他人运行测试的库，基准测试会清空它")
+    if "bench" not in base.lower() and not force:
+        raise BenchRefused(f"数据库 {name!r} 的名称不含 bench：基准测试会删除并重建其中的全部表；确认无误请加 --force")
+
+
+class Progress:
+    """A line at the start and end of each phase with the seconds since the run began; a counter for long loads."""
+
+    def __init__(self, echo):
+        self.echo, self.began, self.phases, self._shown = echo, time.monotonic(), {}, None
+
+    @contextmanager
+    def phase(self, name: str):
+        started = time.monotonic()
+        self.echo(f"[{started - self.began:7.1f} s] {name}……")
+        yield
+        self.phases[name] = time.monotonic() - started
+        self.echo(f"[{time.monotonic() - self.began:7.1f} s]   完成（{self.phases[name]:.1f} 秒）")
+
+    def count(self, done: int, total: int) -> None:
+        """Every tenth of a load of at least 1,000 items."""
+        if total < 1000:
+            return
+        tenth = done * 10 // total
+        if tenth != self._shown and done:
+            self._shown = tenth
+            self.echo(f"            {done:,} / {total:,}")
+        if done >= total:
+            self._shown = None
+
+
+def _measure_size(client: Client, tokens: dict, clock, *, pool: list[int], probe: int, shown: int, runs: int) -> dict:
+    task = data.open_task(shown, "Task_city_review")
+    db.session.remove()  # SQLite: a read left open would hold the write lock against the server thread
+    parts = unavoidable_parts(client, probe, clock, runs)
+    submit = submits(client, tokens, pool)
+    return {"applications": data.application_count(), "users": data.count(User), "submit": submit,
+            "unavoidable": parts, "submit_ratio": submit["median_ms"] / parts["sum_ms"],
+            "inbox_city": inbox(client, tokens["changchun"], runs),
+            "inbox_province": inbox(client, tokens["province"], runs),
+            "task_page": page(client, f"/api/tasks/{task}", tokens["changchun"], runs),
+            "application_page": page(client, f"/api/applications/{shown}", tokens["province"], runs)}
+
+
+def _fill_to(size: int, template: int, units, progress) -> None:
+    with progress.phase(f"批量填充至 {size:,} 个申报"):
         with transaction():
-            seed_demo(Bundle.from_directories(ROOT / "processes", ROOT / "forms"))
-        round_ = db.session.scalar(select(Round))
-        factory1 = db.session.scalar(select(User).where(User.username == "factory1"))
-        experts = [u.id for u in db.session.scalars(select(User)) if u.has_role("expert")]
-        # Real applications at city review in Changchun: one per submit measurement.
-        real = []
-        for n in range(submits):
-            with transaction():
-                unit = User(username=f"bench{n}", password_hash="!", display_name=f"基准单位{n}", roles=["applicant"],
-                            city_code="220100", unit_name=f"基准单位{n}")
-                db.session.add(unit)
-                db.session.flush()
-                application = start_application(round_id=round_.id, category="factory", user=unit)
-                task = db.session.scalar(select(WorkItem.task_id).where(WorkItem.application_id == application.id))
-                complete_task(application_id=application.id, task_id=task, user=unit,
-                              data=sample_declaration("factory", unit_name=f"基准单位{n}", serial=n + 1))
-                real.append(application.id)
-        template = db.session.get(Application, real[0]).state
-        with transaction():
-            _fill(size - submits, round_.id, round_.process_version_id, factory1.id, experts, template)
-        if url.startswith("sqlite"):
-            # Steady state: fold the bulk load out of the write-ahead log before measuring
-            # (outside any transaction, on the raw connection).
-            db.session.remove()
-            raw = db.engine.raw_connection()
-            try:
-                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                raw.close()
-        with transaction():
-            tokens = {name: issue_token(db.session.scalar(select(User).where(User.username == name)))
-                      for name in ("changchun", "province", "factory1")}
-        return app, real, tokens
+            data.fill(size - data.application_count(), template_id=template, units=units, progress=progress)
+        data.analyze()
 
 
-class _Client:
-    def __init__(self, port: int):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port)
+@dataclass
+class Prepared:
+    """What the in-process phases leave for the later ones."""
 
-    def web_login(self, username: str) -> str:
-        """Log in through the login page as a browser does; returns the session cookie."""
-        self.connection.request("GET", "/login")
-        response = self.connection.getresponse()
-        page = response.read().decode()
-        cookie = response.getheader("Set-Cookie").split(";")[0]
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        form = urllib.parse.urlencode({"csrf_token": csrf, "username": username, "password": DEMO_PASSWORD})
-        self.connection.request("POST", "/login", body=form, headers={
-            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
-        response = self.connection.getresponse()
-        response.read()
-        if response.status != 302:
-            raise RuntimeError(f"web login as {username} -> {response.status}")
-        return response.getheader("Set-Cookie").split(";")[0]
-
-    def page(self, path: str, cookie: str) -> float:
-        started = time.perf_counter()
-        self.connection.request("GET", path, headers={"Cookie": cookie})
-        response = self.connection.getresponse()
-        response.read()
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status != 200:
-            raise RuntimeError(f"GET {path} -> {response.status}")
-        return elapsed
-
-    def timed(self, method, path, token, body=None) -> tuple[float, dict]:
-        headers = {"Authorization": f"Bearer {token}"}
-        payload = None
-        if body is not None:
-            payload, headers["Content-Type"] = json.dumps(body), "application/json"
-        started = time.perf_counter()
-        self.connection.request(method, path, body=payload, headers=headers)
-        response = self.connection.getresponse()
-        data = response.read()
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status >= 400:
-            raise RuntimeError(f"{method} {path} -> {response.status} {data[:200]!r}")
-        return elapsed, json.loads(data) if data else {}
+    units: data.Units
+    round_id: int
+    real: int  # applications driven through the service; the unit after them is the loop's, then the timers'
 
 
-def _summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    return {"median": statistics.median(ordered), "p99": ordered[max(0, int(len(ordered) * 0.99) - 1)]}
-
-
-def _measure(app, real, tokens, runs: int, clock) -> dict:
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-
-    def serve():
-        with use_clock(clock):  # the server thread runs on the benchmark's clock too
-            server.serve_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    statements = []
-
-    with app.app_context():
-        engine = db.engine
-
-    def count_statement(*args, **kwargs):
-        statements.append(1)
-
+def run_benchmark(sizes=(10_000, 100_000), runs: int = 200, database_url: str | None = None, *, force=False,
+                  quick=False, echo=print, **settings) -> dict:
+    """Run every phase once; returns the figures (bench_report.format_report prints them)."""
+    options = {**(QUICK if quick else FULL), **{k: v for k, v in settings.items() if v is not None}}
+    scratch = Path(tempfile.mkdtemp(prefix="greenlist-bench-"))
+    url = database_url or f"sqlite:///{scratch}/bench.sqlite"
+    check_database_url(url, force=force)
+    for noisy in ("werkzeug", "alembic"):  # no access or migration log lines in the report
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    sizes, runs = sorted(sizes), max(1, runs)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32),
+                      "GREENLIST_LOG_LEVEL": "WARNING"})
+    progress, clock = Progress(echo), ManualClock(data.START)
+    report = {"database": make_url(normalise_database_url(url)).render_as_string(hide_password=True),
+              "dialect": None, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "cpus": os.cpu_count(), "runs": runs, "quick": quick, "options": options, "sizes": {}}
     try:
-        client = _Client(server.server_port)
-        results = {name: [] for name in ("baseline", "inbox_city", "inbox_province", "detail", "submit",
-                                         "inbox_page_city", "inbox_page_province", "inbox_page_province_last")}
-        cookies = {name: client.web_login(name) for name in ("changchun", "province")}
-        for _ in range(runs):
-            results["inbox_page_city"].append(client.page("/inbox", cookies["changchun"]))
-            results["inbox_page_province"].append(client.page("/inbox", cookies["province"]))
-            results["inbox_page_province_last"].append(client.page("/inbox?page=500", cookies["province"]))
-            results["baseline"].append(client.timed("GET", "/api/me", tokens["province"])[0])
-            results["inbox_city"].append(client.timed("GET", "/api/tasks", tokens["changchun"])[0])
-            results["inbox_province"].append(client.timed("GET", "/api/tasks", tokens["province"])[0])
-            results["detail"].append(client.timed("GET", f"/api/applications/{random.choice(real)}",
-                                                  tokens["province"])[0])
-        writes = []
-        for application_id in real[:runs]:
-            _, detail = client.timed("GET", f"/api/applications/{application_id}", tokens["province"])
-            task_id = detail["open_tasks"][0]["task_id"]
-            statements.clear()
-            event.listen(engine, "before_cursor_execute", count_statement)
-            elapsed, _ = client.timed("POST", f"/api/tasks/{task_id}/submit", tokens["changchun"],
-                                      {"data": REVIEW, "version": detail["version"]})
-            event.remove(engine, "before_cursor_execute", count_statement)
-            results["submit"].append(elapsed)
-            writes.append(len(statements))
-        summary = {name: _summary(samples) for name, samples in results.items()}
-        summary["sql_per_submit"] = {"median": statistics.median(writes), "max": max(writes)}
-        return summary
+        with app.app_context():
+            report["dialect"] = data.dialect()
+            with progress.phase("删除并重建数据库结构"):
+                data.reset_schema()
+            with use_clock(clock):
+                prepared = _in_process_phases(app, clock, sizes, runs, options, progress, report)
+                report["gunicorn"] = _gunicorn(url, options, progress, prepared, scratch)
+                report["timers"] = _timers(url, options, progress, prepared, scratch)
+            db.session.remove()
+            db.engine.dispose()
     finally:
-        server.shutdown()
-
-
-def run_benchmark(sizes=(10_000, 100_000), runs: int = 200, database_url: str | None = None, echo=print) -> dict:
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log lines in the report
-    report = {}
-    clock = ManualClock(START)
-    with use_clock(clock):
-        for size in sizes:
-            scratch = tempfile.mkdtemp(prefix="greenlist-bench-")
-            url = database_url or f"sqlite:///{scratch}/bench.sqlite"
-            started = time.perf_counter()
-            app, real, tokens = _prepare(url, size, runs)
-            echo(f"已准备 {size:,} 个申报（{time.perf_counter() - started:.0f} 秒），开始测量……")
-            report[size] = _measure(app, real, tokens, runs, clock)
+        _clean_up(scratch, report, echo)
+    report["phases"] = progress.phases
+    report["seconds"] = time.monotonic() - progress.began
     return report
 
 
-def format_report(report: dict) -> list[str]:
-    sizes = sorted(report)
-    lines = [f"{'接口':<16}" + "".join(f"{f'{s:,} 中位数':>16}{'p99':>10}{'/基线':>8}" for s in sizes)
-             + (f"{'大/小':>8}" if len(sizes) > 1 else "")]
-    labels = {"baseline": "基线 GET /api/me", "inbox_city": "待办（市州）", "inbox_province": "待办（省厅）",
-              "detail": "申报详情", "submit": "提交任务", "inbox_page_city": "待办网页（市州）",
-              "inbox_page_province": "待办网页（省厅）", "inbox_page_province_last": "待办网页第500页"}
-    for key, label in labels.items():
-        row = f"{label:<16}"
-        for size in sizes:
-            figures, base = report[size][key], report[size]["baseline"]["median"]
-            row += f"{figures['median']:>13.2f} ms{figures['p99']:>7.2f} ms{figures['median'] / base:>7.1f}x"
-        if len(sizes) > 1:
-            row += f"{report[sizes[-1]][key]['median'] / report[sizes[0]][key]['median']:>7.2f}x"
-        lines.append(row)
-    lines.append("每次提交的 SQL 语句数：" + "，".join(
-        f"{s:,} 时中位数 {report[s]['sql_per_submit']['median']}、最多 {report[s]['sql_per_submit']['max']}"
-        for s in sizes))
-    return lines
+def _clean_up(scratch: Path, report: dict, echo) -> None:
+    """The scratch directory (the SQLite file, the server and worker logs) goes, unless a log shows a traceback."""
+    failed = report.get("gunicorn", {}).get("server_tracebacks") or report.get("timers", {}).get("worker_tracebacks")
+    if failed or "timers" not in report:
+        echo(f"日志保留在 {scratch}")
+        for database in scratch.glob("bench.sqlite*"):
+            database.unlink()
+        return
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _in_process_phases(app, clock, sizes, runs, options, progress, report) -> Prepared:
+    # A fresh set of city reviews to submit at ~50 accounts and at each size, after a few unmeasured ones.
+    real = WARM_UP + runs * (len(sizes) + 1)
+    with progress.phase("演示数据、职员账号（约 50 个账号）"):
+        units = data.seed(users=options["users"], reserved=real + 4)  # + probe, page, loop, timer template
+        round_id = data.demo_round_id()
+    with progress.phase(f"经服务开始并提交 {real + 2:,} 个真实申报（长春，待市州初审）"):
+        applications = data.start_declared(round_id, range(real + 2), progress)
+    warm_up, pool, (probe, shown) = applications[:WARM_UP], applications[WARM_UP:real], applications[real:]
+    _fill_to(sizes[0], probe, units, progress)
+    tokens = data.tokens("changchun", "province")
+    db.session.remove()
+    with in_process_server(app, clock) as port:
+        client = Client(port)
+        submits(client, tokens, warm_up)  # first requests, statement caches: not what a submit costs
+        few = data.count(User)
+        with progress.phase(f"{few} 个账号时的提交"):
+            report["submit_few_users"] = {"users": few, "applications": data.application_count(),
+                                          **submits(client, tokens, pool[:runs])}
+        with progress.phase(f"申报单位账号增至 {options['users']:,} 个"):
+            data.add_unit_accounts(units)
+            data.analyze()
+        for n, size in enumerate(sizes):
+            if n:
+                _fill_to(size, probe, units, progress)
+            with progress.phase(f"{size:,} 个申报时的测量"):
+                report["sizes"][str(size)] = _measure_size(client, tokens, clock, runs=runs, probe=probe, shown=shown,
+                                                           pool=pool[runs * (n + 1):runs * (n + 2)])
+        client.close()
+    at_first_size = report["sizes"][str(sizes[0])]["submit"]["median_ms"]
+    report["users_ratio"] = at_first_size / report["submit_few_users"]["median_ms"]
+    with progress.phase(f"退回循环 {options['loops']} 次"):
+        report["loop"] = send_back_loop(round_id, f"unit{real + 2:05d}", "changchun", options["loops"])
+    return Prepared(units, round_id, real)
+
+
+def _gunicorn(url, options, progress, prepared: Prepared, scratch) -> dict:
+    with progress.phase(f"gunicorn 2 个进程：开始申报、提交申报书（{options['threads']} 个客户端线程，"
+                        f"最多 {options['starts']:,} 次或 {options['load_seconds']:.0f} 秒）"):
+        round_id, starters = data.live_round_and_tokens(prepared.units, options["starts"])
+        db.session.remove()
+        return gunicorn_phase(url, round_id, starters, threads=options["threads"], seconds=options["load_seconds"],
+                              scratch=scratch)
+
+
+def _timers(url, options, progress, prepared: Prepared, scratch) -> dict:
+    with progress.phase(f"准备 {options['timers']:,} 个同时到期的定时器"):
+        template_id = data.start_as(prepared.round_id, f"unit{prepared.real + 3:05d}")
+        with transaction():
+            ids = data.timer_copies(template_id, options["timers"], prepared.units)
+        data.quiet_everything_but(ids)
+    with progress.phase(f"2 个 worker 处理到期定时器（最多 {options['timer_limit']:.0f} 秒）"):
+        return timers_phase(url, ids, limit_seconds=options["timer_limit"], scratch=scratch, progress=progress)

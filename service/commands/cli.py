@@ -214,16 +214,38 @@ def calendar_confirm_command(year, actor):
 
 
 @cli.command("bench")
-@click.option("--sizes", default="10000,100000", show_default=True, help="申报数量，逗号分隔")
-@click.option("--runs", default=200, show_default=True, help="每个接口测量次数")
-@click.option("--database", default=None, help="数据库 URL（默认临时 SQLite 文件；会清空该库）")
-def bench_command(sizes, runs, database):
-    """API latency over HTTP at each size: inbox, application detail, submit, against a trivial baseline."""
-    from service.commands.bench import format_report, run_benchmark
+@click.option("--sizes", default="10000,100000", show_default=True,
+              help="申报数量，逗号分隔；1000000 宜在 PostgreSQL 上运行")
+@click.option("--runs", default=200, show_default=True, help="每项测量次数（也是每个规模提交的申报数）")
+@click.option("--database-url", "--database", "database_url", default=None,
+              help="数据库 URL（默认临时 SQLite 文件）；会删除并重建其中全部表，库名须含 bench")
+@click.option("--force", is_flag=True, help="允许库名不含 bench 的数据库（名为 test 的库始终拒绝）")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="原始数据另存为 JSON")
+@click.option("--quick", is_flag=True, help="冒烟运行：定时器、退回循环和 gunicorn 阶段缩小")
+@click.option("--users", type=int, default=None, help="账号总数（默认 20000）")
+@click.option("--timers", type=int, default=None, help="同时到期的定时器数（默认 10000，--quick 500）")
+@click.option("--loops", type=int, default=None, help="退回次数（默认 300，--quick 30）")
+@click.option("--starts", type=int, default=None, help="gunicorn 阶段最多开始的申报数（默认 2000，--quick 200）")
+@click.option("--load-seconds", type=float, default=None, help="gunicorn 每段最长秒数（默认 20，--quick 5）")
+@click.option("--timer-limit", type=float, default=None, help="定时器阶段最长秒数（默认 900，--quick 120）")
+def bench_command(sizes, runs, database_url, force, json_path, quick, users, timers, loops, starts, load_seconds,
+                  timer_limit):
+    """Submit against its unavoidable parts, inboxes, pages, gunicorn throughput, a timer drain (README, Benchmark)."""
+    from service.commands.bench import BenchRefused, run_benchmark
+    from service.commands.bench_report import format_report, write_json
 
-    report = run_benchmark(tuple(int(s) for s in sizes.split(",")), runs, database, echo=click.echo)
+    try:
+        report = run_benchmark(tuple(int(s) for s in sizes.split(",")), runs, database_url, force=force, quick=quick,
+                               echo=click.echo, users=users, timers=timers, loops=loops, starts=starts,
+                               load_seconds=load_seconds, timer_limit=timer_limit)
+    except BenchRefused as err:
+        click.echo(str(err), err=True)
+        sys.exit(2)
     for line in format_report(report):
         click.echo(line)
+    if json_path:
+        write_json(report, json_path)
+        click.echo(f"原始数据已写入 {json_path}")
 
 
 if __name__ == "__main__":  # `python -m service.commands.cli`, used by tests that start real worker processes
