@@ -10,6 +10,7 @@ import pytest
 from service import create_app
 from service.commands.demo import ensure_user
 from service.platform.transactions import transaction
+from service.versions.deploy import forget_loaded_versions
 from service.engine.bundle import Bundle
 from service.engine.clock import ManualClock, use_clock
 from service.platform.extensions import db
@@ -47,6 +48,7 @@ def clean_database(app):
             db.session.execute(table.delete())  # keeps alembic_version: the schema stays migrated
         db.session.commit()
         db.session.remove()
+        forget_loaded_versions()  # the next test's version 1 may be other content
 
 
 @pytest.fixture

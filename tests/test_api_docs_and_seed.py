@@ -123,3 +123,30 @@ def test_writes_per_submit_do_not_grow_with_the_trail(api):
     assert len(s.audit()["events"]) > 40
     later = count_statements(review("send_back"))
     assert later == first
+
+
+def statements_of(action) -> list[str]:
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return [s for s in statements if not s.startswith("BEGIN")]
+
+
+def test_a_submit_and_the_pages_read_each_row_once_and_never_the_bundle(api):
+    s = ApiScenario(api).start().declare()
+    task_id = s.open_task("changchun")
+    application_id = s.application_id
+    api.get(f"/api/tasks/{task_id}", "changchun")  # the first use of a version compiles it, once per process
+    page = statements_of(lambda: ok(api.get(f"/api/tasks/{task_id}", "changchun")))
+    detail = statements_of(lambda: ok(api.get(f"/api/applications/{application_id}", "changchun")))
+    version = ok(api.get(f"/api/tasks/{task_id}", "changchun"))["version"]
+    submit = statements_of(lambda: ok(api.post(f"/api/tasks/{task_id}/submit", "changchun", json={
+        "data": {**REVIEW, "decision": "recommend", "recommend_rank": 1}, "version": version})))
+    reads_bundle = [s for s in page + detail + submit if "process_version.bundle" in s]
+    assert reads_bundle == []
+    assert len(page) <= 6 and len(detail) <= 6, (page, detail)
+    assert len(submit) <= 12, submit

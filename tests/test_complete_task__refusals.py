@@ -133,7 +133,7 @@ def test_formal_review_must_choose_the_rounds_number_of_experts(users, round_, c
 
 def test_engine_refuses_a_future_task(users, round_, clock):
     """The engine itself checks READY: SpiffWorkflow's task.run() would complete a FUTURE task."""
-    from service.applications.commands import _load
+    from service.applications.saving import load as _load
     from service.engine.workflow import TaskNotReady as EngineTaskNotReady
     from SpiffWorkflow.util.task import TaskState
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service.applications.commands import _load
+from service.applications.saving import load as _load
 from service.audit.chain import application_chain, verify_chain
 from service.platform.extensions import db
 from service.applications.models import Application, WorkItem

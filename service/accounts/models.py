@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+
 from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, delete, event, insert, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
+
 from service.platform.extensions import db
 from service.platform.timeutil import UTCDateTime, utcnow
 
@@ -21,6 +23,12 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        # Who may work on a task is found by query, never by loading every account (see access.py).
+        Index("ix_user_city", "city_code"),
+        Index("ix_user_unit", "unit_name"),
+    )
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -66,3 +74,32 @@ class LoginFailure(db.Model):
     username: Mapped[str] = mapped_column(String(64), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class UserRole(db.Model):
+    """One role of one user: the index behind "who holds role R". ``User.roles`` stays the record; this
+    table is rewritten from it whenever an account is written through the ORM (see below)."""
+
+    __tablename__ = "user_role"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    __table_args__ = (Index("ix_user_role_role", "role", "user_id"),)
+
+
+def _write_role_index(connection, user: User) -> None:
+    connection.execute(delete(UserRole).where(UserRole.user_id == user.id))
+    roles = sorted(set(user.roles or []))
+    if roles:
+        connection.execute(insert(UserRole), [{"user_id": user.id, "role": role} for role in roles])
+
+
+@event.listens_for(User, "after_insert")
+def _index_new_user(mapper, connection, user):
+    _write_role_index(connection, user)
+
+
+@event.listens_for(User, "after_update")
+def _reindex_changed_roles(mapper, connection, user):
+    if inspect(user).attrs.roles.history.has_changes():
+        _write_role_index(connection, user)

@@ -86,13 +86,15 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    """The account behind a bearer token: one query for the token and its user."""
+    row = db.session.execute(select(ApiToken.revoked_at, ApiToken.expires_at, User)
+                             .join(User, User.id == ApiToken.user_id)
+                             .where(ApiToken.token_hash == _hash(token))).first()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         raise Unauthorized("登录已失效，请重新登录")
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
+    if not row.User.active:
         raise Unauthorized("账号已停用")
-    return user
+    return row.User
 
 
 def revoke_token(token: str) -> None:

@@ -40,13 +40,14 @@ def authenticate_request():
     """
     if request.headers.get("Authorization") or not web_user.is_authenticated:
         g.user = user_for_token(_bearer_token())
-        return
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        try:
-            csrf.protect()
-        except CSRFError:
-            raise CsrfFailed("页面的安全令牌缺失或已失效，请刷新页面后重试") from None
-    g.user = web_user._get_current_object()
+    else:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            try:
+                csrf.protect()
+            except CSRFError:
+                raise CsrfFailed("页面的安全令牌缺失或已失效，请刷新页面后重试") from None
+        g.user = web_user._get_current_object()
+    g.username = g.user.username
 
 
 def current_user():

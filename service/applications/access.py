@@ -7,7 +7,7 @@ from service.platform.errors import NotFound
 from service.platform.extensions import db
 from service.applications.models import Application, WorkItem
 from service.audit.models import AuditEvent
-from service.accounts.models import User
+from service.accounts.models import User, UserRole
 
 SEE_ALL = ("admin", "auditor", "province_staff")
 EXPERT_LANE_ROLES = ("expert",)
@@ -57,6 +57,34 @@ def can_work_on(user: User, item: WorkItem) -> bool:
     if item.role == "applicant":
         return user.unit_name == item.applicant_unit
     return True
+
+
+def workers_for(item: WorkItem):
+    """The active accounts that may work on ``item``: can_work_on as one indexed query, so finding a
+    task's recipients costs the same with 60 accounts or 20,000."""
+    query = (select(User).join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == item.role, User.active.is_(True)))
+    if item.assignee is not None:
+        if not item.assignee.isdigit():
+            return []
+        query = query.where(User.id == int(item.assignee))
+    if item.role == "city_reviewer":
+        query = query.where(User.city_code == item.city_code)
+    elif item.role == "applicant":
+        query = query.where(User.unit_name == item.applicant_unit)
+    return [user for user in db.session.scalars(query) if can_work_on(user, item)]
+
+
+def holders_of(role: str):
+    """Active accounts holding ``role`` (the expert pool), by the role index."""
+    return db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                              .where(UserRole.role == role, User.active.is_(True)).order_by(User.id)).all()
+
+
+def unit_accounts(unit_name: str):
+    """The applicant accounts of one unit (who hears an application's outcome)."""
+    return [user for user in db.session.scalars(select(User).where(User.unit_name == unit_name))
+            if user.has_role("applicant")]
 
 
 def visible_application_or_404(user: User, application_id: int) -> Application:

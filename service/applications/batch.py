@@ -88,41 +88,41 @@ def record_objection(*, application_id: int, data, user: User) -> dict:
     return objection
 
 
-def _names_catching(version_id: int, message: str) -> set[str]:
-    """Names of the elements an instance of this version waits in while it waits for ``message``."""
-    from service.platform.extensions import db
-    from service.versions.models import ProcessVersion
-    from service.versions.deploy import definition_of
+def _ids_catching(version_id: int, message: str) -> set[str]:
+    """Ids of the elements an instance of this version waits in while it waits for ``message``."""
+    from service.versions.deploy import loaded_version
 
-    return set(definition_of(db.session.get(ProcessVersion, version_id)).elements_awaiting(message).values())
+    return set(loaded_version(version_id).definition.elements_awaiting(message))
 
 
 def waits_for(application, message: str) -> bool:
-    return application.outcome is None and bool(
-        _names_catching(application.process_version_id, message) & set(application.stage.split("、")))
+    from service.applications.saving import waiting_elements
+
+    return bool(_ids_catching(application.process_version_id, message) & set(waiting_elements(application)))
 
 
 def awaiting(round_id: int, message: str) -> list:
     """The round's running applications that wait for ``message`` (start notice, publish, an objection).
 
-    Read from each application's stage, the names of the elements it waits in; the names that catch
-    ``message`` come from the diagram of the version the application runs on.
+    Read from the element ids each application waits in (a column written with its state); the ids
+    that catch ``message`` come from the diagram of the version the application runs on.
     """
     from sqlalchemy import or_, select
 
-    from service.platform.extensions import db
     from service.applications.models import Application
+    from service.platform.extensions import db
 
     version_ids = db.session.scalars(select(Application.process_version_id).where(
         Application.round_id == round_id, Application.outcome.is_(None)).distinct()).all()
     found = []
     for version_id in version_ids:
-        names = _names_catching(version_id, message)
-        if not names:
+        ids = _ids_catching(version_id, message)
+        if not ids:
             continue
         candidates = db.session.scalars(select(Application).where(
             Application.round_id == round_id, Application.process_version_id == version_id,
-            Application.outcome.is_(None), or_(*(Application.stage.contains(n) for n in names)))
+            Application.outcome.is_(None),
+            or_(Application.waiting == "", *(Application.waiting.contains(f",{i},") for i in sorted(ids))))
             .order_by(Application.city_code, Application.id)).all()
-        found += [a for a in candidates if names & set(a.stage.split("、"))]
+        found += [a for a in candidates if waits_for(a, message)]
     return found

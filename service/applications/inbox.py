@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from service.audit import chain as audit
-from service.applications.access import (sees_expert_scores, visible_application_or_404, visible_work_item_or_404, work_item_filter)
+from service.applications.access import (holders_of, sees_expert_scores, visible_application_or_404,
+                                         visible_work_item_or_404, work_item_filter)
 from service.applications.commands import form_options, get_application_or_404
 from service.platform.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
@@ -17,9 +18,8 @@ from service.platform.inputs import text_problem
 from service.platform.reference import CATEGORIES, CITIES
 from service.applications.models import Application, TaskDraft, WorkItem
 from service.audit.models import AuditEvent
-from service.versions.models import ProcessVersion
 from service.accounts.models import User
-from service.versions.deploy import definition_of
+from service.versions.deploy import loaded_version
 from service.platform.timeutil import utcnow
 
 DUE_SOON = timedelta(days=3)
@@ -102,7 +102,7 @@ def _completed_by(user: User, task_id: str) -> tuple[str, str] | None:
 
 def _form_of(item: WorkItem) -> tuple[dict, Application]:
     application = get_application_or_404(item.application_id)
-    definition = definition_of(db.session.get(ProcessVersion, application.process_version_id))
+    definition = loaded_version(application.process_version_id).definition
     form = definition.bundle.form(item.form) if item.form else {"components": []}
     return form, application
 
@@ -125,7 +125,7 @@ def task_page(user: User, task_id: str) -> dict:
     """Everything a form page needs: the form, the data to show, context and earlier decisions."""
     item = task_for(user, task_id, to_work=False)
     form, application = _form_of(item)
-    definition = definition_of(db.session.get(ProcessVersion, application.process_version_id))
+    definition = loaded_version(application.process_version_id).definition
     expert_elements = {t.bpmn_id for t in definition.user_tasks.values() if t.role == "expert"}
     history = _history(user, application, expert_elements)
     draft = db.session.scalar(select(TaskDraft).where(TaskDraft.task_id == item.task_id,
@@ -138,7 +138,7 @@ def task_page(user: User, task_id: str) -> dict:
         data, source = (earlier[-1], "previous") if earlier else ({}, "empty")
     options = form_options(application, form)
     if "expert_pool" in options:
-        experts = {str(u.id): u.display_name for u in db.session.scalars(select(User))}
+        experts = {str(u.id): u.display_name for u in holders_of("expert")}
         options["expert_pool"] = [{"value": v, "label": experts.get(v, v)} for v in options["expert_pool"]]
     return {"task": task_summary(item, application.unit_name), "form": form, "data": data, "data_source": source,
             "draft_saved_at": draft.updated_at if draft else None, "options": options,
@@ -157,6 +157,7 @@ def save_draft(user: User, task_id: str, data: dict) -> TaskDraft:
         draft = TaskDraft(application_id=item.application_id, task_id=item.task_id, user_id=user.id, data=data)
         db.session.add(draft)
     draft.data, draft.updated_at = data, utcnow()
+    item.has_draft = True
     return draft
 
 

@@ -1,9 +1,11 @@
 """Applications and what is rewritten with their state: work items, timers, drafts, files."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from sqlalchemy import JSON, event, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+
 from service.platform.extensions import db
 from service.platform.timeutil import UTCDateTime, utcnow
 
@@ -23,6 +25,8 @@ class Application(db.Model):
     state: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     stage: Mapped[str] = mapped_column(String(500), default="")
+    # The element ids the instance waits in, comma-separated: what batch actions look for (stage is for people).
+    waiting: Mapped[str] = mapped_column(String(1000), default="")
     outcome: Mapped[str | None] = mapped_column(String(100))
     outcome_element: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -48,6 +52,7 @@ class WorkItem(db.Model):
     applicant_unit: Mapped[str] = mapped_column(String(200))
     assignee: Mapped[str | None] = mapped_column(String(64))
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    has_draft: Mapped[bool] = mapped_column(default=False)  # someone saved a draft: delete it on submit
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # due_at with "no due date" sorted last, so inbox pages walk an index instead of sorting.

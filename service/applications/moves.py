@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 
 from service.audit import chain as audit
-from service.applications.commands import _engine_for, _load, _run, _save
+from service.applications.saving import engine_for, load, run, save
 from service.engine.clock import current_clock
 from service.engine.workflow import Engine
 from service.platform.errors import Conflict
@@ -59,7 +59,7 @@ def check_move(application_id: int, version_id: int) -> dict:
     target = get_version_or_404(version_id)
     reasons = _preconditions(application, target)
     if not reasons:
-        engine = _engine_for(application)
+        engine = engine_for(application)
         reasons, _ = _reasons(engine.load(application.state), target)
     return {"application_id": application_id, "from_version": _number(application.process_version_id),
             "to_version": target.number, "allowed": not reasons, "reasons": reasons}
@@ -84,7 +84,7 @@ def _preconditions(application: Application | None, target: ProcessVersion) -> l
 def move_application(application_id: int, version_id: int, *, user: User, note: str) -> Application:
     """Move one running application to ``version_id`` after the check; refused with the reasons."""
     refuse_unclean_text(note=note, multiline=("note",))
-    loaded = _load(application_id)
+    loaded = load(application_id)
     target = get_version_or_404(version_id)
     reasons = _preconditions(loaded.application, target)
     top = None
@@ -99,11 +99,11 @@ def move_application(application_id: int, version_id: int, *, user: User, note: 
     workflow = loaded.workflow
     migrate_workflow(top, workflow, definition.spec)
     workflow.script_engine = engine.script_engine
-    steps = _run(lambda: engine._run(workflow, workflow.do_engine_steps))
+    steps = run(lambda: engine._run(workflow, workflow.do_engine_steps))
     loaded.application.process_version_id = target.id
     loaded.engine = engine
     audit.append(audit.application_chain(application_id), actor=user.username, action="version_moved",
                  application_id=application_id,
                  data={"from_version": source_number, "to_version": target.number, "note": note})
-    _save(loaded, actor=user.username, steps=steps)
+    save(loaded, actor=user.username, steps=steps)
     return loaded.application

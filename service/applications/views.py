@@ -6,10 +6,11 @@ import json
 from sqlalchemy import func, select
 
 from service.audit import chain as audit
-from service.applications.access import (application_filter, sees_expert_scores, visible_application_or_404, work_item_filter)
+from service.applications.access import (application_filter, can_work_on, sees_expert_scores,
+                                         visible_application_or_404)
 from service.platform.extensions import db
 from service.applications.models import Application, Attachment, WorkItem
-from service.versions.models import ProcessVersion
+from service.versions.deploy import loaded_version
 from service.accounts.models import User
 
 
@@ -24,24 +25,32 @@ def list_applications(user: User, *, page: int, page_size: int, **filters) -> di
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
+def _columns(row) -> dict:
+    """A row as plain values: a response built inside the transaction needs no reload after the commit."""
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
+
 def application_detail(user: User, application_id: int) -> dict:
     application = visible_application_or_404(user, application_id)
-    tasks = select(WorkItem).where(WorkItem.application_id == application.id)
+    items = db.session.scalars(select(WorkItem).where(WorkItem.application_id == application.id)
+                               .order_by(WorkItem.id)).all()
+    return detail_view(user, application, items, loaded_version(application.process_version_id).number)
+
+
+def detail_view(user: User, application: Application, items, version_number: int) -> dict:
+    """One application as its detail page and a submit's response show it, from rows already loaded."""
     if not sees_expert_scores(user):
         # Others see the tasks they could work on, plus that non-expert steps are open.
-        tasks = tasks.where(work_item_filter(user) | (WorkItem.role != "expert"))
-    version = db.session.get(ProcessVersion, application.process_version_id)
-    return {**{c.key: getattr(application, c.key) for c in Application.__table__.columns},
-            "process_version": version.number,
-            "open_tasks": db.session.scalars(tasks.order_by(WorkItem.id)).all(),
-            "attachments": db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
-                                              .order_by(Attachment.id)).all()}
+        items = [i for i in items if i.role != "expert" or can_work_on(user, i)]
+    attachments = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
+                                     .order_by(Attachment.id)).all()
+    return {**_columns(application), "process_version": version_number,
+            "open_tasks": [_columns(i) for i in sorted(items, key=lambda i: i.id or 0)],
+            "attachments": [_columns(a) for a in attachments]}
 
 
 def _expert_elements(application: Application) -> set[str]:
-    from service.versions.deploy import definition_of
-
-    definition = definition_of(db.session.get(ProcessVersion, application.process_version_id))
+    definition = loaded_version(application.process_version_id).definition
     return {t.bpmn_id for t in definition.user_tasks.values() if t.role == "expert"}
 
 
@@ -69,12 +78,10 @@ def audit_export(user: User, application_id: int) -> dict:
     """Everything an auditor needs to show one application's path: the trail with the data submitted at
     each step, the elements passed through (to draw on the diagram), the diagram itself, and whether the
     record is intact."""
-    from service.engine.bundle import Bundle
-
     application = visible_application_or_404(user, application_id)
     view = audit_view(user, application_id)
-    version = db.session.get(ProcessVersion, application.process_version_id)
-    bundle = Bundle.from_json(version.bundle)
+    version = loaded_version(application.process_version_id)
+    bundle = version.definition.bundle
     path = []
     for event in view["events"]:
         if event["element_id"] and event["element_id"] not in path:
@@ -84,7 +91,7 @@ def audit_export(user: User, application_id: int) -> dict:
                 path.append(taken)
     return {
         "application": {c.key: getattr(application, c.key) for c in Application.__table__.columns if c.key != "state"},
-        "process_version": {"number": version.number, "content_hash": version.content_hash},
+        "process_version": {"number": version.number, "content_hash": bundle.content_hash},
         "verification": {"verified": view["verified"], "broken_at": view["broken_at"], "reason": view["reason"]},
         "path": path,
         "steps": [{"step": e["element_id"], "name": e["data"].get("name"), "by": e["actor"], "at": e["at"],

@@ -11,7 +11,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import event, func, select
+from sqlalchemy import String, cast, event, func, literal, select
 from sqlalchemy.orm import Session
 
 from service.platform.extensions import db
@@ -58,6 +58,21 @@ def _head(session, chain: str) -> tuple[int, str]:
         ).first()
         heads[chain] = (last.seq, last.hash) if last else (0, GENESIS)
     return heads[chain]
+
+
+def head_columns(application_id_column):
+    """The seq and hash of an application chain's last event, as two columns to read along with the
+    application row (a state change then appends without a query of its own)."""
+    chain = literal("application:", String).concat(cast(application_id_column, String))
+    last = (select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == chain)
+            .order_by(AuditEvent.seq.desc()).limit(1))
+    return (last.with_only_columns(AuditEvent.seq).scalar_subquery().label("head_seq"),
+            last.with_only_columns(AuditEvent.hash).scalar_subquery().label("head_hash"))
+
+
+def know_head(chain: str, seq: int | None, hash_: str | None) -> None:
+    """Remember a head read elsewhere in this transaction (see head_columns)."""
+    db.session().info.setdefault(_HEADS, {})[chain] = (seq, hash_) if seq is not None else (0, GENESIS)
 
 
 def append(chain: str, *, actor: str, action: str, element_id: str | None = None, data: dict | None = None,

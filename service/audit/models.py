@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+
 from service.platform.extensions import db
 from service.platform.timeutil import UTCDateTime, utcnow
 

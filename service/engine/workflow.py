@@ -227,6 +227,10 @@ class Engine:
         end = max(ends, key=lambda t: t.last_state_change)
         return end.task_spec.bpmn_id, end.task_spec.bpmn_name or end.task_spec.bpmn_id
 
+    def completed_elements(self, wf: BpmnWorkflow) -> set[str]:
+        """Ids of the elements completed in the kept history (a step seen before was sent back to)."""
+        return {t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id}
+
     def waiting_elements(self, wf: BpmnWorkflow) -> list[tuple[str, str]]:
         """(element id, name) of every element the instance is waiting in: its current stage."""
         seen, result = set(), []

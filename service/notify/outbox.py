@@ -11,14 +11,12 @@ from datetime import timedelta
 
 from sqlalchemy import exists, select
 
-from service.applications.access import can_work_on
+from service.applications.access import unit_accounts, workers_for
 from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from service.platform.extensions import db
 from service.platform.reference import CATEGORIES, CITIES
 from service.applications.models import Application, WorkItem
-from service.audit.models import AuditEvent
 from service.notify.models import Notification
-from service.accounts.models import User
 from service.platform.timeutil import to_shanghai, utcnow
 
 log = logging.getLogger(__name__)
@@ -27,12 +25,12 @@ MAX_ATTEMPTS = 8
 
 
 def _recipients_for(item: WorkItem) -> list[dict]:
-    users = db.session.scalars(select(User).where(User.active.is_(True))).all()
-    return [{"username": u.username, "email": u.email} for u in users if can_work_on(u, item)]
+    return [{"username": u.username, "email": u.email} for u in workers_for(item)]
 
 
-def _queue(key: str, *, application: Application | None, kind: str, recipients, subject: str, body: str) -> bool:
-    if db.session.scalar(select(exists().where(Notification.idempotency_key == key))):
+def _queue(key: str, *, application: Application | None, kind: str, recipients, subject: str, body: str,
+           fresh_key: bool = False) -> bool:
+    if not fresh_key and db.session.scalar(select(exists().where(Notification.idempotency_key == key))):
         return False
     db.session.add(Notification(application_id=application.id if application else None, kind=kind,
                                 idempotency_key=key, recipients=recipients, subject=subject, body=body))
@@ -43,23 +41,22 @@ def _label(application: Application) -> str:
     return f"{application.unit_name}（{CITIES.get(application.city_code, '')}，{CATEGORIES.get(application.category)}）"
 
 
-def notify_new_work(application: Application, items: list[WorkItem]) -> None:
-    """A new open task: tell who may work on it; 'sent back' when the step was done before."""
+def notify_new_work(application: Application, items: list[WorkItem], *, done_before: set[str]) -> None:
+    """A new open task: tell who may work on it; 'sent back' when its step was done before
+    (``done_before``: the elements the engine has completed in this instance)."""
     for item in items:
-        done_before = db.session.scalar(select(exists().where(
-            AuditEvent.application_id == application.id, AuditEvent.action == "task_completed",
-            AuditEvent.element_id == item.bpmn_id)))
-        kind = "sent_back" if done_before else "task_assigned"
-        verb = "被退回，请修改后重新提交" if done_before else "有新的待办"
+        again = item.bpmn_id in done_before
+        kind = "sent_back" if again else "task_assigned"
+        verb = "被退回，请修改后重新提交" if again else "有新的待办"
         due = f"，请于 {to_shanghai(item.due_at):%Y-%m-%d %H:%M} 前办理" if item.due_at else ""
+        # A new task id makes a new key: no need to look for an earlier notice.
         _queue(f"{kind}:{item.task_id}", application=application, kind=kind, recipients=_recipients_for(item),
                subject=f"【绿色制造】{item.name}{verb}",
-               body=f"申报：{_label(application)}\n环节：{item.name}{due}。")
+               body=f"申报：{_label(application)}\n环节：{item.name}{due}。", fresh_key=True)
 
 
 def notify_outcome(application: Application) -> None:
-    applicants = [{"username": u.username, "email": u.email} for u in db.session.scalars(select(User))
-                  if u.has_role("applicant") and u.unit_name == application.applicant_unit]
+    applicants = [{"username": u.username, "email": u.email} for u in unit_accounts(application.applicant_unit)]
     _queue(f"outcome:{application.id}", application=application, kind="outcome", recipients=applicants,
            subject=f"【绿色制造】申报结果：{application.outcome}",
            body=f"申报：{_label(application)}\n结果：{application.outcome}。")

@@ -53,7 +53,7 @@ def install_request_logging(app) -> None:
     @app.after_request
     def _finish(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        user = getattr(g.get("user"), "username", None)
+        user = g.get("username")  # noted at sign-in: the user row may be expired by the commit by now
         access.info("%s %s %s", request.method, request.path, response.status_code,
                     extra={"request_id": g.get("request_id"), "method": request.method, "path": request.path, "status": response.status_code,
                            "duration_ms": round((time.perf_counter() - g.get("request_started", time.perf_counter()))

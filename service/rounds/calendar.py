@@ -17,6 +17,19 @@ def current_calendar() -> WorkdayCalendar:
     return WorkdayCalendar(overrides=overrides, confirmed_years=years)
 
 
+class LazyCalendar:
+    """The working-day calendar, read from the database only when a computation needs it: most steps
+    compute no working days, so most submits read no calendar."""
+
+    def __init__(self):
+        self._calendar: WorkdayCalendar | None = None
+
+    def __getattr__(self, name):
+        if self._calendar is None:
+            self._calendar = current_calendar()
+        return getattr(self._calendar, name)
+
+
 def set_day(day: date, *, is_workday: bool, note: str, actor: str) -> CalendarOverride:
     row = db.session.get(CalendarOverride, day) or CalendarOverride(day=day)
     row.is_workday, row.note, row.updated_by = is_workday, note, actor

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
+
 from service.platform.extensions import db
 from service.platform.timeutil import UTCDateTime, utcnow
 

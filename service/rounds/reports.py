@@ -18,9 +18,8 @@ from service.platform.extensions import db
 from service.platform.reference import CATEGORIES, CITIES
 from service.applications.models import Application
 from service.audit.models import AuditEvent
-from service.versions.models import ProcessVersion
 from service.rounds.models import Round
-from service.versions.deploy import definition_of
+from service.versions.deploy import loaded_version
 from service.platform.timeutil import to_shanghai, utcnow
 from service.rounds.xlsx import append_row
 
@@ -37,7 +36,7 @@ class Submitted:
 
 
 def _role_of_elements(application: Application) -> dict[str, str]:
-    definition = definition_of(db.session.get(ProcessVersion, application.process_version_id))
+    definition = loaded_version(application.process_version_id).definition
     return {t.bpmn_id: t.role for t in definition.user_tasks.values()}
 
 

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from service.platform.extensions import db
 from service.applications.models import Application
 from service.audit.models import AuditEvent
-from service.versions.models import ProcessVersion
-from service.versions.deploy import definition_of
+from service.versions.deploy import loaded_version
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -44,7 +43,7 @@ def round_statistics(round_id: int) -> dict:
         names.setdefault(event.element_id, data.get("name") or event.element_id)
         if event.action == "timer_fired":
             if version_id not in waits:
-                catch = definition_of(db.session.get(ProcessVersion, version_id)).catch_events
+                catch = loaded_version(version_id).definition.catch_events
                 waits[version_id] = {element for element, kind in catch.items() if kind == ("timer", None)}
             if event.element_id not in waits[version_id]:
                 late[event.element_id] += 1  # a deadline on a step ran out

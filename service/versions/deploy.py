@@ -1,6 +1,8 @@
 """Deployed process versions: validate, store immutably, and compile once per version."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 
 from service.audit import chain as audit
@@ -44,3 +46,35 @@ def get_version_or_404(version_id: int) -> ProcessVersion:
 
 def definition_of(version: ProcessVersion) -> ProcessDefinition:
     return definition_for(version.content_hash, lambda: Bundle.from_json(version.bundle))
+
+
+@dataclass(frozen=True)
+class LoadedVersion:
+    id: int
+    number: int
+    definition: ProcessDefinition
+
+
+_loaded: dict[int, LoadedVersion] = {}
+
+
+def loaded_version(version_id: int) -> LoadedVersion:
+    """A version's number and compiled definition, read from the database once per process.
+
+    Versions are immutable and never deleted, so the id alone names the content for good; the 100 KB
+    bundle column is read only on the first use (the model defers it).
+    """
+    loaded = _loaded.get(version_id)
+    if loaded is None:
+        row = db.session.execute(select(ProcessVersion.number, ProcessVersion.content_hash, ProcessVersion.bundle)
+                                 .where(ProcessVersion.id == version_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"流程版本 {version_id} 不存在")
+        definition = definition_for(row.content_hash, lambda: Bundle.from_json(row.bundle))
+        loaded = _loaded[version_id] = LoadedVersion(version_id, row.number, definition)
+    return loaded
+
+
+def forget_loaded_versions() -> None:
+    """For tests, which wipe the database and so reuse version ids for other content."""
+    _loaded.clear()

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import JSON, event, inspect, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+
 from service.platform.extensions import db
 from service.platform.timeutil import UTCDateTime, utcnow
 
@@ -15,11 +17,11 @@ class ProcessVersion(db.Model):
     number: Mapped[int] = mapped_column(Integer, unique=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     process_id: Mapped[str] = mapped_column(String(200))
-    bundle: Mapped[str] = mapped_column(Text)
+    bundle: Mapped[str] = mapped_column(Text, deferred=True)  # 100 KB: read only where the files are needed
     note: Mapped[str] = mapped_column(Text, default="")
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    validation_report: Mapped[list] = mapped_column(JSON, default=list)
+    validation_report: Mapped[list] = mapped_column(JSON, default=list, deferred=True)
 
 
 IMMUTABLE_VERSION_FIELDS = ("number", "content_hash", "process_id", "bundle", "deployed_by", "deployed_at")

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import login_required
 
-from service.applications.commands import claim_task, unclaim_task
-from service.platform.errors import ServiceError
+from service.applications.commands import NotYours, claim_task, unclaim_task
+from service.platform.errors import NotFound, ServiceError
 from service.platform.inputs import id_from, text_problem
 from service.applications.inbox import done_list, inbox, inbox_counts, task_for
 from service.platform.reference import CATEGORIES, CITIES
@@ -45,9 +45,12 @@ def done_page():
 
 def _claim_change(task_id: str, change, done_message: str):
     try:
-        item = task_for(me(), task_id, to_work=True)
-        with transaction():
-            change(application_id=item.application_id, task_id=item.task_id, user=me())
+        try:
+            with transaction():
+                change(task_id=task_id, user=me())
+        except (NotYours, NotFound):
+            task_for(me(), task_id, to_work=True)  # not in this user's inbox: say so as the inbox does
+            raise
         flash(done_message, "success")
     except ServiceError as err:
         flash_error(err)

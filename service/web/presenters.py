@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from service.applications.views import application_detail, audit_view
-from service.applications.commands import waiting_elements
+from service.applications.saving import waiting_elements
 from service.engine.bundle import Bundle
 from service.platform.extensions import db
 from service.forms.schema import input_components
