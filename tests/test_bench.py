@@ -7,8 +7,9 @@ import pytest
 from service.commands.bench import BenchRefused, check_database_url, run_benchmark
 from service.commands.bench_report import format_report, write_json
 
-# Figures that are right when they are zero.
-ZERO_IS_RIGHT = {"bundle_reads", "server_tracebacks", "worker_tracebacks", "still_due", "notifications_unsent"}
+# Figures that must be zero, and one that is counted but may well be zero (the pages need not read the bundle).
+MUST_BE_ZERO = {"server_tracebacks", "worker_tracebacks", "still_due", "notifications_unsent"}
+MAY_BE_ZERO = {"bundle_reads"}
 
 
 def figures(node, path=""):
@@ -44,8 +45,11 @@ def test_every_figure_is_present_and_positive(report):
     assert timers["notifications"] >= 20
     assert report["loop"]["at_end"]["state_bytes"] > report["loop"]["at_start"]["state_bytes"]
     for path, value in figures(report):
-        if path.rsplit(".", 1)[-1] in ZERO_IS_RIGHT:
+        name = path.rsplit(".", 1)[-1]
+        if name in MUST_BE_ZERO:
             assert value == 0, path
+        elif name in MAY_BE_ZERO:
+            assert value >= 0, path
         else:
             assert value > 0, path
 
