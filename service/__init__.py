@@ -1,7 +1,7 @@
 """greenlist: the workflow system for Jilin Province's provincial green manufacturing list round."""
 import os
 
-from flask import Flask, jsonify
+from flask import Flask, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.platform.config import from_environment, normalise_database_url, proxy_hops, settle_secret_key
@@ -60,6 +60,18 @@ def create_app(config: dict | None = None, *, secret_required: bool = True) -> F
     from service.web import init_web
 
     init_web(app)
+
+    from service.platform.transactions import forget_reads_only, reads_only
+
+    @app.before_request
+    def _reads_only_for_safe_methods():
+        g.reads_only = reads_only(request.method in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _forget_reads_only(_error):
+        token = g.pop("reads_only", None)
+        if token is not None:
+            forget_reads_only(token)
 
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError):

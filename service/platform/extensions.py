@@ -39,4 +39,6 @@ def serialize_sqlite_writers(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        from service.platform.transactions import begins_read_only
+
+        connection.exec_driver_sql("BEGIN" if begins_read_only() else "BEGIN IMMEDIATE")

@@ -1,11 +1,32 @@
 """The transaction boundary: jobs and requests commit; services never do."""
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from service.platform.errors import Conflict, StaleVersion
 from service.platform.extensions import db
+
+
+# On SQLite a transaction that may write takes the database's write lock when it begins (BEGIN
+# IMMEDIATE, see extensions.py). A request that only reads (GET, HEAD) begins without it, so pages
+# and downloads never wait for a writer nor make one wait; the few GETs that write (the last-seen
+# time of a session, a recorded export) end their read and take the lock in transaction().
+_reads_only: ContextVar[bool] = ContextVar("greenlist_reads_only", default=False)
+
+
+def reads_only(flag: bool):
+    """Mark what follows (a request) as read-only until transaction(); returns a token for reset."""
+    return _reads_only.set(flag)
+
+
+def forget_reads_only(token) -> None:
+    _reads_only.reset(token)
+
+
+def begins_read_only() -> bool:
+    return _reads_only.get()
 
 
 @contextmanager
@@ -15,6 +36,10 @@ def transaction():
     A concurrent writer detected at flush or commit (the application's version no
     longer matches) becomes the same StaleVersion error the services raise.
     """
+    upgraded = None
+    if _reads_only.get():
+        db.session.rollback()  # end the read; the write begins with the lock and reads afresh
+        upgraded = _reads_only.set(False)
     try:
         yield db.session
         db.session.commit()
@@ -30,3 +55,6 @@ def transaction():
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        if upgraded is not None:
+            _reads_only.reset(upgraded)
