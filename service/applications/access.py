@@ -5,7 +5,7 @@ from sqlalchemy import false, or_, select, true
 
 from service.platform.errors import NotFound
 from service.platform.extensions import db
-from service.applications.models import Application, WorkItem
+from service.applications.models import Application, WorkCount, WorkItem
 from service.audit.models import AuditEvent
 from service.accounts.models import User, UserRole
 
@@ -30,20 +30,40 @@ def application_filter(user: User):
     return or_(*clauses) if clauses else false()
 
 
+def _inbox_scopes(user: User) -> list[tuple[str, dict]]:
+    """(role, equal columns) of each kind of task ``user`` may work on: the one rule behind the inbox,
+    its counts, can_work_on and the notification recipients."""
+    scopes = []
+    if user.has_role("province_staff"):
+        scopes.append(("province_staff", {}))
+    if user.has_role("city_reviewer") and user.city_code:
+        scopes.append(("city_reviewer", {"city_code": user.city_code}))
+    if user.has_role("applicant") and user.unit_name:
+        scopes.append(("applicant", {"applicant_unit": user.unit_name}))
+    if user.has_role("expert"):
+        scopes.append(("expert", {"assignee": str(user.id)}))
+    return scopes
+
+
+def _inbox_clause(model, user: User, unassigned):
+    clauses = []
+    for role, equal in _inbox_scopes(user):
+        clause = model.role == role
+        for column, value in equal.items():
+            clause = clause & (getattr(model, column) == value)
+        # A task for one named person (an assignee) is in nobody else's inbox, whatever their role.
+        clauses.append(clause & (unassigned | (model.assignee == str(user.id))))
+    return or_(*clauses) if clauses else false()
+
+
 def work_item_filter(user: User):
     """A WHERE clause selecting the open tasks ``user`` may work on (their inbox)."""
-    clauses = []
-    if user.has_role("province_staff"):
-        clauses.append(WorkItem.role == "province_staff")
-    if user.has_role("city_reviewer") and user.city_code:
-        clauses.append((WorkItem.role == "city_reviewer") & (WorkItem.city_code == user.city_code))
-    if user.has_role("applicant") and user.unit_name:
-        clauses.append((WorkItem.role == "applicant") & (WorkItem.applicant_unit == user.unit_name))
-    if user.has_role("expert"):
-        clauses.append((WorkItem.role == "expert") & (WorkItem.assignee == str(user.id)))
-    # A task for one named person (an assignee) is in nobody else's inbox, whatever their role.
-    clauses = [c & (WorkItem.assignee.is_(None) | (WorkItem.assignee == str(user.id))) for c in clauses]
-    return or_(*clauses) if clauses else false()
+    return _inbox_clause(WorkItem, user, WorkItem.assignee.is_(None))
+
+
+def work_count_filter(user: User):
+    """The same rule over the inbox counters (work_count, where '' stands for no assignee)."""
+    return _inbox_clause(WorkCount, user, WorkCount.assignee == "")
 
 
 def can_work_on(user: User, item: WorkItem) -> bool:

@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 
 from service.audit import chain as audit
 from service.applications.access import (holders_of, sees_expert_scores, visible_application_or_404,
-                                         visible_work_item_or_404, work_item_filter)
+                                         visible_work_item_or_404, work_count_filter, work_item_filter)
 from service.applications.commands import form_options, get_application_or_404
 from service.platform.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
 from service.forms.schema import draft_problems
 from service.platform.inputs import text_problem
 from service.platform.reference import CATEGORIES, CITIES
-from service.applications.models import Application, TaskDraft, WorkItem
+from service.applications.models import Application, TaskDraft, WorkCount, WorkItem
 from service.audit.models import AuditEvent
 from service.accounts.models import User
 from service.versions.deploy import loaded_version
@@ -39,8 +39,11 @@ def inbox(user: User, *, page: int, page_size: int, step=None, city=None, catego
         query = query.where(WorkItem.claimed_by.is_(None))
     elif claimed == "mine":
         query = query.where(WorkItem.claimed_by == user.id)
-    # The total counts the index alone; only the page itself is joined to its applications.
-    total = db.session.scalar(query.with_only_columns(func.count(WorkItem.id)))
+    if step or city or category or claimed:
+        # A filtered total counts the index alone; only the page itself is joined to its applications.
+        total = db.session.scalar(query.with_only_columns(func.count(WorkItem.id)))
+    else:
+        total = db.session.scalar(select(func.coalesce(func.sum(WorkCount.n), 0)).where(work_count_filter(user)))
     page_ids = query.with_only_columns(WorkItem.id).order_by(WorkItem.due_order, WorkItem.id) \
         .offset((page - 1) * page_size).limit(page_size).subquery()
     rows = db.session.execute(select(WorkItem, Application.unit_name)
@@ -163,11 +166,13 @@ def save_draft(user: User, task_id: str, data: dict) -> TaskDraft:
 
 def inbox_counts(user: User) -> dict:
     """Open tasks per step, city and category, for the inbox's filters: one pass over the index."""
-    # Counted from the facet index alone (no row is read); the steps' names come from one row each.
+    # Summed from the inbox counters (a few rows per step, city and category, whatever the backlog);
+    # the steps' names come from one row each.
     rows = db.session.execute(
-        select(WorkItem.bpmn_id, WorkItem.city_code, WorkItem.category, func.count())
-        .where(work_item_filter(user))
-        .group_by(WorkItem.bpmn_id, WorkItem.city_code, WorkItem.category)).all()
+        select(WorkCount.bpmn_id, WorkCount.city_code, WorkCount.category, func.sum(WorkCount.n))
+        .where(work_count_filter(user))
+        .group_by(WorkCount.bpmn_id, WorkCount.city_code, WorkCount.category)).all()
+    rows = [row for row in rows if row[3]]  # a bucket whose tasks are all done sums to 0
     steps, cities, categories = defaultdict(int), defaultdict(int), defaultdict(int)
     for step, city, category, count in rows:
         steps[step] += count

@@ -122,3 +122,20 @@ class Attachment(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkCount(db.Model):
+    """Open work items counted per inbox bucket, kept by database triggers on work_item (migration 0008):
+    an inbox's total and its counts by step, city and category are sums over a few of these rows
+    instead of a count over a million. Each bucket is spread over 8 shards, so concurrent submits
+    that touch the same bucket rarely wait for the same row; a shard may go negative, the sum is exact."""
+
+    __tablename__ = "work_count"
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    applicant_unit: Mapped[str] = mapped_column(String(200), primary_key=True)
+    assignee: Mapped[str] = mapped_column(String(64), primary_key=True)  # '' for a task anyone in scope may take
+    bpmn_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)
