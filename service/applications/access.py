@@ -123,5 +123,43 @@ def visible_work_item_or_404(user: User, task_id: str) -> WorkItem:
     return item
 
 
-def sees_expert_scores(user: User) -> bool:
+# -- who may see which data: one rule per kind, used by the API, the pages, exports and the audit record --
+
+CONSULTATION_FIELDS = ("consult_ecology", "consult_emergency", "consult_market")
+
+
+def sees_everything(user: User) -> bool:
+    """Province staff, administrators and auditors see every field of every application."""
     return any(user.has_role(r) for r in SEE_ALL)
+
+
+def sees_expert_review(user: User, actor: str) -> bool:
+    """An expert's score and opinion: the province, and the expert who wrote it; never another expert."""
+    return sees_everything(user) or actor == user.username
+
+
+def sees_objector(user: User) -> bool:
+    """Who objected (name, contact, evidence) stays with the province; others see what was objected to."""
+    return sees_everything(user)
+
+
+def sees_consultations(user: User) -> bool:
+    """The departments' internal opinions gathered by the city: not shown to the applicant."""
+    return sees_everything(user) or user.has_role("city_reviewer") or user.has_role("expert")
+
+
+def visible_event_data(user: User, action: str, element_id: str | None, actor: str, data: dict,
+                       expert_elements: set[str]) -> dict:
+    """One audit event's data as ``user`` may see it ("redacted" says what was left out and why)."""
+    if action == "objection_recorded" and not sees_objector(user):
+        return {"content": data.get("content"), "received_at": data.get("received_at"),
+                "redacted": "异议人信息仅省厅和审计可见"}
+    form = data.get("form")
+    if not isinstance(form, dict):
+        return data
+    if element_id in expert_elements and not sees_expert_review(user, actor):
+        return {**data, "form": None, "redacted": "专家评审内容仅省厅和审计可见"}
+    if not sees_consultations(user) and any(field in form for field in CONSULTATION_FIELDS):
+        return {**data, "form": {k: v for k, v in form.items() if k not in CONSULTATION_FIELDS},
+                "redacted": "征求有关部门意见仅市州、省厅和审计可见"}
+    return data

@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from service.audit import chain as audit
-from service.applications.access import (holders_of, sees_expert_scores, visible_application_or_404,
-                                         visible_work_item_or_404, work_count_filter, work_item_filter)
+from service.applications.access import (holders_of, sees_everything, visible_application_or_404,
+                                         visible_event_data, visible_work_item_or_404, work_count_filter,
+                                         work_item_filter)
 from service.applications.commands import form_options, get_application_or_404
 from service.platform.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
@@ -72,7 +73,7 @@ def task_for(user: User, task_id: str, *, to_work: bool) -> WorkItem:
     """The work item if ``user`` may work on it (or, to read, may see everything); else 403/404."""
     if text_problem(str(task_id)):  # no task id holds control characters, and PostgreSQL refuses to look one up
         raise NotFound("待办任务不存在", code="task_not_found")
-    if not to_work and sees_expert_scores(user):
+    if not to_work and sees_everything(user):
         item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == str(task_id)))
         if item is None:
             raise NotFound(f"待办任务 {task_id} 不存在", code="task_not_found")
@@ -116,9 +117,10 @@ def _history(user: User, application: Application, expert_elements: set[str]) ->
     for event in audit.trail(audit.application_chain(application.id)):
         if event.action != "task_completed":
             continue
-        data = json.loads(event.data)
-        if event.element_id in expert_elements and not sees_expert_scores(user) and event.actor != user.username:
-            continue
+        data = visible_event_data(user, event.action, event.element_id, event.actor, json.loads(event.data),
+                                  expert_elements)
+        if data.get("form") is None:
+            continue  # another expert's review: not even that it exists
         history.append({"step": event.element_id, "name": data.get("name"), "actor": event.actor, "at": event.at,
                         "data": data.get("form", {})})
     return history

@@ -6,8 +6,8 @@ import json
 from sqlalchemy import func, select
 
 from service.audit import chain as audit
-from service.applications.access import (application_filter, can_work_on, sees_expert_scores,
-                                         visible_application_or_404)
+from service.applications.access import (application_filter, can_work_on, sees_everything,
+                                         visible_application_or_404, visible_event_data)
 from service.platform.extensions import db
 from service.applications.models import Application, Attachment, WorkItem
 from service.versions.deploy import loaded_version
@@ -39,7 +39,7 @@ def application_detail(user: User, application_id: int) -> dict:
 
 def detail_view(user: User, application: Application, items, version_number: int) -> dict:
     """One application as its detail page and a submit's response show it, from rows already loaded."""
-    if not sees_expert_scores(user):
+    if not sees_everything(user):
         # Others see the tasks they could work on, plus that non-expert steps are open.
         items = [i for i in items if i.role != "expert" or can_work_on(user, i)]
     attachments = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
@@ -59,16 +59,11 @@ def audit_view(user: User, application_id: int) -> dict:
     application = visible_application_or_404(user, application_id)
     chain = audit.application_chain(application.id)
     report = audit.verify_chain(chain)
-    hidden = set() if sees_expert_scores(user) else _expert_elements(application)
+    experts = _expert_elements(application)
     events = []
     for event in audit.trail(chain):
-        data = json.loads(event.data)
-        if event.element_id in hidden and event.actor != user.username and "form" in data:
-            data = {**data, "form": None, "redacted": "专家评审内容仅省厅和审计可见"}
-        if event.action == "objection_recorded" and not sees_expert_scores(user):
-            # Whoever objected is protected: outside the province only what was objected to is shown.
-            data = {"content": data.get("content"), "received_at": data.get("received_at"),
-                    "redacted": "异议人信息仅省厅和审计可见"}
+        data = visible_event_data(user, event.action, event.element_id, event.actor, json.loads(event.data),
+                                  experts)
         events.append({"seq": event.seq, "at": event.at, "actor": event.actor, "action": event.action,
                        "element_id": event.element_id, "data": data, "hash": event.hash})
     return {"verified": report.ok, "broken_at": report.broken_at, "reason": report.reason, "events": events}
