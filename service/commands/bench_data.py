@@ -29,7 +29,6 @@ from service.platform.database import upgrade_database
 from service.platform.extensions import db
 from service.platform.transactions import transaction
 from service.rounds.models import Round
-from service.rounds.service import open_round
 from service.versions.samples import sample_declaration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,13 +60,15 @@ def password_hash() -> str:
 
 @dataclass
 class Units:
-    """Applicant units: the first ``reserved`` (Changchun) drive real applications, the rest own the filler."""
+    """Applicant units: the first ``changchun`` drive real applications in Changchun, the ones up to
+    ``reserved`` start their first application under gunicorn, the rest own the filler."""
 
     count: int
+    changchun: int
     reserved: int
 
     def city(self, k: int) -> str:
-        return CHANGCHUN if k < self.reserved else CITY_CODES[k % len(CITY_CODES)]
+        return CHANGCHUN if k < self.changchun else CITY_CODES[k % len(CITY_CODES)]
 
     def filler(self, n: int) -> int:
         return self.reserved + n % max(1, self.count - self.reserved)
@@ -160,11 +161,12 @@ def insert_accounts(specs: list[dict]) -> None:
         batch = rows[start:start + BATCH]
         db.session.execute(insert(User), batch)
         if roles is not None:
-            db.session.execute(insert(roles), [{"user_id": r["id"], "role": role} for r in batch for role in r["roles"]])
+            db.session.execute(insert(roles), [{"user_id": row["id"], "role": role}
+                                               for row in batch for role in row["roles"]])
     advance_sequences("user")
 
 
-def seed(*, users: int, reserved: int) -> Units:
+def seed(*, users: int, changchun: int, fresh: int) -> Units:
     """The demo's accounts, bundle and round, plus staff up to 30 experts and 5 province staff (~50 accounts)."""
     with transaction():
         seed_demo(Bundle.from_directories(ROOT / "processes", ROOT / "forms"), with_applications=False)
@@ -176,7 +178,8 @@ def seed(*, users: int, reserved: int) -> Units:
         specs.append(dict(username=CREATOR, display_name="基准建档", roles=["applicant"], city_code=CHANGCHUN,
                           unit_name="基准建档"))
         insert_accounts(specs)
-    return Units(count=max(users - count(User), reserved + 1), reserved=reserved)
+    reserved = changchun + fresh
+    return Units(count=max(users - count(User), reserved + 1), changchun=changchun, reserved=reserved)
 
 
 def add_unit_accounts(units: Units) -> None:
@@ -334,12 +337,18 @@ def quiet_everything_but(timer_set: range) -> None:
 
 # -- the gunicorn phase's round and accounts ----------------------------------------------------
 
-def live_round_and_tokens(units: Units, count: int) -> tuple[int, list[dict]]:
-    """A round open on the real clock (gunicorn runs on it) and bearer tokens for ``count`` distinct units."""
+def reopen_on_real_clock(round_id: int, units: Units, count: int) -> tuple[datetime, list[dict]]:
+    """gunicorn runs on the real clock: the round holding every application gets a deadline 180 days from
+    now (returns the old one), and ``count`` units that have not declared yet get bearer tokens."""
     with use_clock(SystemClock()), transaction():
-        deadline = datetime.now(timezone.utc).date() + timedelta(days=180)
-        round_ = open_round(name="基准测试实时批次", year=deadline.year, city_deadline=deadline, actor="admin")
-        accounts = db.session.scalars(select(User).where(User.username.like("unit%")).order_by(User.id)
-                                      .offset(units.reserved).limit(count)).all()
-        issued = [{"token": issue_token(user), "unit": user.unit_name, "serial": user.id} for user in accounts]
-        return round_.id, issued
+        round_ = db.session.get(Round, round_id)
+        previous = round_.city_deadline
+        round_.city_deadline = datetime.now(timezone.utc) + timedelta(days=180)
+        names = [f"unit{k:05d}" for k in range(units.changchun, min(units.reserved, units.changchun + count))]
+        accounts = db.session.scalars(select(User).where(User.username.in_(names)).order_by(User.id)).all()
+        return previous, [{"token": issue_token(user), "unit": user.unit_name, "serial": user.id} for user in accounts]
+
+
+def set_deadline(round_id: int, deadline: datetime) -> None:
+    with transaction():
+        db.session.get(Round, round_id).city_deadline = deadline

@@ -66,13 +66,15 @@ def format_report(report: dict) -> list[str]:
                                                   for c in columns))
     few = report["submit_few_users"]
     first = sizes[columns[0]]
-    lines.append(f"3 提交中位数：{few['users']} 个账号时 {_ms(few['median_ms'])}（SQL {few['sql']['median']:g} 条），"
-                 f"{first['users']:,} 个账号时 {_ms(first['submit']['median_ms'])}"
-                 f"（同为 {first['applications']:,} 个申报），比值 {report['users_ratio']:.2f}")
+    lines.append(f"3 提交中位数：{few['users']} 个账号时 {_ms(few['median_ms'])}（SQL {few['sql']['median']:g} 条，"
+                 f"a+b+c {_ms(few['unavoidable']['sum_ms'])}），{first['users']:,} 个账号时 "
+                 f"{_ms(first['submit']['median_ms'])}（同为 {first['applications']:,} 个申报），比值 "
+                 f"{report['users_ratio']:.2f}；各除以当时的 a+b+c 后比值 {report['users_ratio_normalised']:.2f}")
     load = report["gunicorn"]
     lines.append(f"4 gunicorn {load['workers']} 个进程，{load['threads']} 个客户端线程，每段最多 "
-                 f"{report['options']['starts']:,} 次或 {load['seconds_limit']:.0f} 秒（服务端异常 {load['server_tracebacks']} 次）：")
-    lines.append(_load_line("开始申报（各用一个申报单位账号）", load["starts"]))
+                 f"{report['options']['starts']:,} 次或 {load['seconds_limit']:.0f} 秒"
+                 f"（服务端异常 {load['server_tracebacks']} 次）：")
+    lines.append(_load_line("开始申报（各用一个尚未申报的单位账号，批次内已有全部申报）", load["starts"]))
     lines.append(_load_line("提交这些申报书", load["submits"]))
     timers = report["timers"]
     lines.append(f"7 同时到期的定时器 {timers['timers']:,} 个，{timers['workers']} 个 worker："
@@ -86,7 +88,8 @@ def format_report(report: dict) -> list[str]:
     lines.append(f"8 退回循环：第 0 次附近提交中位数 {_ms(loop['at_start']['median_ms'])}（状态 "
                  f"{loop['at_start']['state_bytes']:,} 字节），第 {loop['loops']} 次附近 {_ms(loop['at_end']['median_ms'])}"
                  f"（状态 {loop['at_end']['state_bytes']:,} 字节），比值 {loop['ratio']:.2f}")
-    lines.append(f"总用时 {report['seconds']:.0f} 秒")
+    lines.append(f"总用时 {report['seconds']:.0f} 秒；本机 1 分钟负载 开始时 {report['load_average_before']:.2f}，"
+                 f"结束时 {report['load_average_after']:.2f}（{report['cpus']} 核；其他进程的负载会拉长所有数字）")
     return lines
 
 
