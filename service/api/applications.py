@@ -5,7 +5,9 @@ from flask import Response
 from marshmallow import Schema, fields, validate
 
 from service.audit import chain as audit
-from service.applications.views import application_detail, audit_export, audit_view, list_applications
+from service.applications.views import (application_detail, audit_export, audit_view, detail_view, list_applications,
+                                        open_items)
+from service.versions.deploy import loaded_version
 from service.applications.commands import start_application
 from service.applications.batch import ObjectionSchema, record_objection
 from service.platform.inputs import Int, Text
@@ -46,9 +48,10 @@ class ObjectionOutSchema(ObjectionSchema):
 def start(body):
     """申报单位开始一项申报；返回的待办中有填报任务"""
     with transaction():
-        application_id = start_application(round_id=body["round"], category=body["category"],
-                                           user=current_user()).id
-    return application_detail(current_user(), application_id)
+        application = start_application(round_id=body["round"], category=body["category"], user=current_user())
+        # Built before the commit, from the rows just written: nothing is read again.
+        return detail_view(current_user(), application, open_items(application.id),
+                           loaded_version(application.process_version_id).number, attachments=[])
 
 
 @blp.route("")

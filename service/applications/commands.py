@@ -118,6 +118,7 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
                               created_by=user.id, state="", stage="")
     db.session.add(application)
     db.session.flush()
+    audit.know_head(audit.application_chain(application.id), None, None)  # a new chain: nothing to read
     engine = engine_for(application)
     start_data = {
         "application_id": application.id, "category": category, "city": user.city_code,

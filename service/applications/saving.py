@@ -114,7 +114,7 @@ def _write(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:
         notify_outcome(application)
     timers = engine.waiting_timers(wf)
     if _timer_keys(timers) != loaded.timers_before:
-        _rewrite_timers(application, timers)
+        _rewrite_timers(application, timers, had_timers=bool(loaded.timers_before))
     chain = audit.application_chain(application.id)
     for step in steps:
         if step.action == "task_completed":
@@ -166,8 +166,9 @@ def _rewrite_work_items(loaded: Loaded, tasks) -> list[WorkItem]:
     return added
 
 
-def _rewrite_timers(application: Application, timers) -> None:
-    db.session.execute(delete(Timer).where(Timer.application_id == application.id))
+def _rewrite_timers(application: Application, timers, *, had_timers: bool) -> None:
+    if had_timers:
+        db.session.execute(delete(Timer).where(Timer.application_id == application.id))
     for timer in timers:
         db.session.add(Timer(application_id=application.id, task_id=timer.task_id, element_id=timer.element_id,
                              due_at=timer.due_at))

@@ -30,20 +30,26 @@ def _columns(row) -> dict:
     return {c.key: getattr(row, c.key) for c in row.__table__.columns}
 
 
+def open_items(application_id: int) -> list[WorkItem]:
+    return db.session.scalars(select(WorkItem).where(WorkItem.application_id == application_id)
+                              .order_by(WorkItem.id)).all()
+
+
 def application_detail(user: User, application_id: int) -> dict:
     application = visible_application_or_404(user, application_id)
-    items = db.session.scalars(select(WorkItem).where(WorkItem.application_id == application.id)
-                               .order_by(WorkItem.id)).all()
-    return detail_view(user, application, items, loaded_version(application.process_version_id).number)
+    return detail_view(user, application, open_items(application.id),
+                       loaded_version(application.process_version_id).number)
 
 
-def detail_view(user: User, application: Application, items, version_number: int) -> dict:
-    """One application as its detail page and a submit's response show it, from rows already loaded."""
+def detail_view(user: User, application: Application, items, version_number: int, *, attachments=None) -> dict:
+    """One application as its detail page and a submit's response show it, from rows already loaded
+    (``attachments`` given when known, e.g. none yet for an application just started)."""
     if not sees_everything(user):
         # Others see the tasks they could work on, plus that non-expert steps are open.
         items = [i for i in items if i.role != "expert" or can_work_on(user, i)]
-    attachments = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
-                                     .order_by(Attachment.id)).all()
+    if attachments is None:
+        attachments = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
+                                         .order_by(Attachment.id)).all()
     return {**_columns(application), "process_version": version_number,
             "open_tasks": [_columns(i) for i in sorted(items, key=lambda i: i.id or 0)],
             "attachments": [_columns(a) for a in attachments]}
