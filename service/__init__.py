@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from service.platform.config import from_environment, normalise_database_url, proxy_hops, settle_secret_key
 from service.platform.errors import ServiceError
 from service.platform.extensions import csrf, db, login_manager, migrate, serialize_sqlite_writers
-from service.platform.inputs import Int64Converter
+from service.platform.inputs import ColumnIntConverter
 from service.platform.database import MIGRATIONS
 
 
@@ -17,7 +17,7 @@ def create_app(config: dict | None = None, *, secret_required: bool = True) -> F
     ``secret_required=False`` is for the commands that never read a login cookie (migrations, deploy, worker).
     """
     app = Flask(__name__, instance_relative_config=True)
-    app.url_map.converters["int"] = Int64Converter  # for every rule added below, the web's and the API's
+    app.url_map.converters["int"] = ColumnIntConverter  # for every rule added below, the web's and the API's
     app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024  # larger bodies get 413 before any parsing
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(from_environment(app.instance_path))

@@ -1,4 +1,4 @@
-"""Hostile numbers and nesting: ids and versions no 64-bit column holds, in paths, query strings and bodies,
+"""Hostile numbers and nesting: ids and versions no integer column holds (32 bits on PostgreSQL), in paths, query strings and bodies,
 and JSON nested a hundred thousand deep. Each answers a 4xx in the one error shape, naming the field,
 and changes nothing."""
 import json
@@ -23,7 +23,9 @@ def raw_json(api, method, path, who, text):
 @pytest.mark.parametrize("path", [f"/api/applications/{HUGE}", f"/api/applications/{HUGE}/audit",
                                   f"/api/rounds/{HUGE}", f"/api/attachments/{HUGE}",
                                   f"/api/process-versions/{HUGE}", f"/api/process-drafts/{HUGE}",
-                                  "/api/applications/" + "9" * 5000])
+                                  "/api/applications/" + "9" * 5000,
+                                  f"/api/rounds/{2 ** 31}", f"/api/rounds/{2 ** 63 - 1}",
+                                  f"/api/applications/{2 ** 31}/audit"])
 def test_an_id_beyond_64_bits_in_the_path_names_nothing(api, at_declaration, path):
     refused(api.get(path, "admin"), 404, "not_found")
 
@@ -57,6 +59,8 @@ def test_ids_beyond_64_bits_in_bodies_are_refused_naming_them(api, at_declaratio
     before = world_state()
     refused(api.post("/api/applications", "factory1", json={"round": 2 ** 70, "category": "factory"}),
             422, "validation_failed", "round")
+    refused(api.post("/api/applications", "factory1", json={"round": 2 ** 31, "category": "factory"}),
+            422, "validation_failed", "round")  # fits 64 bits, not PostgreSQL's INTEGER
     body = refused(api.post(f"/api/rounds/{at_declaration.round_id}/start-notice", "province",
                             json={"applications": [at_declaration.application_id, 2 ** 70]}),
                    422, "validation_failed", "applications")

@@ -1,4 +1,4 @@
-"""The staff web takes the same hostile numbers and text as the API: ids beyond 64 bits, digits int() refuses,
+"""The staff web takes the same hostile numbers and text as the API: ids beyond what an integer column holds, digits int() refuses,
 control characters. Pages ignore a filter no row can match, forms answer with their error, nothing is
 written, and nothing is a 500."""
 import pytest
@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from service.platform.extensions import db
 from service.versions.models import ProcessDraft
 from service.rounds.models import Round
+from tests.api import demo_round_id, first_version_id
 from tests.test_web_pages import Visitor
 
 HUGE = "99999999999999999999999"
@@ -30,17 +31,18 @@ def test_filters_no_row_can_match_are_ignored(visitor, path):
     assert person.get(path).status_code == 200
 
 
-def test_forms_with_ids_beyond_64_bits_answer_with_their_error(visitor):
+def test_forms_with_ids_beyond_an_integer_column_answer_with_their_error(visitor):
     count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
     before = count(ProcessDraft), count(Round)
     admin = visitor("admin")
+    round_id, version_id = demo_round_id(), first_version_id()
     admin.get("/admin/versions")
     assert admin.post("/admin/drafts", {"from_version": HUGE}).status_code == 302
-    assert admin.post("/admin/drafts", {"from_version": "1", "name": "草稿\x00"}).status_code == 302
-    assert admin.post("/admin/rounds/1/next", {"process_version_id": "²"}).status_code == 422
+    assert admin.post("/admin/drafts", {"from_version": str(version_id), "name": "草稿\x00"}).status_code == 302
+    assert admin.post(f"/admin/rounds/{round_id}/next", {"process_version_id": "²"}).status_code == 422
     province = visitor("province")
-    province.get("/rounds/1")
-    assert province.post("/rounds/1/batch", {"action": "publish", "applications": HUGE}).status_code == 302
+    province.get(f"/rounds/{round_id}")
+    assert province.post(f"/rounds/{round_id}/batch", {"action": "publish", "applications": HUGE}).status_code == 302
     factory = visitor("factory1")
     factory.get("/my")
     assert factory.post("/my/start", {"round": HUGE, "category": "factory"}).status_code == 302

@@ -3,7 +3,8 @@
 Text without control characters or broken Unicode: a lone surrogate (JSON's ``"\\ud800"``) cannot be
 encoded as UTF-8, so it breaks every page, export and database driver that later meets it, and a NUL
 is refused by PostgreSQL; both must be refused where they arrive, naming the field. Integers that fit
-the 64-bit columns they are looked up in. JSON no deeper than any real request or form needs, so no
+the integer columns they are looked up in (INTEGER: 32 bits on PostgreSQL, so 2**31 already overflows
+the driver there). JSON no deeper than any real request or form needs, so no
 recursive walk (ours or a library's) can run out of stack.
 """
 from __future__ import annotations
@@ -15,7 +16,8 @@ from werkzeug.routing import IntegerConverter
 
 from service.platform.errors import Invalid
 
-INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+# Every id, version and count column is an INTEGER: 32 bits on PostgreSQL.
+COLUMN_MIN, COLUMN_MAX = -(2 ** 31), 2 ** 31 - 1
 MAX_JSON_DEPTH = 32
 
 # C0 controls, DEL, C1 controls and lone surrogates. Multi-line text also keeps tabs and line breaks
@@ -81,12 +83,12 @@ def json_depth(value) -> int:
 
 
 def id_from(value) -> int | None:
-    """A query or form value as an id: ASCII digits that a 64-bit column can hold, else None. (str.isdigit
+    """A query or form value as an id: ASCII digits that an integer column can hold, else None. (str.isdigit
     alone also passes "²", which int() refuses, and any length, which the database driver refuses.)"""
     if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 19:
         return None
     number = int(value)
-    return number if number <= INT64_MAX else None
+    return number if number <= COLUMN_MAX else None
 
 
 class Text(fields.String):
@@ -106,7 +108,7 @@ class Text(fields.String):
 
 
 class Int(fields.Integer):
-    """An integer a 64-bit column can hold: a larger one is a 422 here, not an overflow in the driver.
+    """An integer an integer column can hold: a larger one is a 422 here, not an overflow in the driver.
 
     The bound is a Range validator, so the OpenAPI document states it; a field with its own (narrower)
     Range keeps only that one, and a client reads one message per field.
@@ -116,14 +118,14 @@ class Int(fields.Integer):
         validators = kwargs.pop("validate", None) or []
         validators = [validators] if callable(validators) else list(validators)
         if not any(isinstance(v, validate.Range) for v in validators):
-            validators.append(validate.Range(min=INT64_MIN, max=INT64_MAX, error="数值超出允许范围"))
+            validators.append(validate.Range(min=COLUMN_MIN, max=COLUMN_MAX, error="数值超出允许范围"))
         super().__init__(*args, validate=validators, **kwargs)
 
 
-class Int64Converter(IntegerConverter):
-    """``<int:…>`` matching only ids a 64-bit column can hold: a longer number names nothing (404) instead
+class ColumnIntConverter(IntegerConverter):
+    """``<int:…>`` matching only ids an integer column can hold: a larger number names nothing (404) instead
     of reaching the database driver and overflowing there."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", INT64_MAX)
+        kwargs.setdefault("max", COLUMN_MAX)
         super().__init__(map, *args, **kwargs)
