@@ -26,7 +26,7 @@ MAX_INT_BITS = 4096          # about 1,230 decimal digits
 MAX_SEQUENCE = 100_000       # items in one list/tuple/set/dict, characters in one string
 MAX_RANGE = 100_000
 MAX_CELLS = 1_000_000        # items created or iterated by one evaluation
-MAX_STEPS = 2_000_000        # bytecodes run by one evaluation
+MAX_STEPS = 500_000          # bytecodes run by one evaluation (a real script runs a few hundred)
 MAX_ROUND_DIGITS = 100
 SIZED = (str, bytes, list, tuple, set, frozenset, dict)
 
