@@ -70,14 +70,12 @@ class Progress:
 
     def count(self, done: int, total: int) -> None:
         """Every tenth of a load of at least 1,000 items."""
-        if total < 1000:
+        if total < 1000 or not done:
             return
-        tenth = done * 10 // total
-        if tenth != self._shown and done:
-            self._shown = tenth
+        mark = (total, done * 10 // total)
+        if mark != self._shown:
+            self._shown = mark
             self.echo(f"            {done:,} / {total:,}")
-        if done >= total:
-            self._shown = None
 
 
 def _measure_size(client: Client, tokens: dict, clock, *, pool: list[int], probe: int, shown: int, runs: int) -> dict:
