@@ -111,15 +111,19 @@ def start_session(user: User) -> str:
     return token
 
 
-def live_session(token: str | None) -> WebSession | None:
-    """The session a cookie names, unless it was ended, sat idle too long, or its account was deactivated."""
+def live_session(token: str | None) -> tuple[WebSession, User] | None:
+    """The session a cookie names and its account (one query), unless the session was ended, sat idle too
+    long, or its account was deactivated."""
     if not token:
         return None
-    row = db.session.scalar(select(WebSession).where(WebSession.token_hash == _hash(token)))
-    if row is None or row.revoked_at is not None or row.last_seen_at <= utcnow() - SESSION_IDLE_LIMIT:
+    row = db.session.execute(select(WebSession, User).join(User, User.id == WebSession.user_id)
+                             .where(WebSession.token_hash == _hash(token))).first()
+    if row is None:
         return None
-    user = db.session.get(User, row.user_id)
-    return row if user is not None and user.active else None
+    record, user = row
+    if record.revoked_at is not None or record.last_seen_at <= utcnow() - SESSION_IDLE_LIMIT or not user.active:
+        return None
+    return record, user
 
 
 def activity_due(row: WebSession) -> bool:

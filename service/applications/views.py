@@ -61,13 +61,18 @@ def _expert_elements(application: Application) -> set[str]:
 
 
 def audit_view(user: User, application_id: int) -> dict:
-    """The ordered trail and whether its chain verifies; expert scores only for those who may see them."""
-    application = visible_application_or_404(user, application_id)
+    return trail_view(user, visible_application_or_404(user, application_id))
+
+
+def trail_view(user: User, application: Application) -> dict:
+    """The ordered trail and whether its chain verifies (one read of the events); each event's data as
+    ``user`` may see it."""
     chain = audit.application_chain(application.id)
-    report = audit.verify_chain(chain)
+    rows = audit.trail(chain)
+    report = audit.verify_events(chain, rows)
     experts = _expert_elements(application)
     events = []
-    for event in audit.trail(chain):
+    for event in rows:
         data = visible_event_data(user, event.action, event.element_id, event.actor, json.loads(event.data),
                                   experts)
         events.append({"seq": event.seq, "at": event.at, "actor": event.actor, "action": event.action,

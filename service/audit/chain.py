@@ -107,7 +107,11 @@ class ChainReport:
 
 
 def verify_chain(chain: str) -> ChainReport:
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)).all()
+    return verify_events(chain, trail(chain))
+
+
+def verify_events(chain: str, events: list[AuditEvent]) -> ChainReport:
+    """Check a chain's events, already read in order."""
     prev = GENESIS
     for expected_seq, row in enumerate(events, start=1):
         if row.seq != expected_seq:

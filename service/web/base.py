@@ -29,13 +29,15 @@ def load_user(user_id: str):
     A signed cookie alone would stay valid until it expires, whatever happened since; the session record
     is what logging out, a password change and a deactivation end.
     """
-    record = live_session(session.get(SESSION_ID))
-    if record is None or str(record.user_id) != user_id:
+    found = live_session(session.get(SESSION_ID))
+    if found is None or str(found[0].user_id) != user_id:
         return None
+    record, user = found
     if activity_due(record):
         with transaction():  # a few-minute step, not every request: reading a page writes nothing
             note_activity(record)
-    return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))  # read again after the commit
+    return user
 
 
 @bp.before_request

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import json
 
-from service.applications.views import application_detail, audit_view
-from service.applications.saving import waiting_elements
-from service.engine.bundle import Bundle
-from service.platform.extensions import db
-from service.forms.schema import input_components
-from service.applications.models import Application
-from service.versions.models import ProcessVersion
 from service.accounts.models import User
-from service.versions.deploy import definition_of
+from service.applications.access import visible_application_or_404
+from service.applications.models import Application
+from service.applications.saving import waiting_elements
+from service.applications.views import detail_view, open_items, trail_view
+from service.forms.schema import input_components
+from service.versions.deploy import loaded_version
 from service.web.filters import shanghai
 
 # Shown in the timeline without opening the entry: what a reader looks for first.
@@ -43,20 +41,20 @@ def describe(form: dict | None, data: dict | None) -> list[dict]:
     return rows
 
 
-def forms_by_step(application: Application) -> tuple[ProcessVersion, dict[str, dict], set[str]]:
-    """The version, each user task's form by element id, and the applicant's steps."""
-    version = db.session.get(ProcessVersion, application.process_version_id)
-    definition = definition_of(version)
+def forms_by_step(application: Application) -> tuple[dict, dict[str, dict], set[str]]:
+    """The version (number, content hash), each user task's form by element id, and the applicant's steps."""
+    loaded = loaded_version(application.process_version_id)
+    definition = loaded.definition
     forms = {}
     for task in definition.user_tasks.values():
         if task.form and task.form in definition.bundle.forms:
             forms[task.bpmn_id] = definition.bundle.form(task.form)
     applicant_steps = {t.bpmn_id for t in definition.user_tasks.values() if t.role == "applicant"}
-    return version, forms, applicant_steps
+    return {"number": loaded.number, "content_hash": definition.bundle.content_hash}, forms, applicant_steps
 
 
 def trail_entries(user: User, application: Application, forms: dict[str, dict]) -> tuple[dict, list[dict]]:
-    view = audit_view(user, application.id)
+    view = trail_view(user, application)
     entries = []
     for event in view["events"]:
         data = event["data"] if isinstance(event["data"], dict) else {}
@@ -84,11 +82,12 @@ def path_of(entries: list[dict]) -> tuple[list[str], list[list[str]]]:
 
 
 def application_page(user: User, application_id: int) -> dict:
-    detail = application_detail(user, application_id)
-    application = db.session.get(Application, application_id)
+    """One read model for the application page: each row read once, the version from the cache."""
+    application = visible_application_or_404(user, application_id)
     version, forms, applicant_steps = forms_by_step(application)
+    detail = detail_view(user, application, open_items(application.id), version["number"])
     view, entries = trail_entries(user, application, forms)
-    bundle = Bundle.from_json(version.bundle)
+    bundle = loaded_version(application.process_version_id).definition.bundle
     visits: dict[str, list[int]] = {}
     for entry in entries:
         if entry["element_id"]:
