@@ -45,9 +45,11 @@ def _inbox_scopes(user: User) -> list[tuple[str, dict]]:
     return scopes
 
 
-def _inbox_clause(model, user: User, unassigned):
+def _inbox_clause(model, user: User, unassigned, *, every_unit=None):
     clauses = []
     for role, equal in _inbox_scopes(user):
+        if every_unit is not None and "applicant_unit" not in equal:
+            equal = {**equal, "applicant_unit": every_unit}
         clause = model.role == role
         for column, value in equal.items():
             clause = clause & (getattr(model, column) == value)
@@ -62,8 +64,9 @@ def work_item_filter(user: User):
 
 
 def work_count_filter(user: User):
-    """The same rule over the inbox counters (work_count, where '' stands for no assignee)."""
-    return _inbox_clause(WorkCount, user, WorkCount.assignee == "")
+    """The same rule over the inbox counters (work_count: '' stands for no assignee, and for the unit of
+    any task but the applicant's own)."""
+    return _inbox_clause(WorkCount, user, WorkCount.assignee == "", every_unit="")
 
 
 def can_work_on(user: User, item: WorkItem) -> bool:

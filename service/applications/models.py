@@ -35,6 +35,8 @@ class Application(db.Model):
 
     # Concurrent writers: the UPDATE carries "WHERE version = <read version>".
     __mapper_args__ = {"version_id_col": version}
+    # Every start checks for the unit's open application in the category: one index lookup.
+    __table_args__ = (Index("ix_application_unit", "round_id", "applicant_unit", "category"),)
 
 
 class WorkItem(db.Model):
@@ -127,14 +129,15 @@ class Attachment(db.Model):
 class WorkCount(db.Model):
     """Open work items counted per inbox bucket, kept by database triggers on work_item (migration 0008):
     an inbox's total and its counts by step, city and category are sums over a few of these rows
-    instead of a count over a million. Each bucket is spread over 8 shards, so concurrent submits
-    that touch the same bucket rarely wait for the same row; a shard may go negative, the sum is exact."""
+    instead of a count over a million. The unit is part of the bucket only for the applicant's own tasks
+    (else '' — a province bucket covers every unit). Each bucket is spread over 8 shards, so concurrent
+    submits touching the same bucket rarely wait for the same row; a shard may go negative, the sum is exact."""
 
     __tablename__ = "work_count"
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
-    city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     applicant_unit: Mapped[str] = mapped_column(String(200), primary_key=True)
     assignee: Mapped[str] = mapped_column(String(64), primary_key=True)  # '' for a task anyone in scope may take
+    city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     bpmn_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
     shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

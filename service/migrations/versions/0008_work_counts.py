@@ -15,29 +15,29 @@ down_revision = '0007'
 branch_labels = None
 depends_on = None
 
-KEY = "role, city_code, applicant_unit, assignee, bpmn_id, category, shard"
+KEY = "role, applicant_unit, assignee, city_code, bpmn_id, category, shard"
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION work_count_track() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO work_count (role, city_code, applicant_unit, assignee, bpmn_id, category, shard, n) VALUES (NEW.role, NEW.city_code, NEW.applicant_unit, COALESCE(NEW.assignee, ''), NEW.bpmn_id, NEW.category, floor(random() * 8)::int, 1)
-        ON CONFLICT (role, city_code, applicant_unit, assignee, bpmn_id, category, shard) DO UPDATE SET n = work_count.n + 1;
+        INSERT INTO work_count (role, applicant_unit, assignee, city_code, bpmn_id, category, shard, n) VALUES (NEW.role, CASE WHEN NEW.role = 'applicant' THEN NEW.applicant_unit ELSE '' END, COALESCE(NEW.assignee, ''), NEW.city_code, NEW.bpmn_id, NEW.category, floor(random() * 8)::int, 1)
+        ON CONFLICT (role, applicant_unit, assignee, city_code, bpmn_id, category, shard) DO UPDATE SET n = work_count.n + 1;
         RETURN NEW;
     END IF;
-    INSERT INTO work_count (role, city_code, applicant_unit, assignee, bpmn_id, category, shard, n) VALUES (OLD.role, OLD.city_code, OLD.applicant_unit, COALESCE(OLD.assignee, ''), OLD.bpmn_id, OLD.category, floor(random() * 8)::int, -1)
-    ON CONFLICT (role, city_code, applicant_unit, assignee, bpmn_id, category, shard) DO UPDATE SET n = work_count.n - 1;
+    INSERT INTO work_count (role, applicant_unit, assignee, city_code, bpmn_id, category, shard, n) VALUES (OLD.role, CASE WHEN OLD.role = 'applicant' THEN OLD.applicant_unit ELSE '' END, COALESCE(OLD.assignee, ''), OLD.city_code, OLD.bpmn_id, OLD.category, floor(random() * 8)::int, -1)
+    ON CONFLICT (role, applicant_unit, assignee, city_code, bpmn_id, category, shard) DO UPDATE SET n = work_count.n - 1;
     RETURN OLD;
 END
 $$ LANGUAGE plpgsql
 """
 SQLITE_TRIGGERS = [
     """CREATE TRIGGER work_count_insert AFTER INSERT ON work_item BEGIN
-        INSERT INTO work_count (role, city_code, applicant_unit, assignee, bpmn_id, category, shard, n) VALUES (NEW.role, NEW.city_code, NEW.applicant_unit, COALESCE(NEW.assignee, ''), NEW.bpmn_id, NEW.category, abs(random()) % 8, 1)
-        ON CONFLICT (role, city_code, applicant_unit, assignee, bpmn_id, category, shard) DO UPDATE SET n = n + 1;
+        INSERT INTO work_count (role, applicant_unit, assignee, city_code, bpmn_id, category, shard, n) VALUES (NEW.role, CASE WHEN NEW.role = 'applicant' THEN NEW.applicant_unit ELSE '' END, COALESCE(NEW.assignee, ''), NEW.city_code, NEW.bpmn_id, NEW.category, abs(random()) % 8, 1)
+        ON CONFLICT (role, applicant_unit, assignee, city_code, bpmn_id, category, shard) DO UPDATE SET n = n + 1;
     END""",
     """CREATE TRIGGER work_count_delete AFTER DELETE ON work_item BEGIN
-        INSERT INTO work_count (role, city_code, applicant_unit, assignee, bpmn_id, category, shard, n) VALUES (OLD.role, OLD.city_code, OLD.applicant_unit, COALESCE(OLD.assignee, ''), OLD.bpmn_id, OLD.category, abs(random()) % 8, -1)
-        ON CONFLICT (role, city_code, applicant_unit, assignee, bpmn_id, category, shard) DO UPDATE SET n = n - 1;
+        INSERT INTO work_count (role, applicant_unit, assignee, city_code, bpmn_id, category, shard, n) VALUES (OLD.role, CASE WHEN OLD.role = 'applicant' THEN OLD.applicant_unit ELSE '' END, COALESCE(OLD.assignee, ''), OLD.city_code, OLD.bpmn_id, OLD.category, abs(random()) % 8, -1)
+        ON CONFLICT (role, applicant_unit, assignee, city_code, bpmn_id, category, shard) DO UPDATE SET n = n - 1;
     END""",
 ]
 
@@ -52,7 +52,7 @@ def upgrade():
     sa.Column('category', sa.String(length=20), nullable=False),
     sa.Column('shard', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('role', 'city_code', 'applicant_unit', 'assignee', 'bpmn_id', 'category', 'shard')
+    sa.PrimaryKeyConstraint('role', 'applicant_unit', 'assignee', 'city_code', 'bpmn_id', 'category', 'shard')
     )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_FUNCTION)
@@ -62,9 +62,10 @@ def upgrade():
         for trigger in SQLITE_TRIGGERS:
             op.execute(trigger)
     # What is open already, counted once (shard 0).
-    op.execute(f"INSERT INTO work_count ({KEY}, n) SELECT role, city_code, applicant_unit, COALESCE(assignee, ''), "
-               "bpmn_id, category, 0, count(*) FROM work_item "
-               "GROUP BY role, city_code, applicant_unit, COALESCE(assignee, ''), bpmn_id, category")
+    unit = "CASE WHEN role = 'applicant' THEN applicant_unit ELSE '' END"
+    op.execute(f"INSERT INTO work_count ({KEY}, n) SELECT role, {unit}, COALESCE(assignee, ''), city_code, "
+               f"bpmn_id, category, 0, count(*) FROM work_item "
+               f"GROUP BY role, {unit}, COALESCE(assignee, ''), city_code, bpmn_id, category")
 
 
 def downgrade():
