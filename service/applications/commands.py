@@ -18,7 +18,7 @@ from service.applications.models import Application, TaskDraft, Timer, TimerFiri
 from service.applications.saving import Loaded, engine_for, load, lock, run, save
 from service.audit import chain as audit
 from service.engine.clock import current_clock
-from service.forms.schema import input_components, load_form_data
+from service.forms.schema import input_components, load_form_text
 from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
 from service.platform.reference import CATEGORIES
@@ -158,9 +158,11 @@ def complete_task(*, task_id: str, data, user: User, expected_version: int | Non
     loaded = lock(application, expected_version, items=items)
     if item is None:
         item = _the_item(items, task_id, loaded)  # raises, saying whether the task exists at all
-    form = loaded.engine.definition.bundle.form(item.form) if item.form else {"components": []}
+    bundle = loaded.engine.definition.bundle
+    form_text = bundle.forms[item.form] if item.form else '{"components": []}'
     try:
-        cleaned = load_form_data(form, data, form_options(application, form))
+        cleaned = load_form_text(form_text, data, form_options(application, bundle.form(item.form) if item.form
+                                                              else {"components": []}))
     except ValidationError as err:
         raise Invalid("提交的数据未通过校验", fields=err.messages) from None
     steps = run(lambda: loaded.engine.complete(loaded.workflow, task_id, cleaned))

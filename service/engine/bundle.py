@@ -108,7 +108,13 @@ class Bundle:
         return {n: t for n, t in self.processes.items() if n.endswith(".dmn")}
 
     def form(self, name: str) -> dict:
-        return json.loads(self.forms[name])
+        """The parsed form, shared by every caller (parsed once per form text): read it, never change it."""
+        return _parsed_form(self.forms[name])
+
+
+@lru_cache(maxsize=512)
+def _parsed_form(text: str) -> dict:
+    return json.loads(text)
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ import json
 import math
 import re
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
@@ -364,9 +365,25 @@ def draft_problems(form: dict, data: dict) -> dict[str, list[str]]:
     return errors
 
 
+@lru_cache(maxsize=256)
+def _schema_for(form_text: str, options_json: str) -> tuple[dict, Schema]:
+    form = json.loads(form_text)
+    return form, build_schema(form, json.loads(options_json))
+
+
+def load_form_text(form_text: str, data, options: dict | None = None) -> dict:
+    """load_form_data for a form file as deployed: its schema is built once per form and options (a
+    version's forms never change) instead of on every submit."""
+    form, schema = _schema_for(form_text, json.dumps(options or {}, sort_keys=True))
+    return _with_checkboxes(form, schema.load(data))
+
+
 def load_form_data(form: dict, data, options: dict | None = None) -> dict:
     """Validated data, checkboxes defaulting to False; raises ValidationError with per-field messages."""
-    cleaned = build_schema(form, options).load(data)
+    return _with_checkboxes(form, build_schema(form, options).load(data))
+
+
+def _with_checkboxes(form: dict, cleaned: dict) -> dict:
     for component in input_components(form):
         if component["type"] == "checkbox":
             if cleaned.get(component["key"]) is None:
