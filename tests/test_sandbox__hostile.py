@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from xml.sax.saxutils import escape
 
 import pytest
@@ -144,15 +145,10 @@ def test_ordinary_diagram_code_still_runs():
 
 
 # -- the second wall: a confined child process ------------------------------------------------
-def test_a_confined_child_that_allocates_too_much_is_stopped():
-    with pytest.raises(ConfinedFailure) as caught:
-        run_confined(allocate_without_guards, 8 * 1024 ** 3, limits=Limits(seconds=20, memory_mb=256))
-    assert "内存" in caught.value.reason
-
-
-def test_a_confined_child_that_runs_too_long_is_killed_while_the_server_answers(app):
-    latencies = []
-    done = threading.Event()
+@contextmanager
+def health_polled(app, pause: float = 0.01):
+    """Poll /healthz from another thread while the block runs; yields the list of its latencies."""
+    latencies, done = [], threading.Event()
 
     def poll():
         client = app.test_client()
@@ -160,17 +156,28 @@ def test_a_confined_child_that_runs_too_long_is_killed_while_the_server_answers(
             started = time.perf_counter()
             assert client.get("/healthz").status_code == 200
             latencies.append(time.perf_counter() - started)
-            time.sleep(0.02)
+            time.sleep(pause)
 
     poller = threading.Thread(target=poll)
     poller.start()
-    started = time.perf_counter()
     try:
-        with pytest.raises(ConfinedFailure) as caught:
-            run_confined(spin_without_guards, 10 ** 12, limits=Limits(seconds=1.5, cpu_seconds=30))
+        yield latencies
     finally:
         done.set()
         poller.join()
+
+
+def test_a_confined_child_that_allocates_too_much_is_stopped():
+    with pytest.raises(ConfinedFailure) as caught:
+        run_confined(allocate_without_guards, 8 * 1024 ** 3, limits=Limits(seconds=20, memory_mb=256))
+    assert "内存" in caught.value.reason
+
+
+def test_a_confined_child_that_runs_too_long_is_killed_while_the_server_answers(app):
+    started = time.perf_counter()
+    with health_polled(app, pause=0.02) as latencies:
+        with pytest.raises(ConfinedFailure) as caught:
+            run_confined(spin_without_guards, 10 ** 12, limits=Limits(seconds=1.5, cpu_seconds=30))
     assert "1.5 秒" in caught.value.reason and time.perf_counter() - started < 5
     assert len(latencies) > 10 and max(latencies) < 0.2
 
@@ -208,24 +215,9 @@ def test_a_submit_reaching_hostile_code_is_refused_changes_nothing_and_health_st
     page = ok(api.get(f"/api/tasks/{task_id}", "factory1"))
     before = (db.session.get(Application, application["id"]).state,
               db.session.scalar(select(func.count()).select_from(AuditEvent)))
-    latencies, done = [], threading.Event()
-
-    def poll():
-        client = app.test_client()
-        while not done.is_set():
-            started = time.perf_counter()
-            assert client.get("/healthz").status_code == 200
-            latencies.append(time.perf_counter() - started)
-            time.sleep(0.01)
-
-    poller = threading.Thread(target=poll)
-    poller.start()
-    try:
+    with health_polled(app) as latencies:
         response = api.post(f"/api/tasks/{task_id}/submit", "factory1",
                             json={"data": sample_declaration("factory"), "version": page["version"]})
-    finally:
-        done.set()
-        poller.join()
     assert response.status_code == 409 and response.json["code"] == "process_error"
     assert response.json["details"]["element_id"] == "Task_eligibility"
     db.session.expire_all()
@@ -240,22 +232,7 @@ def test_validating_a_hostile_draft_over_http_leaves_the_server_answering(app, a
         ">exclusion_reasons = []<", f">{escape(HOSTILE['endless loop'][0])}\nexclusion_reasons = []<", 1)
     ok(api.put(f"/api/process-drafts/{draft['id']}/files/processes/green_round.bpmn", "admin",
                json={"content": text, "revision": draft["revision"]}))
-    latencies, done = [], threading.Event()
-
-    def poll():
-        client = app.test_client()
-        while not done.is_set():
-            started = time.perf_counter()
-            client.get("/healthz")
-            latencies.append(time.perf_counter() - started)
-            time.sleep(0.01)
-
-    poller = threading.Thread(target=poll)
-    poller.start()
-    try:
+    with health_polled(app) as latencies:
         report = ok(api.post(f"/api/process-drafts/{draft['id']}/validate", "admin"))
-    finally:
-        done.set()
-        poller.join()
     assert any(p["element_id"] == "Task_eligibility" and "试运行被拒绝" in p["message"] for p in report["problems"])
     assert latencies and max(latencies) < 0.2

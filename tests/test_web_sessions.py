@@ -3,27 +3,15 @@ a thief) is worth nothing after a logout, a password change or a deactivation; b
 a password change too. Checking the session on every request costs no write per request."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import event, select
 
 from service.accounts.service import change_password, deactivate_user
 from service.platform.extensions import db
 from service.accounts.models import User, WebSession
 from service.platform.transactions import transaction
-from tests.test_web_pages import Visitor
+from tests.test_web_pages import Visitor, visitor  # noqa: F401  (a fixture)
 
 COOKIE = "greenlist_session"
-
-
-@pytest.fixture
-def visitor(app, api):
-    def make(username=None):
-        person = Visitor(app)
-        if username:
-            assert person.login(username).status_code == 302
-        return person
-
-    return make
 
 
 def copy_of_the_cookie(app, person) -> Visitor:
