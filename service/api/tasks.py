@@ -1,10 +1,9 @@
 """The inbox and the task page: read, save a draft, claim, release, submit."""
 from marshmallow import Schema, fields, validate
 
-from service.applications.commands import NotYours, claim_task, complete_task, unclaim_task
+from service.applications.commands import claim_task, complete_task, unclaim_task
 from service.applications.views import detail_view
-from service.platform.errors import NotFound
-from service.applications.inbox import inbox, save_draft, task_for, task_page, task_summary
+from service.applications.inbox import in_inbox, inbox, save_draft, task_page, task_summary
 from service.platform.extensions import db
 from service.platform.inputs import Int, Text
 from service.platform.reference import CATEGORIES, CITIES
@@ -109,23 +108,13 @@ def draft(body, task_id):
         return save_draft(current_user(), task_id, body["data"])
 
 
-def _in_inbox(task_id, command):
-    """Run ``command``; a task that is not in the caller's inbox answers as the inbox lookup does
-    (404, 403 for a role that never works, or 409 naming who already did it)."""
-    try:
-        return command()
-    except (NotYours, NotFound):
-        task_for(current_user(), task_id, to_work=True)  # raises the inbox's answer
-        raise
-
-
 def _claim_change(task_id, change):
     def command():
         with transaction():
             item = change(task_id=task_id, user=current_user())
             # Built before the commit, from rows already loaded: nothing is read again.
             return task_summary(item, db.session.get(Application, item.application_id).unit_name)
-    return _in_inbox(task_id, command)
+    return in_inbox(current_user(), task_id, command)
 
 
 @blp.route("/<task_id>/claim", methods=["POST"])
@@ -155,4 +144,4 @@ def submit(body, task_id):
             done = complete_task(task_id=task_id, data=body["data"], user=current_user(),
                                  expected_version=body["version"])
             return detail_view(current_user(), done.application, done.open_items, done.version_number)
-    return _in_inbox(task_id, command)
+    return in_inbox(current_user(), task_id, command)

@@ -244,7 +244,7 @@ class _Writable:
 def write(obj):
     if isinstance(obj, (dict, list)):
         return _Writable(obj)
-    raise ScriptError(f"cannot modify objects of type {type(obj).__name__}")
+    raise ScriptError(f"不允许修改 {type(obj).__name__} 类型的对象")
 
 
 # -- methods --------------------------------------------------------------------------------

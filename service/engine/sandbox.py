@@ -49,14 +49,14 @@ class _Policy(RestrictingNodeTransformer):
         return ast.fix_missing_locations(ast.copy_location(call, node))
 
     def visit_Import(self, node):
-        self.error(node, "import is not allowed in diagrams")
+        self.error(node, "流程图中不允许 import")
 
     visit_ImportFrom = visit_Import
 
     def visit_FormattedValue(self, node):
         # f'{x}' turns x into text in one C call: the guard measures it first.
         if node.format_spec is not None:
-            self.error(node, "f-string format specifications are not allowed")
+            self.error(node, "不允许在 f-string 中使用格式说明")
         node = self.node_contents_visit(node)
         node.value = ast.fix_missing_locations(ast.copy_location(
             ast.Call(func=ast.Name("_fmt_", ast.Load()), args=[node.value], keywords=[]), node.value))
@@ -76,14 +76,14 @@ def forbidden_names(source: str, mode: str = "exec") -> list[str]:
 def compile_code(source: str, mode: str):
     """Compile ``source`` restricted; raises ScriptError listing every problem."""
     if len(source) > MAX_SOURCE:
-        raise ScriptError(f"expression longer than {MAX_SOURCE} characters")
+        raise ScriptError(f"表达式长度超过 {MAX_SOURCE} 个字符")
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     result = compiler(source, SCRIPT_FILENAME, policy=_Policy)
     if result.errors:
         raise ScriptError("; ".join(result.errors))
     bad = forbidden_names(source, mode)
     if bad:
-        raise ScriptError(f"names not allowed in diagrams: {', '.join(bad)}")
+        raise ScriptError(f"流程图中不允许使用：{', '.join(bad)}")
     return result.code
 
 

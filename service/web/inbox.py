@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import login_required
 
-from service.applications.commands import NotYours, claim_task, unclaim_task
-from service.platform.errors import NotFound, ServiceError
+from service.applications.commands import claim_task, unclaim_task
+from service.platform.errors import ServiceError
 from service.platform.inputs import id_from, text_problem
-from service.applications.inbox import done_list, inbox, inbox_counts, task_for
+from service.applications.inbox import done_list, in_inbox, inbox, inbox_counts
 from service.platform.reference import CATEGORIES, CITIES
 from service.platform.transactions import transaction
 from service.web.base import back_to, bp, flash_error, me
@@ -45,12 +45,10 @@ def done_page():
 
 def _claim_change(task_id: str, change, done_message: str):
     try:
-        try:
+        def command():
             with transaction():
                 change(task_id=task_id, user=me())
-        except (NotYours, NotFound):
-            task_for(me(), task_id, to_work=True)  # not in this user's inbox: say so as the inbox does
-            raise
+        in_inbox(me(), task_id, command)
         flash(done_message, "success")
     except ServiceError as err:
         flash_error(err)
