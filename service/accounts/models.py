@@ -20,7 +20,19 @@ class User(UserMixin, db.Model):
     roles: Mapped[list] = mapped_column(JSON, default=list)
     city_code: Mapped[str | None] = mapped_column(String(6))
     unit_name: Mapped[str | None] = mapped_column(String(200))
+    # An applicant's organisation, and its credit code copied here: the key applications are scoped by.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    unit_code: Mapped[str | None] = mapped_column(String(18))
     email: Mapped[str | None] = mapped_column(String(200))
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    receive_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    # Experts: employer (回避 against the applicant), specialties (category keys) and GB/T 4754 industry codes.
+    employer: Mapped[str | None] = mapped_column(String(200))
+    specialties: Mapped[list] = mapped_column(JSON, default=list)
+    industry_codes: Mapped[list] = mapped_column(JSON, default=list)
+    # A temporary password an administrator gave out: the next login must set a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -28,6 +40,8 @@ class User(UserMixin, db.Model):
         # Who may work on a task is found by query, never by loading every account (see access.py).
         Index("ix_user_city", "city_code"),
         Index("ix_user_unit", "unit_name"),
+        Index("ix_user_unit_code", "unit_code"),
+        Index("ix_user_organisation", "organisation_id"),
     )
 
     def set_password(self, password: str) -> None:
@@ -65,6 +79,24 @@ class WebSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountLink(db.Model):
+    """A single-use link sent by e-mail: verify an address, set a first password, reset a forgotten one,
+    join an organisation. Only the token's SHA-256 is stored; ``used_at`` makes it single use."""
+
+    __tablename__ = "account_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LoginFailure(db.Model):

@@ -37,6 +37,12 @@ def _queue(key: str, *, application: Application | None, kind: str, recipients, 
     return True
 
 
+def queue_mail(key: str, *, kind: str, to: list[dict], subject: str, body: str) -> bool:
+    """A notice about an account or organisation (no application): registration, links, confirmations.
+    ``to``: [{"username", "email"}]; written in the caller's transaction like every other notice."""
+    return _queue(key, application=None, kind=kind, recipients=to, subject=subject, body=body)
+
+
 def _label(application: Application) -> str:
     return f"{application.unit_name}（{CITIES.get(application.city_code, '')}，{CATEGORIES.get(application.category)}）"
 

@@ -2,14 +2,16 @@
 the benchmark and the tests."""
 from __future__ import annotations
 
-from service.forms.credit_code import check_character
+from service.forms.credit_code import check_character, organisation_code_check
 
 EXCLUSIONS = ("exc_not_operating", "exc_accident", "exc_removed", "exc_inspection",
               "exc_energy_rectification", "exc_dishonest")
 
 
 def make_credit_code(serial: int, division: str = "220100") -> str:
-    first17 = f"91{division}{serial:09d}"
+    """A valid code (both check digits) for an enterprise in ``division``, numbered by ``serial``."""
+    body = f"{serial:08d}"
+    first17 = f"91{division}{body}{organisation_code_check(body)}"
     return first17 + check_character(first17)
 
 
