@@ -23,6 +23,9 @@ LIFETIMES = {
     "reset_password": timedelta(minutes=30),
     "invite": timedelta(days=7),
 }
+# The page each link opens (served by the web edge; the mail carries base URL + path).
+PATHS = {"verify_email": "/register/verify/", "set_password": "/password/set/", "reset_password": "/password/reset/",
+         "invite": "/join/"}
 PURPOSE_NAMES = {"verify_email": "邮箱验证", "set_password": "设置密码", "reset_password": "重置密码",
                  "invite": "加入单位邀请"}
 
@@ -51,6 +54,11 @@ def issue(purpose: str, *, user_id: int | None = None, organisation_id: int | No
                                organisation_id=organisation_id, email=email, data=data or {},
                                created_by=created_by, created_at=now, expires_at=now + LIFETIMES[purpose]))
     return token
+
+
+def link_url(base_url: str, purpose: str, token: str) -> str:
+    """The address to put in a mail (``base_url``: the GREENLIST_PUBLIC_URL setting)."""
+    return f"{base_url.rstrip('/')}{PATHS[purpose]}{token}"
 
 
 def peek(token: str, purpose: str) -> AccountLink:

@@ -25,6 +25,8 @@ def from_environment(instance_path: str) -> dict:
         "GREENLIST_VENDOR_DIR": os.environ.get("GREENLIST_VENDOR_DIR"),
         "GREENLIST_ATTACHMENTS_DIR": os.environ.get("GREENLIST_ATTACHMENTS_DIR"),
         "GREENLIST_MAIL_SENDER": os.environ.get("GREENLIST_MAIL_SENDER", "log"),
+        # Where users reach the service: the links in mails (set or reset a password, verify an address).
+        "GREENLIST_PUBLIC_URL": os.environ.get("GREENLIST_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SMTP_HOST": os.environ.get("SMTP_HOST"),
         "SMTP_PORT": os.environ.get("SMTP_PORT", "587"),
         "SMTP_USER": os.environ.get("SMTP_USER"),
