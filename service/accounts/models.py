@@ -19,7 +19,7 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(100))
     roles: Mapped[list] = mapped_column(JSON, default=list)
     city_code: Mapped[str | None] = mapped_column(String(6))
-    unit_name: Mapped[str | None] = mapped_column(String(200))
+    unit_name: Mapped[str | None] = mapped_column(String(200))  # the organisation's name, for display
     # An applicant's organisation, and its credit code copied here: the key applications are scoped by.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     unit_code: Mapped[str | None] = mapped_column(String(18))
