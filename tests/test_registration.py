@@ -244,3 +244,15 @@ def test_registrations_from_one_address_are_limited(api):
         register(api, serial=serial)
     too_many = refused(api.post("/api/registrations", json=registration_form(serial=11)), 429, "rate_limited")
     assert "过多" in too_many["message"]
+
+
+def test_a_unit_that_lost_its_verification_mail_gets_a_fresh_link_by_registering_again(api):
+    register(api)
+    refused(api.post("/api/registrations", json=registration_form(username="lvyuan1b",
+                                                                  contact_email="new@else.example.cn")),
+            409, "duplicate_credit_code", "credit_code")
+    first, second = mails("verify_email")
+    assert first.recipients == second.recipients == [{"username": "lvyuan1", "email": "wang1@lvyuan.example.cn"}]
+    old, new = link_token(first, "/register/verify/"), link_token(second, "/register/verify/")
+    refused(api.post("/api/registrations/verify", json={"token": old}), 410, "link_invalid")  # the newest works
+    assert ok(api.post("/api/registrations/verify", json={"token": new}))["status"] == "pending_city"

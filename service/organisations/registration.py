@@ -111,7 +111,7 @@ def register_unit(values: dict, *, remote_addr: str, public_url: str) -> Organis
     _count_attempt(remote_addr)
     existing = organisation_by_code(clean["credit_code"])
     if existing is not None:
-        _tell_unit_of_second_registration(existing, clean, remote_addr)
+        _tell_unit_of_second_registration(existing, clean, remote_addr, public_url)
         return None
     refuse_taken_username(username)
     organisation = create_organisation(clean, actor=username, status="pending_email")
@@ -125,20 +125,34 @@ def register_unit(values: dict, *, remote_addr: str, public_url: str) -> Organis
     audit.append(audit.SYSTEM_CHAIN, actor=username, action="account_registered",
                  data={"user_id": user.id, "username": username, "organisation_id": organisation.id,
                        "roles": ["applicant"], "remote_addr": remote_addr})
+    send_verification(user, organisation, public_url=public_url)
+    return organisation
+
+
+def send_verification(user: User, organisation: Organisation, *, public_url: str) -> None:
+    """A verification link to the address the unit registered with (an earlier unused one stops working)."""
     token = links.issue("verify_email", user_id=user.id, organisation_id=organisation.id,
-                        email=user.email, created_by=username)
+                        email=user.email, created_by=user.username)
     queue_mail(mail_key("verify_email", organisation.id), kind="verify_email",
-               to=[{"username": username, "email": user.email}],
+               to=[{"username": user.username, "email": user.email}],
                subject="【绿色制造】请验证您的注册邮箱",
                body=f"您好，{organisation.name}已在吉林省省级绿色制造名单申报评审系统提交注册。\n"
                     f"请在 3 天内打开以下链接验证邮箱（只能使用一次）：\n"
                     f"{links.link_url(public_url, 'verify_email', token)}\n"
                     f"验证后由{CITIES[organisation.city_code]}工信部门确认，确认后即可申报。\n"
                     f"如非本单位操作，请忽略本邮件。")
-    return organisation
 
 
-def _tell_unit_of_second_registration(organisation: Organisation, attempt: dict, remote_addr: str) -> None:
+def _tell_unit_of_second_registration(organisation: Organisation, attempt: dict, remote_addr: str,
+                                      public_url: str) -> None:
+    """Tell the unit's accounts; a unit that never verified its address (a lost mail) gets a fresh link
+    at the address it registered with, not at the one typed this time."""
+    if organisation.status == "pending_email":
+        first = db.session.scalar(select(User).where(User.organisation_id == organisation.id,
+                                                     User.email_verified_at.is_(None), User.email.is_not(None))
+                                  .order_by(User.id).limit(1))
+        if first is not None:
+            send_verification(first, organisation, public_url=public_url)
     recipients = unit_recipients(organisation.id) or (
         [{"username": "", "email": organisation.contact_email}] if organisation.contact_email else [])
     audit.append(audit.SYSTEM_CHAIN, actor=ANONYMOUS, action="registration_duplicate_refused",
@@ -154,8 +168,8 @@ def _tell_unit_of_second_registration(organisation: Organisation, attempt: dict,
 
 
 def already_registered() -> Conflict:
-    return Conflict("该统一社会信用代码已注册。已通知该单位已有的账号；如您是该单位人员，请请同事在“我的单位”中邀请您加入，"
-                    "或联系所在市州工信部门", code="duplicate_credit_code",
+    return Conflict("该统一社会信用代码已注册，已通知该单位已有的账号。如您是该单位人员，请同事在“我的单位”中邀请您加入；"
+                    "如本单位尚未验证邮箱，验证邮件已重新发往注册时填写的邮箱", code="duplicate_credit_code",
                     fields={"credit_code": ["该统一社会信用代码已注册"]})
 
 
