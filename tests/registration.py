@@ -42,3 +42,10 @@ def link_token(notification: Notification, path: str) -> str:
     found = re.search(re.escape(path) + r"([A-Za-z0-9_-]+)", notification.body)
     assert found, notification.body
     return found.group(1)
+
+
+def registered(serial: int = 1, *, code: str | None = None):
+    """The organisation registered with ``registration_form(serial)``'s credit code (or ``code``), or None."""
+    from service.organisations.models import Organisation
+
+    return db.session.scalar(select(Organisation).where(Organisation.credit_code == (code or credit_code(serial))))

@@ -11,7 +11,8 @@ from service.organisations.models import Organisation
 from service.platform.extensions import db
 from service.platform.transactions import transaction
 from tests.api import demo_round_id, ok, refused
-from tests.registration import credit_code, link_token, mails, registration_form, with_wrong_organisation_digit
+from tests.registration import (credit_code, link_token, mails, registered, registration_form,
+                                with_wrong_organisation_digit)
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ def test_a_wrong_gb_11714_digit_is_refused_and_nothing_is_written(api):
     body = refused(api.post("/api/registrations", json=registration_form(credit_code=wrong)), 422,
                    "validation_failed", "credit_code")
     assert "组织机构代码" in body["errors"]["credit_code"][0]
-    assert db.session.scalar(select(Organisation)) is None and mails("verify_email") == []
+    assert registered(code=wrong) is None and registered() is None and mails("verify_email") == []
 
 
 def test_every_bad_field_is_named_in_chinese(api):

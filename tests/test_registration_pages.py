@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from service.accounts.models import User
-from service.organisations.models import Organisation
 from service.platform.extensions import db
-from tests.registration import credit_code, link_token, mails, registration_form, with_wrong_organisation_digit
-from tests.test_web_pages import Visitor, visitor  # noqa: F401  (the fixture)
+from tests.registration import (credit_code, link_token, mails, registered, registration_form,
+                                with_wrong_organisation_digit)
+from tests.test_web_pages import visitor  # noqa: F401  (the fixture)
 
 
 def test_the_register_page_names_bad_fields_and_keeps_the_values_but_not_the_password(visitor):
@@ -23,7 +23,7 @@ def test_the_register_page_names_bad_fields_and_keeps_the_values_but_not_the_pas
     assert "组织机构代码（第9–17位）校验位不正确" in html and "请填写所在县（市、区）" in html
     assert 'value="长春绿源新材料有限公司1"' in html and 'value="wang1@lvyuan.example.cn"' in html
     assert "Lvyuan-Green-2024" not in html
-    assert db.session.scalar(select(Organisation)) is None
+    assert registered() is None
 
     response = person.post("/register", registration_form())
     assert response.status_code == 201 and "验证邮件已发往" in response.get_data(as_text=True)
@@ -35,7 +35,7 @@ def test_a_form_without_its_csrf_token_is_refused(visitor):
     person = visitor()
     person.get("/register")
     assert person.post("/register", registration_form(), with_token=False).status_code == 400
-    assert db.session.scalar(select(Organisation)) is None
+    assert registered() is None
 
 
 def test_verify_then_the_city_confirms_from_its_queue_and_the_unit_invites_a_colleague(visitor):
@@ -45,7 +45,7 @@ def test_verify_then_the_city_confirms_from_its_queue_and_the_unit_invites_a_col
     token = link_token(mails("verify_email")[0], "/register/verify/")
     page = unit.get(f"/register/verify/{token}")
     assert page.status_code == 200 and "确认验证" in page.get_data(as_text=True)
-    assert db.session.scalar(select(Organisation.status)) == "pending_email"  # opening the link spends nothing
+    assert registered().status == "pending_email"  # opening the link spends nothing
     assert "邮箱已验证" in unit.post(f"/register/verify/{token}").get_data(as_text=True)
     again = unit.post(f"/register/verify/{token}")
     assert again.status_code == 410 and "已使用过" in again.get_data(as_text=True)
@@ -55,11 +55,11 @@ def test_verify_then_the_city_confirms_from_its_queue_and_the_unit_invites_a_col
     queue = city.get("/registrations").get_data(as_text=True)
     assert "长春绿源新材料有限公司1" in queue and credit_code(1) in queue
     assert "长春绿源新材料有限公司1" not in visitor("jilin").get("/registrations").get_data(as_text=True)
-    organisation_id = db.session.scalar(select(Organisation.id))
+    organisation_id = registered().id
     refusal = city.post(f"/registrations/{organisation_id}/refuse", {"reason": ""}, follow_redirects=True)
     assert "请填写退回原因" in refusal.get_data(as_text=True)
     city.post(f"/registrations/{organisation_id}/confirm")
-    assert db.session.scalar(select(Organisation.status)) == "confirmed"
+    assert registered().status == "confirmed"
 
     unit.login("lvyuan1", "Lvyuan-Green-2024")
     mine = unit.get("/my-organisation").get_data(as_text=True)
@@ -87,11 +87,11 @@ def test_the_bureau_renames_from_the_unit_page_and_other_units_stay_closed(visit
     unit.get("/register")
     unit.post("/register", registration_form())
     unit.post(f"/register/verify/{link_token(mails('verify_email')[0], '/register/verify/')}")
-    organisation_id = db.session.scalar(select(Organisation.id))
+    organisation_id = registered().id
     city = visitor("changchun")
     refused = city.post(f"/organisations/{organisation_id}", {"name": "长春绿源科技有限公司", "reason": ""})
     assert refused.status_code == 422 and "请说明更名原因" in refused.get_data(as_text=True)
     city.post(f"/organisations/{organisation_id}", {"name": "长春绿源科技有限公司", "reason": "营业执照变更"})
-    assert db.session.scalar(select(Organisation.name)) == "长春绿源科技有限公司"
+    assert registered().name == "长春绿源科技有限公司"
     assert visitor("jilin").get(f"/organisations/{organisation_id}").status_code == 403
     assert visitor("factory1").get(f"/organisations/{organisation_id}").status_code == 403

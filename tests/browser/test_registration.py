@@ -3,11 +3,9 @@ in Chinese with everything typed still there (but the password); corrected, the 
 the mailed link verifies it, and the city confirms it from its queue."""
 from __future__ import annotations
 
-from sqlalchemy import select
 
-from service.organisations.models import Organisation
 from service.platform.extensions import db
-from tests.registration import credit_code, link_token, mails, with_wrong_organisation_digit
+from tests.registration import credit_code, link_token, mails, registered, with_wrong_organisation_digit
 
 
 def fill_registration(page, code: str):
@@ -69,7 +67,7 @@ def test_an_enterprise_registers_and_its_city_confirms_it(browse):
     page.wait_for_selector(".flash.success")
     assert "已确认：长春绿源新材料有限公司" in page.inner_text(".flash.success")
     db.session.remove()
-    assert db.session.scalar(select(Organisation.status)) == "confirmed"
+    assert registered().status == "confirmed"
     db.session.remove()
 
     page = unit.page
