@@ -49,6 +49,7 @@ def test_verify_then_the_city_confirms_from_its_queue_and_the_unit_invites_a_col
     assert "邮箱已验证" in unit.post(f"/register/verify/{token}").get_data(as_text=True)
     again = unit.post(f"/register/verify/{token}")
     assert again.status_code == 410 and "已使用过" in again.get_data(as_text=True)
+    assert unit.get(f"/register/verify/{token}").status_code == 410
 
     city = visitor("changchun")
     assert "1 个单位注册" in city.get("/inbox").get_data(as_text=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 
+from service.accounts import links
 from service.organisations.invitations import invitation_for, join
 from service.organisations.models import KINDS
 from service.organisations.registration import already_registered, register_unit, verify_email
@@ -42,6 +43,7 @@ def register_page():
 def verify_page(token):
     """GET shows a button, POST spends the link: a mail scanner that opens links must not use it up."""
     if request.method == "GET":
+        links.peek(token, "verify_email")  # a used or expired link says so at once
         return render_template("register_verify.html", token=token)
     with transaction():
         organisation = verify_email(token, public_url=current_app.config["GREENLIST_PUBLIC_URL"])
