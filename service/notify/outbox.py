@@ -24,8 +24,13 @@ RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30)
 MAX_ATTEMPTS = 8
 
 
+def _mail_to(users) -> list[dict]:
+    """Task notices go to those who want e-mail (个人信息 → receive_email); account mails (queue_mail) to all."""
+    return [{"username": u.username, "email": u.email} for u in users if u.receive_email is not False]
+
+
 def _recipients_for(item: WorkItem) -> list[dict]:
-    return [{"username": u.username, "email": u.email} for u in workers_for(item)]
+    return _mail_to(workers_for(item))
 
 
 def _queue(key: str, *, application: Application | None, kind: str, recipients, subject: str, body: str,
@@ -62,7 +67,7 @@ def notify_new_work(application: Application, items: list[WorkItem], *, done_bef
 
 
 def notify_outcome(application: Application) -> None:
-    applicants = [{"username": u.username, "email": u.email} for u in unit_accounts(application.applicant_unit)]
+    applicants = _mail_to(unit_accounts(application.applicant_unit))
     _queue(f"outcome:{application.id}", application=application, kind="outcome", recipients=applicants,
            subject=f"【绿色制造】申报结果：{application.outcome}",
            body=f"申报：{_label(application)}\n结果：{application.outcome}。")
