@@ -93,6 +93,8 @@ def test_a_reset_through_the_api_arrives_by_smtp_works_once_and_ends_every_old_l
     path = the_link(mail)
     assert path.startswith("/password/reset/")
     reset_token = path.rsplit("/", 1)[1]
+    [kept] = reset_mails()
+    assert reset_token not in kept.body and "/password/reset/[链接已发送，不再保存]" in kept.body  # sent: no copy
 
     page = visitor().get(path)
     assert page.status_code == 200 and "重置密码" in text(page) and "factory1" in text(page)
