@@ -113,7 +113,7 @@ def test_a_reset_through_the_api_arrives_by_smtp_works_once_and_ends_every_old_l
     assert db.session.scalar(select(User).where(User.username == "factory1")).email_verified_at is not None
 
 
-def test_a_reset_through_the_pages(app, api, visitor, smtp):
+def test_a_reset_through_the_pages(app, api, visitor, smtp, caplog):
     mailbox, sender = smtp
     give_address("changchun", "reviewer@changchun.example.cn")
     old_login = visitor("changchun")
@@ -126,8 +126,10 @@ def test_a_reset_through_the_pages(app, api, visitor, smtp):
     [mail] = mailbox.messages
     path = the_link(mail)
 
-    form = person.get(path)
+    with caplog.at_level("INFO", logger="greenlist.access"):
+        form = person.get(path)
     assert form.status_code == 200 and 'name="password2"' in text(form)
+    assert "GET /password/reset/… 200" in caplog.text and path not in caplog.text  # the log holds no usable link
     mismatch = person.post(path, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD + "!"})
     assert mismatch.status_code == 422 and "两次输入的密码不一致" in text(mismatch)
     done = person.post(path, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})

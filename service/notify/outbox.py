@@ -7,12 +7,11 @@ before marking re-sends it, with the same key for the receiver to drop the dupli
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 
 from sqlalchemy import exists, select
 
-from service.accounts.links import PATHS as LINK_PATHS
+from service.accounts.links import without_tokens
 from service.applications.access import unit_accounts, workers_for
 from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from service.platform.extensions import db
@@ -26,7 +25,6 @@ RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30)
 MAX_ATTEMPTS = 8
 # The token of a single-use link (set or reset a password, verify an address, join a unit) opens an account:
 # the outbox keeps it only until the mail is sent.
-_LINK_TOKEN = re.compile("(" + "|".join(re.escape(path) for path in LINK_PATHS.values()) + ")[A-Za-z0-9_-]+")
 SENT_LINK = "[链接已发送，不再保存]"
 
 
@@ -110,7 +108,7 @@ def record_attempt(notification: Notification, error: str | None) -> None:
     notification.attempts += 1
     if error is None:
         notification.sent_at, notification.last_error = utcnow(), None
-        notification.body = _LINK_TOKEN.sub(lambda found: found.group(1) + SENT_LINK, notification.body)
+        notification.body = without_tokens(notification.body, mark=SENT_LINK)
         return
     notification.last_error = error[:2000]
     delay = RETRY_AFTER[min(notification.attempts - 1, len(RETRY_AFTER) - 1)]
