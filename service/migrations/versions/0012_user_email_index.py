@@ -1,7 +1,7 @@
 """an index on the account's e-mail address: 忘记密码 finds the account by it without reading every account
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0015
 Create Date: 2026-11-26 10:20:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
