@@ -42,6 +42,7 @@ class User(UserMixin, db.Model):
         Index("ix_user_unit", "unit_name"),
         Index("ix_user_unit_code", "unit_code"),
         Index("ix_user_organisation", "organisation_id"),
+        Index("ix_user_email", "email"),  # 忘记密码 finds the account by its address
     )
 
     def set_password(self, password: str) -> None:
