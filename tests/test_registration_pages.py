@@ -51,6 +51,9 @@ def test_verify_then_the_city_confirms_from_its_queue_and_the_unit_invites_a_col
     assert again.status_code == 410 and "已使用过" in again.get_data(as_text=True)
     assert unit.get(f"/register/verify/{token}").status_code == 410
 
+    waiting = visitor()
+    waiting.login("lvyuan1", "Lvyuan-Green-2024")
+    assert "正等待所在市州工信部门确认" in waiting.get("/my").get_data(as_text=True)
     city = visitor("changchun")
     assert "1 个单位注册" in city.get("/inbox").get_data(as_text=True)
     queue = city.get("/registrations").get_data(as_text=True)
