@@ -17,7 +17,7 @@ from service.accounts.models import User, UserRole
 from service.accounts.passwords import password_problem
 from service.audit import chain as audit
 from service.notify.outbox import queue_mail
-from service.organisations.models import KINDS, STATUSES, Organisation, RegistrationAttempt
+from service.organisations.models import STATUSES, Organisation, RegistrationAttempt
 from service.organisations.service import (FIELDS, attach_account, create_organisation, normalise,
                                            organisation_by_code, organisation_problems, rename_organisation)
 from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
@@ -344,7 +344,3 @@ def rename_by_bureau(user: User, organisation_id: int, *, name: str, reason: str
                body=f"本单位名称已由“{old_name}”变更为“{organisation.name}”（办理人：{user.display_name}）。\n"
                     f"原因：{reason}")
     return organisation
-
-
-def kind_name(kind: str) -> str:
-    return KINDS.get(kind, kind)
