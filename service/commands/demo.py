@@ -10,6 +10,7 @@ from service.engine.calendar import SHANGHAI
 from service.platform.extensions import db
 from service.platform.reference import CITIES
 from service.rounds.models import Round
+from service.accounts.admin import create_account
 from service.accounts.models import User
 from service.versions.deploy import deploy, latest_version
 from service.rounds.service import open_round
@@ -44,12 +45,12 @@ def demo_users() -> list[dict]:
 
 
 def ensure_user(*, username: str, password: str = DEMO_PASSWORD, **fields) -> User:
+    """The account, created when absent through the administrator's own create function (validated and
+    audited like any other; only the demo password is preset)."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        user = User(username=username, **fields)
-        user.set_password(password)
-        db.session.add(user)
-        db.session.flush()
+        user = create_account(actor="seed-demo", values={"username": username, **fields},
+                              preset_password=password).user
     return user
 
 
