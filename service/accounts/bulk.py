@@ -206,8 +206,9 @@ def import_accounts(content: bytes, *, actor: str, base_url: str | None, filenam
 
 def export_workbook(*, role: str | None = None, city: str | None = None, active: bool | None = None) -> bytes:
     """The filtered accounts as xlsx (the template's columns, then status), read in chunks by id."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
     append_row(sheet, [header for _, header in COLUMNS] + ["状态", "创建时间"])
     query, last_id = account_query(role=role, city=city, active=active), 0
     while True:
