@@ -30,9 +30,9 @@ ALL_ROLES = (*KIND_NAMES, "applicant")
 CITY_ROLES = ("city_reviewer", "expert", "applicant")  # the roles for which a city means something
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
-INDUSTRY_CODE = re.compile(r"^[A-T]\d{2,4}$")  # GB/T 4754-2017: section letter, then division … class digits
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # [0-9], not \d: \d also matches other scripts' digits
+LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?$")
+INDUSTRY_CODE = re.compile(r"^[A-T][0-9]{2,4}$")  # GB/T 4754-2017: section letter, then division … class digits
 # Fields an account carries and the audit records; ``active`` and the password have their own commands.
 PROFILE = ("display_name", "roles", "city_code", "email", "phone", "employer", "specialties", "industry_codes")
 FIELD_NAMES = {"username": "用户名", "display_name": "姓名", "roles": "账号类型", "city_code": "所在市州",
@@ -71,13 +71,13 @@ def normalise(values: dict) -> dict:
     clean = {}
     for key, value in values.items():
         if key in ("roles", "specialties", "industry_codes"):
-            clean[key] = _as_list(value)
+            clean[key] = list(dict.fromkeys(_as_list(value)))  # each once, in the order given
         elif isinstance(value, str):
             clean[key] = value.strip() or None
         else:
             clean[key] = value
     if clean.get("industry_codes"):
-        clean["industry_codes"] = [code.upper() for code in clean["industry_codes"]]
+        clean["industry_codes"] = list(dict.fromkeys(code.upper() for code in clean["industry_codes"]))
     return clean
 
 
@@ -88,6 +88,12 @@ def account_problems(values: dict, *, roles_allowed=ALL_ROLES) -> dict[str, list
     def bad(field, reason):
         errors.setdefault(field, []).append(reason)
 
+    for check in (_text_problems, _role_problems, _contact_problems, _expert_problems):
+        check(values, bad, roles_allowed)
+    return errors
+
+
+def _text_problems(values, bad, _roles_allowed) -> None:
     for field, limit in TEXT_LIMITS.items():
         text = values.get(field)
         if text is not None and (not isinstance(text, str) or text_problem(text)):
@@ -101,25 +107,33 @@ def account_problems(values: dict, *, roles_allowed=ALL_ROLES) -> dict[str, list
         bad("username", "用户名应为 3–64 位字母、数字或 _ . -，以字母或数字开头")
     if not values.get("display_name"):
         bad("display_name", "必填项")
-    roles = values.get("roles") or []
+
+
+def _role_problems(values, bad, roles_allowed) -> None:
+    roles, city = values.get("roles") or [], values.get("city_code")
     if not roles:
         bad("roles", "请选择账号类型")
+    choices = "、".join(KIND_NAMES[k] for k in roles_allowed if k in KIND_NAMES)
     for role in roles:
         if role not in roles_allowed:
-            bad("roles", f"未知的账号类型“{role}”，可选：{'、'.join(KIND_NAMES[k] for k in roles_allowed if k in KIND_NAMES)}")
-    city = values.get("city_code")
+            bad("roles", f"未知的账号类型“{role}”，可选：{choices}")
     if city is not None and city not in CITIES:
         bad("city_code", f"“{city}”不是吉林省的市州代码（如 220100 长春市）")
     elif "city_reviewer" in roles and not city:
         bad("city_code", "市州工信局账号必须选择所在市州")
     elif city and roles and not any(role in CITY_ROLES for role in roles):
         bad("city_code", "省厅、审计和管理员账号不设所在市州，请留空")
-    email = values.get("email")
+
+
+def _contact_problems(values, bad, _roles_allowed) -> None:
+    email, phone = values.get("email"), values.get("phone")
     if email and (len(email) > 200 or not EMAIL.match(email)):
         bad("email", "邮箱格式不正确（如 name@example.com）")
-    phone = values.get("phone")
     if phone and not (MOBILE.match(phone) or LANDLINE.match(phone)):
         bad("phone", "应为 11 位手机号，或带区号的固定电话（如 0431-88888888）")
+
+
+def _expert_problems(values, bad, _roles_allowed) -> None:
     specialties, codes = values.get("specialties") or [], values.get("industry_codes") or []
     for key in specialties:
         if key not in CATEGORIES:
@@ -127,11 +141,10 @@ def account_problems(values: dict, *, roles_allowed=ALL_ROLES) -> dict[str, list
     for code in codes:
         if not INDUSTRY_CODE.match(code):
             bad("industry_codes", f"“{code}”不是国民经济行业代码（GB/T 4754，如 C3670：字母加 2–4 位数字）")
-    if len(codes) > 30 or len(specialties) > len(CATEGORIES):
-        bad("industry_codes" if len(codes) > 30 else "specialties", "项数过多")
-    if (specialties or codes) and "expert" not in roles:
+    if len(codes) > 30:
+        bad("industry_codes", "最多填写 30 个行业代码")
+    if (specialties or codes) and "expert" not in (values.get("roles") or []):
         bad("specialties" if specialties else "industry_codes", "仅评审专家填写专业类别和行业代码")
-    return errors
 
 
 def taken_usernames(usernames) -> set[str]:
