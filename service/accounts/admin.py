@@ -180,7 +180,7 @@ def create_account(*, actor: str, values: dict, base_url: str | None = None, rol
     if not errors.get("username") and taken_usernames([values["username"]]):
         errors["username"] = [f"用户名“{values['username']}”已被使用"]
     if errors:
-        raise Invalid("账号信息未通过校验", fields=errors)
+        raise Invalid("账号信息未通过校验，请按各项的提示修改", fields=errors)
     return insert_checked(actor=actor, values=values, base_url=base_url, preset_password=preset_password)
 
 
@@ -243,7 +243,7 @@ def update_account(user: User, *, actor: str, changes: dict, roles_allowed=ALL_R
     if actor == user.username and user.has_role("admin") and "admin" not in (merged["roles"] or []):
         errors.setdefault("roles", []).append("不能取消自己的管理员身份")
     if errors:
-        raise Invalid("账号信息未通过校验", fields=errors)
+        raise Invalid("账号信息未通过校验，请按各项的提示修改", fields=errors)
     before = _snapshot(user)
     for field, value in changes.items():
         setattr(user, field, list(value) if isinstance(value, list) else value)
