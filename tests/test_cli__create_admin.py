@@ -3,6 +3,13 @@ standard input, never an argument; a weak password or a taken username creates n
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select as fd_select
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -10,6 +17,8 @@ from service.accounts.models import User
 from service.audit.chain import SYSTEM_CHAIN, trail
 from service.commands.cli import cli
 from service.platform.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_admin(app, *args, stdin):
@@ -54,3 +63,54 @@ def test_create_admin_takes_no_password_argument(app, clock):
     result = create_admin(app, "chief", "--password", "Lotus-pond-2024", stdin="")
     assert result.exit_code == 2 and "--password" in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_create_admin_at_a_terminal_asks_twice_without_echo(app, clock):
+    """A real terminal (a pseudo-terminal) in front of a real `greenlist` process: two differing entries are
+    asked again, two equal ones create the account, and the password never appears on the screen."""
+    db.session.remove()  # the child process writes to the same database
+    screen = Terminal(["create-admin", "chief"], database_url=app.config["SQLALCHEMY_DATABASE_URI"])
+    screen.answer("密码：", "Lotus-pond-2024")
+    screen.answer("再次输入密码：", "Lotus-pond-2025")
+    screen.answer("两次输入的密码不一致", None)
+    screen.answer("密码：", "Lotus-pond-2024")
+    screen.answer("再次输入密码：", "Lotus-pond-2024")
+    assert screen.finish() == 0, screen.output
+    assert "已创建管理员账号“chief”" in screen.output and "Lotus-pond" not in screen.output
+    assert db.session.scalar(select(User).where(User.username == "chief")).check_password("Lotus-pond-2024")
+
+
+class Terminal:
+    """`python -m service.commands.cli ARGS` on a pseudo-terminal of its own (a new session, so the
+    password prompt reads this terminal, not the one pytest runs in)."""
+
+    def __init__(self, args, *, database_url):
+        self.main, secondary = pty.openpty()
+        env = {**os.environ, "DATABASE_URL": database_url}
+        self.process = subprocess.Popen([sys.executable, "-m", "service.commands.cli", *args], stdin=secondary,
+                                        stdout=secondary, stderr=secondary, env=env, cwd=ROOT, start_new_session=True)
+        os.close(secondary)
+        self.output, self.seen = "", 0
+
+    def answer(self, prompt, reply):
+        deadline = time.monotonic() + 30
+        while prompt not in self.output[self.seen:]:
+            ready, _, _ = fd_select.select([self.main], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"no {prompt!r} in {self.output!r}"
+            self.output += os.read(self.main, 4096).decode("utf-8", "replace")
+        self.seen = self.output.index(prompt, self.seen) + len(prompt)
+        if reply is not None:
+            os.write(self.main, reply.encode() + b"\n")
+
+    def finish(self) -> int:
+        code = self.process.wait(timeout=60)
+        while fd_select.select([self.main], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(self.main, 4096)
+            except OSError:  # the child closed its side
+                break
+            if not chunk:
+                break
+            self.output += chunk.decode("utf-8", "replace")
+        os.close(self.main)
+        return code

@@ -132,9 +132,13 @@ def create_admin_command(username, display_name):
 
 
 def _read_password() -> str:
-    if sys.stdin.isatty():
-        return click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
-    return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    while True:
+        first = click.prompt("密码", hide_input=True, prompt_suffix="：")
+        if click.prompt("再次输入密码", hide_input=True, prompt_suffix="：") == first:
+            return first
+        click.echo("两次输入的密码不一致，请重新输入", err=True)
 
 
 def _refuse(message: str):
