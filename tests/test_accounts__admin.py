@@ -142,8 +142,33 @@ def test_only_the_administrator_manages_accounts(api, who):
              ("GET", f"/api/accounts/{target}", None), ("PATCH", f"/api/accounts/{target}", {"employer": "某单位"}),
              ("POST", f"/api/accounts/{target}/deactivate", None), ("POST", f"/api/accounts/{target}/reactivate", None),
              ("GET", "/api/accounts/template", None), ("GET", "/api/accounts/export", None),
-             ("POST", "/api/accounts/import", None)]
+             ("POST", "/api/accounts/import", None), ("POST", f"/api/accounts/{target}/reissue-password", None)]
     for method, path, body in calls:
         refused(api.call(method, path, who, json=body) if body else api.call(method, path, who), 403, "forbidden")
     assert db.session.scalar(select(User).where(User.username == "wang.expert")) is None
     assert db.session.get(User, target).active
+
+
+def test_reissuing_access_mails_a_new_link_or_gives_a_new_temporary_password(api):
+    with_mail = ok(api.post("/api/accounts", "admin", json={**EXPERT, "email": "wang@example.cn"}), 201)["account"]
+    first = db.session.scalar(select(Notification.body).where(Notification.kind == "set_password"))
+    again = ok(api.post(f"/api/accounts/{with_mail['id']}/reissue-password", "admin"))
+    assert again["link_sent"] is True and again["temporary_password"] is None
+    bodies = db.session.scalars(select(Notification.body).where(Notification.kind == "set_password")
+                                .order_by(Notification.id)).all()
+    old_token, new_token = (re.search(r"/password/set/(\S+)", body).group(1) for body in bodies)
+    assert bodies[0] == first and old_token != new_token
+    with pytest.raises(links.LinkInvalid):
+        links.peek(old_token, "set_password")  # only the newest mail works
+    assert links.peek(new_token, "set_password").user_id == with_mail["id"]
+
+    expert1 = db.session.scalar(select(User.id).where(User.username == "expert1"))
+    ok(api.get("/api/me", "expert1"))
+    given = ok(api.post(f"/api/accounts/{expert1}/reissue-password", "admin"))
+    assert given["account"]["must_change_password"] is True and len(given["temporary_password"]) >= 10
+    assert api.client.get("/api/me", headers=api.headers("expert1")).status_code == 401  # the old login ended
+    api.login("expert1", given["temporary_password"])
+    admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
+    refused(api.post(f"/api/accounts/{admin_id}/reissue-password", "admin"), 409, "own_account")
+    assert [json.loads(e.data)["by"] for e in trail(SYSTEM_CHAIN) if e.action == "account_access_reissued"] == [
+        "set_password_link", "temporary_password"]

@@ -104,3 +104,16 @@ def test_only_the_administrator_opens_the_account_pages(visitor, who):
     assert person.post(f"/admin/accounts/{target}/deactivate").status_code == 403
     assert person.post("/admin/accounts/new", FORM).status_code == 403
     assert account("expert2").active and account("zhou.siping") is None
+
+
+def test_a_new_temporary_password_is_shown_once_and_ends_the_old_login(visitor):
+    expert = visitor("expert1")
+    admin = visitor("admin")
+    target = account("expert1").id
+    assert "生成新的临时密码" in admin.get(f"/admin/accounts/{target}").get_data(as_text=True)
+    html = admin.post(f"/admin/accounts/{target}/reissue-password").get_data(as_text=True)
+    assert "已生成新的临时密码" in html and "原有的登录已全部失效" in html
+    password = html.split("<code>")[1].split("</code>")[0]
+    assert account("expert1").check_password(password) and account("expert1").must_change_password
+    assert expert.get("/inbox").status_code == 302
+    assert visitor().login("expert1", password).status_code == 302

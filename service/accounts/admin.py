@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from service.accounts import links
 from service.accounts.models import User, UserRole
 from service.accounts.passwords import password_problem
-from service.accounts.service import deactivate_user
+from service.accounts.service import change_password, deactivate_user
 from service.audit import chain as audit
 from service.notify.outbox import queue_mail
 from service.platform.errors import Conflict, Invalid, NotFound
@@ -229,6 +229,27 @@ def send_set_password_link(user: User, *, base_url: str | None, actor: str) -> N
                subject="【绿色制造】您的账号已开通，请设置密码",
                body=f"{user.display_name}，您好：\n管理员已为您开通吉林省省级绿色制造名单申报评审系统账号，"
                     f"用户名：{user.username}。\n请在 7 天内打开以下链接设置密码（链接只能使用一次）：\n{url}\n")
+
+
+def reissue_access(user: User, *, actor: str, base_url: str | None) -> Created:
+    """A way back in for someone who lost it: a new set-password link when the account has an e-mail (earlier
+    links end), otherwise a new temporary password that ends every session and must be changed at login."""
+    if user.username == actor:
+        raise Conflict("不能为自己重新发放，请在个人设置中修改密码", code="own_account")
+    if not user.active:
+        raise Conflict(f"账号“{user.username}”已停用，请先重新启用", code="inactive_account")
+    created = Created(user)
+    if user.email:
+        send_set_password_link(user, base_url=base_url, actor=actor)
+        created.link_sent = True
+    else:
+        created.temporary_password = temporary_password(user.username)
+        change_password(user, created.temporary_password)
+        user.must_change_password = True
+    audit.append(audit.SYSTEM_CHAIN, actor=actor, action="account_access_reissued",
+                 data={"account_id": user.id, "username": user.username,
+                       "by": "set_password_link" if created.link_sent else "temporary_password"})
+    return created
 
 
 def update_account(user: User, *, actor: str, changes: dict, roles_allowed=ALL_ROLES) -> dict:

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from marshmallow.utils import get_value
 
 from service.accounts.admin import (ALL_ROLES, KIND_NAMES, create_account, deactivate_account, get_account_or_404,
-                                    list_accounts, reactivate_account, update_account)
+                                    list_accounts, reactivate_account, reissue_access, update_account)
 from service.accounts.bulk import export_workbook, import_accounts, template_workbook
 from service.audit import chain as audit
 from service.platform.inputs import Int, Text
@@ -166,6 +166,18 @@ def reactivate(account_id):
     with transaction():
         reactivate_account(get_account_or_404(account_id), actor=current_user().username)
     return get_account_or_404(account_id)
+
+
+@blp.route("/<int:account_id>/reissue-password", methods=["POST"])
+@blp.response(200, CreatedSchema)
+@blp.doc(security=BEARER)
+@roles_required("admin")
+def reissue_password(account_id):
+    """重新发放登录方式：有邮箱则重发设置密码链接（旧链接作废），否则生成新的临时密码（原登录全部失效）"""
+    with transaction():
+        given = reissue_access(get_account_or_404(account_id), actor=current_user().username, base_url=_base_url())
+        link_sent, password = given.link_sent, given.temporary_password
+    return {"account": get_account_or_404(account_id), "link_sent": link_sent, "temporary_password": password}
 
 
 @blp.route("/import", methods=["POST"])

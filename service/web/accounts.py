@@ -6,7 +6,7 @@ import io
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 
 from service.accounts.admin import (KIND_NAMES, PROFILE, create_account, deactivate_account, get_account_or_404,
-                                    list_accounts, reactivate_account, update_account)
+                                    list_accounts, reactivate_account, reissue_access, update_account)
 from service.accounts.bulk import MAX_BYTES, MAX_ROWS, export_workbook, import_accounts, template_workbook
 from service.audit import chain as audit
 from service.platform.errors import Invalid, ServiceError
@@ -106,6 +106,26 @@ def account_deactivate(account_id):
 @roles_required("admin")
 def account_reactivate(account_id):
     return _switch(account_id, reactivate_account, "已重新启用账号“{}”")
+
+
+@bp.post("/admin/accounts/<int:account_id>/reissue-password")
+@roles_required("admin")
+def account_reissue(account_id):
+    try:
+        with transaction():
+            given = reissue_access(get_account_or_404(account_id), actor=me().username,
+                                   base_url=current_app.config["GREENLIST_PUBLIC_URL"])
+            username, email, password = given.user.username, given.user.email, given.temporary_password
+    except ServiceError as err:
+        if err.status == 404:
+            raise
+        flash_error(err)
+        return redirect(url_for("web.account_edit", account_id=account_id))
+    if password:
+        return render_template("account_created.html", username=username, password=password, account_id=account_id,
+                               reissued=True)
+    flash(f"已向 {email} 重新发送设置密码的链接（之前的链接已作废）", "success")
+    return redirect(url_for("web.account_edit", account_id=account_id))
 
 
 def _switch(account_id, command, message):
