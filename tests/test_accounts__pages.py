@@ -117,3 +117,13 @@ def test_a_new_temporary_password_is_shown_once_and_ends_the_old_login(visitor):
     assert account("expert1").check_password(password) and account("expert1").must_change_password
     assert expert.get("/inbox").status_code == 302
     assert visitor().login("expert1", password).status_code == 302
+
+
+def test_hostile_search_text_and_file_names_are_harmless(visitor):
+    admin = visitor("admin")
+    assert admin.get("/admin/accounts?q=%00abc&page=99999999999&role=x&city=y&active=z").status_code == 200
+    admin.get("/admin/accounts/import")
+    good = xlsx([["ok3", "丙", "评审专家", "", "", "", "", "", "ok3@example.cn"]])
+    page = admin.post("/admin/accounts/import", {"file": (io.BytesIO(good), "evil\x00.xlsx")},
+                      content_type="multipart/form-data")
+    assert page.status_code == 200 and account("ok3") is not None

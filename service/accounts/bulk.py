@@ -19,6 +19,7 @@ from service.accounts.models import User
 from service.audit import chain as audit
 from service.platform.errors import Invalid, TooLarge
 from service.platform.extensions import db
+from service.platform.inputs import text_problem
 from service.platform.reference import CATEGORIES, CITIES
 from service.platform.timeutil import to_shanghai
 from service.rounds.xlsx import append_row
@@ -200,7 +201,8 @@ def import_accounts(content: bytes, *, actor: str, base_url: str | None, filenam
                               "display_name": created.user.display_name,
                               "temporary_password": created.temporary_password})
     audit.append(audit.SYSTEM_CHAIN, actor=actor, action="accounts_imported",
-                 data={"filename": filename[:200], "created": len(accounts), "links_sent": links_sent})
+                 data={"filename": "" if text_problem(filename) else filename[:200], "created": len(accounts),
+                       "links_sent": links_sent})
     return {"created": len(accounts), "links_sent": links_sent, "temporary_passwords": temporary}
 
 

@@ -10,7 +10,7 @@ from service.accounts.admin import (KIND_NAMES, PROFILE, create_account, deactiv
 from service.accounts.bulk import MAX_BYTES, MAX_ROWS, export_workbook, import_accounts, template_workbook
 from service.audit import chain as audit
 from service.platform.errors import Invalid, ServiceError
-from service.platform.inputs import id_from
+from service.platform.inputs import id_from, text_problem
 from service.platform.reference import CITIES
 from service.platform.transactions import transaction
 from service.web.base import bp, flash_error, me, roles_required
@@ -25,7 +25,12 @@ def _filters() -> dict:
     active = {"1": True, "0": False}.get(args.get("active", ""))
     return {"role": args.get("role") if args.get("role") in ROLE_FILTERS else None,
             "city": args.get("city") if args.get("city") in CITIES else None,
-            "active": active, "q": (args.get("q") or "").strip()[:64] or None}
+            "active": active, "q": _search_text(args.get("q"))}
+
+
+def _search_text(value: str | None) -> str | None:
+    text = (value or "").strip()[:64]
+    return text if text and not text_problem(text) else None  # a NUL would reach PostgreSQL and fail there
 
 
 def _page() -> int:
