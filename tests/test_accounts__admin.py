@@ -95,8 +95,8 @@ def test_every_bad_field_is_named_in_chinese(api):
 
 def test_several_people_of_one_city_office_each_have_their_own_login(api):
     for name in ("zhao", "qian", "sun"):
-        created = ok(api.post("/api/accounts", "admin", json={"username": f"{name}.cc", "display_name": name,
-                                                                "roles": ["city_reviewer"], "city_code": "220100"}), 201)
+        reviewer = {"username": f"{name}.cc", "display_name": name, "roles": ["city_reviewer"], "city_code": "220100"}
+        created = ok(api.post("/api/accounts", "admin", json=reviewer), 201)
         api.login(f"{name}.cc", created["temporary_password"])
         assert ok(api.get("/api/me", f"{name}.cc"))["city_code"] == "220100"
     listed = ok(api.get("/api/accounts?role=city_reviewer&city=220100&page_size=10", "admin"))

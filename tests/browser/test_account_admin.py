@@ -33,16 +33,16 @@ def test_the_administrator_manages_accounts_in_the_pages(browse, tmp_path):
     assert "高审核" in reviewer.page.inner_text("header")
 
     upload = tmp_path / "专家.xlsx"
-    upload.write_bytes(xlsx([[f"pool{n}", f"库专家{n}", "评审专家", "通化市", "某研究院", "绿色工厂", "C3670", "",
-                              f"pool{n}@example.cn"] for n in range(5)] + [["pool9", "错", "专家", "火星", "", "", "", "", ""]]))
+    pool = [[f"pool{n}", f"库专家{n}", "评审专家", "通化市", "某研究院", "绿色工厂", "C3670", "", f"pool{n}@example.cn"]
+            for n in range(5)]
+    upload.write_bytes(xlsx(pool + [["pool9", "错", "专家", "火星", "", "", "", "", ""]]))
     page.goto("/admin/accounts/import")
     page.set_input_files("input[name=file]", str(upload))
     page.get_by_role("button", name="开始导入").click()
     expect(page.locator(".import-problems li")).to_have_count(1)
     assert "第 7 行 “所在市州”" in page.inner_text(".import-problems")
     admin.screenshot("import-refused")
-    upload.write_bytes(xlsx([[f"pool{n}", f"库专家{n}", "评审专家", "通化市", "某研究院", "绿色工厂", "C3670", "",
-                              f"pool{n}@example.cn"] for n in range(5)]))
+    upload.write_bytes(xlsx(pool))
     page.set_input_files("input[name=file]", str(upload))
     page.get_by_role("button", name="开始导入").click()
     expect(page.get_by_text("已导入 5 个账号")).to_be_visible()
