@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
@@ -138,3 +139,16 @@ def test_export_is_filtered_by_role_and_city_and_recorded(api):
     assert everyone.max_row == 23
     exported = [json.loads(e.data) for e in trail(SYSTEM_CHAIN) if e.action == "accounts_exported"]
     assert exported == [{"role": "city_reviewer", "city": "220100"}, {}]
+
+
+def test_a_full_file_with_blank_rows_after_it_imports_and_a_broken_sheet_is_refused(api):
+    rows = [[f"bulk{n:04d}", "某", "评审专家", "", "", "", "", "", ""] for n in range(1000)] + [[None] * 9] * 50
+    assert ok(upload(api, xlsx(rows)))["created"] == 1000
+    content = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx([["x1y", "某", "评审专家"]])), "r") as source, \
+            zipfile.ZipFile(content, "w") as broken:
+        for item in source.infolist():
+            data = source.read(item)
+            broken.writestr(item, data[:len(data) // 2] if item.filename.endswith("sheet1.xml") else data)
+    body = refused(upload(api, content.getvalue()), 422, "validation_failed", "file")
+    assert body["message"].startswith("无法读取文件")

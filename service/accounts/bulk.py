@@ -17,7 +17,7 @@ from service.accounts.admin import (FIELD_NAMES, KIND_NAMES, USERNAME, account_p
                                     normalise, taken_usernames)
 from service.accounts.models import User
 from service.audit import chain as audit
-from service.platform.errors import Invalid, TooLarge
+from service.platform.errors import Invalid, ServiceError, TooLarge
 from service.platform.extensions import db
 from service.platform.inputs import text_problem
 from service.platform.reference import CATEGORIES, CITIES
@@ -28,6 +28,7 @@ MAX_ROWS = 1000
 MAX_BYTES = 2 * 1024 * 1024
 MAX_UNPACKED = 40 * 1024 * 1024  # what the xlsx's zip members may unpack to (a zip bomb stops here)
 MAX_ERRORS = 200
+MAX_SCANNED = 20_000  # spreadsheet rows read at most, blank ones included
 SHEET = "账号"
 IMPORT_KINDS = ("province_staff", "city_reviewer", "expert", "auditor")
 COLUMNS = [("username", "用户名"), ("display_name", "姓名"), ("roles", "账号类型"), ("city_code", "所在市州"),
@@ -105,28 +106,35 @@ def read_rows(content: bytes) -> list[tuple[int, dict]]:
     """(Excel row number, {field: text}) for each non-empty data row; Invalid for a file we cannot use."""
     workbook = _open(content)
     try:
-        sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [_cell_text(v) for v in next(rows, ())]
-        by_header = {name: field for field, name in COLUMNS}
-        positions = {by_header[name]: i for i, name in enumerate(header) if name in by_header}
-        missing = [FIELD_NAMES[f] for f in REQUIRED if f not in positions]
-        if missing:
-            raise Invalid(f"第 1 行缺少列：{'、'.join(missing)}（请使用下载的模板）",
-                          fields={"file": [f"第 1 行缺少列“{name}”" for name in missing]})
-        found = []
-        for number, values in enumerate(rows, start=2):
-            cells = {field: _cell_text(values[i]) if i < len(values) else None for field, i in positions.items()}
-            if not any(cells.values()):
-                continue
-            if len(found) >= MAX_ROWS:
-                raise Invalid(f"行数过多：一次最多导入 {MAX_ROWS} 行，请拆分文件",
-                              fields={"file": [f"超过 {MAX_ROWS} 行"]})
-            found.append((number, cells))
+        found = _data_rows(workbook)
+    except ServiceError:
+        raise
+    except Exception:  # a read-only workbook parses its sheet XML only now, while the rows are read
+        raise Invalid("无法读取文件：请上传由模板填写的 .xlsx 文件", fields={"file": ["文件内容已损坏"]}) from None
     finally:
         workbook.close()
     if not found:
         raise Invalid("文件中没有账号数据", fields={"file": ["没有数据行"]})
+    return found
+
+
+def _data_rows(workbook) -> list[tuple[int, dict]]:
+    sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [_cell_text(v) for v in next(rows, ())]
+    by_header = {name: field for field, name in COLUMNS}
+    positions = {by_header[name]: i for i, name in enumerate(header) if name in by_header}
+    missing = [FIELD_NAMES[f] for f in REQUIRED if f not in positions]
+    if missing:
+        raise Invalid(f"第 1 行缺少列：{'、'.join(missing)}（请使用下载的模板）",
+                      fields={"file": [f"第 1 行缺少列“{name}”" for name in missing]})
+    found = []
+    for number, values in enumerate(rows, start=2):
+        cells = {field: _cell_text(values[i]) if i < len(values) else None for field, i in positions.items()}
+        if any(cells.values()):
+            found.append((number, cells))
+        if len(found) > MAX_ROWS or number > MAX_SCANNED:
+            raise Invalid(f"行数过多：一次最多导入 {MAX_ROWS} 行，请拆分文件", fields={"file": [f"超过 {MAX_ROWS} 行"]})
     return found
 
 
