@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from service.accounts.models import User
 from service.audit.chain import SYSTEM_CHAIN, trail
+from service.notify.models import Notification
 from service.platform.extensions import db
 from tests.test_accounts__import import xlsx
 from tests.test_web_pages import visitor  # noqa: F401  (a fixture)
@@ -127,3 +129,18 @@ def test_hostile_search_text_and_file_names_are_harmless(visitor):
     page = admin.post("/admin/accounts/import", {"file": (io.BytesIO(good), "evil\x00.xlsx")},
                       content_type="multipart/form-data")
     assert page.status_code == 200 and account("ok3") is not None
+
+
+def test_an_account_created_with_an_email_sets_its_password_through_the_mailed_link(visitor):
+    admin = visitor("admin")
+    admin.get("/admin/accounts/new")
+    created = admin.post("/admin/accounts/new", {**FORM, "email": "zhou@siping.example.cn"})
+    assert created.status_code == 302
+    assert "设置密码的链接已发送至 zhou@siping.example.cn" in admin.get(created.headers["Location"]).get_data(as_text=True)
+    body = db.session.scalar(select(Notification.body).where(Notification.kind == "set_password"))
+    path = re.search(r"http://[^/]+(/password/set/\S+)", body).group(1)
+    newcomer = visitor()
+    assert "zhou.siping" in newcomer.get(path).get_data(as_text=True)
+    done = newcomer.post(path, {"password": "Siping-green-2024", "password2": "Siping-green-2024"})
+    assert done.status_code == 302 and newcomer.login("zhou.siping", "Siping-green-2024").status_code == 302
+    assert newcomer.get("/inbox").status_code == 200

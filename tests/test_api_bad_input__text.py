@@ -35,8 +35,8 @@ def task_page_opens(app, api, s, who="factory1"):
 @pytest.mark.parametrize("text", UNCLEAN)
 def test_a_submit_with_unclean_single_line_text_is_refused_naming_the_field(api, at_declaration, text):
     before = world_state()
-    body = refused(submit(api, at_declaration, unit_name=text), 422, "validation_failed", "unit_name")
-    assert set(body["errors"]) == {"unit_name"}
+    body = refused(submit(api, at_declaration, contact_name=text), 422, "validation_failed", "contact_name")
+    assert set(body["errors"]) == {"contact_name"}
     assert world_state() == before
 
 
@@ -56,18 +56,18 @@ def test_a_textarea_keeps_its_line_breaks_and_tabs(api, at_declaration):
 
 @pytest.mark.parametrize("value", ["长春\ud800", "合\x00作", ["第一项\ud800"], {"nested": "对象"}, float("inf")])
 def test_a_task_draft_that_would_break_the_task_page_is_refused_and_the_page_still_opens(app, api, at_declaration, value):
-    ok(api.put(f"/api/tasks/{at_declaration.task_id}/draft", "factory1", json={"data": {"unit_name": "长春示范"}}))
+    ok(api.put(f"/api/tasks/{at_declaration.task_id}/draft", "factory1", json={"data": {"contact_name": "张三"}}))
     before = world_state()
-    response = api.put(f"/api/tasks/{at_declaration.task_id}/draft", "factory1", json={"data": {"unit_name": value}})
-    refused(response, 422, "validation_failed", "unit_name")
+    response = api.put(f"/api/tasks/{at_declaration.task_id}/draft", "factory1", json={"data": {"contact_name": value}})
+    refused(response, 422, "validation_failed", "contact_name")
     assert world_state() == before
     page = task_page_opens(app, api, at_declaration)
-    assert page["data_source"] == "draft" and page["data"] == {"unit_name": "长春示范"}
+    assert page["data_source"] == "draft" and page["data"]["contact_name"] == "张三"
 
 
 def test_a_textarea_draft_keeps_line_breaks(api, at_declaration):
     ok(api.put(f"/api/tasks/{at_declaration.task_id}/draft", "factory1", json={"data": {"main_products": "一\n\t二"}}))
-    assert ok(api.get(f"/api/tasks/{at_declaration.task_id}", "factory1"))["data"] == {"main_products": "一\n\t二"}
+    assert ok(api.get(f"/api/tasks/{at_declaration.task_id}", "factory1"))["data"]["main_products"] == "一\n\t二"
 
 
 def test_a_task_id_with_a_control_character_names_no_task(api, at_declaration):

@@ -34,7 +34,9 @@ def test_send_back_keeps_what_was_typed(api):
     s = ApiScenario(api).start().declare().city_review("send_back")
     task_id = s.open_task("factory1")
     page = ok(api.get(f"/api/tasks/{task_id}", "factory1"))
-    assert page["data_source"] == "previous" and page["data"]["unit_name"] == "吉林示范制造有限公司"
+    assert page["data_source"] == "previous" and page["data"]["main_products"] == "汽车零部件"
+    # The unit's name is not what the declaration typed but its organisation's: it cannot be typed over.
+    assert page["data"]["unit_name"] == "长春示范汽车零部件有限公司"
     assert [h["step"] for h in page["history"]] == ["Task_declare_factory", "Task_city_review"]
     s.declare().city_review("recommend")
     assert s.detail()["stage"] == "形式审查与遴选专家"

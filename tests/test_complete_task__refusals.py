@@ -1,4 +1,5 @@
 """Completing a task is refused with a typed error, and a refusal changes nothing."""
+import json
 import pytest
 from sqlalchemy import func, select
 
@@ -9,6 +10,7 @@ from service.platform.extensions import db
 from service.applications.models import Application, Timer, WorkItem
 from service.audit.models import AuditEvent
 from service.accounts.models import User
+from service.organisations.models import Organisation
 from service.platform.transactions import transaction
 from tests.scenario import Scenario
 
@@ -94,14 +96,20 @@ def test_send_back_needs_comments(at_city_review):
     assert error.fields == {"comments": ["必填项"]}
 
 
-def test_bad_credit_code_is_refused(users, round_, clock):
+def test_the_unit_name_and_credit_code_cannot_be_typed_over(users, round_, clock):
     s = Scenario(users, round_, clock).start()
-    data = sample_declaration("factory")
-    data["credit_code"] = data["credit_code"][:-1] + ("0" if data["credit_code"][-1] != "0" else "1")
-    before = snapshot(s.application_id)
-    error = attempt(s, "applicant", data)
-    assert error.fields == {"credit_code": ["统一社会信用代码校验位不正确，请核对"]}
-    assert snapshot(s.application_id) == before
+    data = sample_declaration("factory", unit_name="冒名顶替有限公司")
+    data["credit_code"] = "91110000000000001X"  # not even valid: it is not read
+    s.complete("applicant", data)
+    with transaction():
+        application = db.session.get(Application, s.application_id)
+        unit = db.session.get(Organisation, db.session.get(User, users["applicant"]).organisation_id)
+        assert (application.unit_name, application.credit_code) == (unit.name, unit.credit_code)
+        declared = db.session.scalars(select(AuditEvent.data).where(AuditEvent.application_id == s.application_id,
+                                                               AuditEvent.action == "task_completed")).one()
+        form = json.loads(declared)["form"]
+        assert form["unit_name"] == "长春示范制造有限公司"
+        assert form["credit_code"] == unit.credit_code
 
 
 def test_task_claimed_by_someone_else(users, round_, clock):

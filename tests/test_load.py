@@ -21,6 +21,7 @@ from service.accounts.models import User
 from service.platform.transactions import transaction
 from tests.api import REVIEW
 from tests.processes import spawn
+from service.commands.demo import ensure_user
 from tests.scenario import Scenario
 from tests.test_process_faults import free_port
 
@@ -63,11 +64,8 @@ def test_fifty_clients_for_a_minute(app, users, round_, clock, demo_passwords, t
         applicant = f"unit{n % 8}" if n < 8 else None
         if applicant is None:
             with transaction():
-                unit = User(username=f"load{n}", display_name=f"负载单位{n}", roles=["applicant"],
-                            city_code="220100", unit_name=f"负载单位{n}", password_hash="!")
-                db.session.add(unit)
-                db.session.flush()
-                users[f"load{n}"] = unit.id
+                users[f"load{n}"] = ensure_user(username=f"load{n}", display_name=f"负载单位{n}", roles=["applicant"],
+                                                city_code="220100", unit_name=f"负载单位{n}").id
             applicant = f"load{n}"
         Scenario(users, round_, clock).start(applicant=applicant).declare(who=applicant)
     db.session.remove()

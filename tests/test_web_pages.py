@@ -148,7 +148,7 @@ def test_the_inbox_filters_counts_claims_and_lists_what_was_done(api, visitor, c
     ApiScenario(api, "park").start().declare().city_review("recommend")
     staff = visitor("province")
     page = text(staff.get("/inbox"))
-    assert "吉林示范制造有限公司" in page and page.count("形式审查与遴选专家") >= 3  # two rows and the facet
+    assert "长春示范汽车零部件有限公司" in page and page.count("形式审查与遴选专家") >= 3  # two rows and the facet
     assert re.search(r"长春市</a> <span class=\"count\">1</span>", page)
     assert re.search(r"吉林市</a> <span class=\"count\">1</span>", page)
     only_jilin = text(staff.get("/inbox?city=220200"))
@@ -161,7 +161,7 @@ def test_the_inbox_filters_counts_claims_and_lists_what_was_done(api, visitor, c
 
     city = visitor("changchun")
     done = text(city.get("/done"))
-    assert "市州初审推荐" in done and "吉林示范制造有限公司" in done and "形式审查与遴选专家" in done
+    assert "市州初审推荐" in done and "长春示范汽车零部件有限公司" in done and "形式审查与遴选专家" in done
 
     clock.set(datetime(2024, 6, 8, 1, 0, tzinfo=timezone.utc))  # the city deadline (10 June) is near
     ApiScenario(api, "supply_chain").start().declare()

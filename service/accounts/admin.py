@@ -6,6 +6,7 @@ with the changed fields before and after (never a password or its hash).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -224,7 +225,8 @@ def send_set_password_link(user: User, *, base_url: str | None, actor: str) -> N
         raise ValueError("base_url (GREENLIST_PUBLIC_URL) is needed to mail a set-password link")
     token = links.issue("set_password", user_id=user.id, email=user.email, created_by=actor)
     url = links.link_url(base_url, "set_password", token)
-    queue_mail(f"set_password:{token[:16]}", kind="set_password",
+    # The key outlives the mail's body (whose token is blanked once sent): it holds a digest, not the token.
+    queue_mail(f"set_password:{hashlib.sha256(token.encode()).hexdigest()[:32]}", kind="set_password",
                to=[{"username": user.username, "email": user.email}],
                subject="【绿色制造】您的账号已开通，请设置密码",
                body=f"{user.display_name}，您好：\n管理员已为您开通吉林省省级绿色制造名单申报评审系统账号，"

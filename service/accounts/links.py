@@ -7,6 +7,7 @@ waits for the first's row lock and then finds it).
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -26,6 +27,8 @@ LIFETIMES = {
 # The page each link opens (served by the web edge; the mail carries base URL + path).
 PATHS = {"verify_email": "/register/verify/", "set_password": "/password/set/", "reset_password": "/password/reset/",
          "invite": "/join/"}
+# A token in a link address, wherever the address is written down (a sent mail kept in the outbox, a log line).
+_TOKEN_IN_PATH = re.compile("(" + "|".join(re.escape(path) for path in PATHS.values()) + ")[A-Za-z0-9_-]+")
 PURPOSE_NAMES = {"verify_email": "邮箱验证", "set_password": "设置密码", "reset_password": "重置密码",
                  "invite": "加入单位邀请"}
 
@@ -59,6 +62,12 @@ def issue(purpose: str, *, user_id: int | None = None, organisation_id: int | No
 def link_url(base_url: str, purpose: str, token: str) -> str:
     """The address to put in a mail (``base_url``: the GREENLIST_PUBLIC_URL setting)."""
     return f"{base_url.rstrip('/')}{PATHS[purpose]}{token}"
+
+
+def without_tokens(text: str, *, mark: str = "…") -> str:
+    """``text`` with the token of every link address in it replaced by ``mark``: whoever reads a log or a sent
+    mail's copy afterwards must not be able to use the link."""
+    return _TOKEN_IN_PATH.sub(lambda found: found.group(1) + mark, text)
 
 
 def peek(token: str, purpose: str) -> AccountLink:

@@ -19,7 +19,7 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(100))
     roles: Mapped[list] = mapped_column(JSON, default=list)
     city_code: Mapped[str | None] = mapped_column(String(6))
-    unit_name: Mapped[str | None] = mapped_column(String(200))
+    unit_name: Mapped[str | None] = mapped_column(String(200))  # the organisation's name, for display
     # An applicant's organisation, and its credit code copied here: the key applications are scoped by.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     unit_code: Mapped[str | None] = mapped_column(String(18))
@@ -42,6 +42,7 @@ class User(UserMixin, db.Model):
         Index("ix_user_unit", "unit_name"),
         Index("ix_user_unit_code", "unit_code"),
         Index("ix_user_organisation", "organisation_id"),
+        Index("ix_user_email", "email"),  # 忘记密码 finds the account by its address
     )
 
     def set_password(self, password: str) -> None:

@@ -28,6 +28,10 @@ def _bearer_token() -> str:
     return token.strip()
 
 
+# What an account holding a temporary password may still call: all else answers 403 password_change_required.
+WHILE_PASSWORD_CHANGE_REQUIRED = ("auth.logout", "account.me", "account.update_me", "account.change_password")
+
+
 class CsrfFailed(ServiceError):
     status, code = 400, "csrf_failed"
 
@@ -48,6 +52,9 @@ def authenticate_request():
                 raise CsrfFailed("页面的安全令牌缺失或已失效，请刷新页面后重试") from None
         g.user = web_user._get_current_object()
     g.username = g.user.username
+    if g.user.must_change_password and request.endpoint not in WHILE_PASSWORD_CHANGE_REQUIRED:
+        raise Forbidden("请先修改密码：管理员设置的临时密码须在首次登录时改为您自己的密码",
+                        code="password_change_required")
 
 
 def current_user():
@@ -109,14 +116,6 @@ def logout():
     """退出登录：吊销该用户的全部令牌与网页会话"""
     with transaction():
         revoke_all_sessions(user_for_token(_bearer_token()))
-
-
-@blp.route("/me")
-@blp.response(200, UserSchema)
-@blp.doc(security=BEARER)
-def me():
-    """当前用户"""
-    return current_user()
 
 
 protect(blp, public=("auth.login",))

@@ -20,8 +20,8 @@ def application_filter(user: User):
     clauses = []
     if user.has_role("city_reviewer") and user.city_code:
         clauses.append(Application.city_code == user.city_code)
-    if user.has_role("applicant") and user.unit_name:
-        clauses.append(Application.applicant_unit == user.unit_name)
+    if user.has_role("applicant") and user.unit_code:
+        clauses.append(Application.applicant_unit == user.unit_code)
     if user.has_role("expert"):
         assigned = select(WorkItem.application_id).where(WorkItem.assignee == str(user.id))
         reviewed = select(AuditEvent.application_id).where(AuditEvent.actor == user.username,
@@ -38,8 +38,8 @@ def _inbox_scopes(user: User) -> list[tuple[str, dict]]:
         scopes.append(("province_staff", {}))
     if user.has_role("city_reviewer") and user.city_code:
         scopes.append(("city_reviewer", {"city_code": user.city_code}))
-    if user.has_role("applicant") and user.unit_name:
-        scopes.append(("applicant", {"applicant_unit": user.unit_name}))
+    if user.has_role("applicant") and user.unit_code:
+        scopes.append(("applicant", {"applicant_unit": user.unit_code}))
     if user.has_role("expert"):
         scopes.append(("expert", {"assignee": str(user.id)}))
     return scopes
@@ -78,7 +78,7 @@ def can_work_on(user: User, item: WorkItem) -> bool:
     if item.role == "city_reviewer":
         return user.city_code == item.city_code
     if item.role == "applicant":
-        return user.unit_name == item.applicant_unit
+        return user.unit_code == item.applicant_unit
     return True
 
 
@@ -94,7 +94,7 @@ def workers_for(item: WorkItem):
     if item.role == "city_reviewer":
         query = query.where(User.city_code == item.city_code)
     elif item.role == "applicant":
-        query = query.where(User.unit_name == item.applicant_unit)
+        query = query.where(User.unit_code == item.applicant_unit)
     return [user for user in db.session.scalars(query) if can_work_on(user, item)]
 
 
@@ -104,9 +104,10 @@ def holders_of(role: str):
                               .where(UserRole.role == role, User.active.is_(True)).order_by(User.id)).all()
 
 
-def unit_accounts(unit_name: str):
-    """The applicant accounts of one unit (who hears an application's outcome)."""
-    return [user for user in db.session.scalars(select(User).where(User.unit_name == unit_name))
+def unit_accounts(credit_code: str):
+    """The active applicant accounts of one unit (who hears an application's outcome)."""
+    return [user for user in db.session.scalars(select(User).where(User.unit_code == credit_code,
+                                                                   User.active.is_(True)))
             if user.has_role("applicant")]
 
 

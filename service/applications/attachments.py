@@ -125,7 +125,7 @@ def store_attachment(*, user: User, application_id: int, kind: str, filename: st
                      folder: Path, limits: UploadLimits) -> Attachment:
     application = visible_application_or_404(user, application_id)
     if not (user.has_role("province_staff") or (user.has_role("applicant") and
-                                                 application.applicant_unit == user.unit_name)):
+                                                 application.applicant_unit == user.unit_code)):
         raise Forbidden("只有申报单位本身或省厅可以上传附件")
     _check_file(kind, content)
     _check_application_quota(application.id, len(content), limits)

@@ -19,6 +19,7 @@ from service.applications.saving import Loaded, engine_for, load, lock, run, sav
 from service.audit import chain as audit
 from service.engine.clock import current_clock
 from service.forms.schema import input_components, load_form_text
+from service.organisations.service import may_declare
 from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
 from service.platform.reference import CATEGORIES
@@ -105,33 +106,47 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
         raise Conflict(f"批次“{round_.name}”的市州推荐截止时间已过，不能再申报", code="deadline_passed")
     if category not in CATEGORIES:
         raise Invalid("申报类别不正确", fields={"category": [f"应为 {', '.join(CATEGORIES)} 之一"]})
-    if not user.has_role("applicant") or not user.unit_name or not user.city_code:
-        raise Forbidden("只有登记了单位和所在市州的申报单位账号可以申报")
+    unit = may_declare(user)
     duplicate = db.session.scalar(select(Application).where(
-        Application.round_id == round_id, Application.applicant_unit == user.unit_name,
+        Application.round_id == round_id, Application.applicant_unit == unit.credit_code,
         Application.category == category, Application.outcome.is_(None)))
     if duplicate is not None:
         raise Conflict(f"本单位在该批次已有进行中的{CATEGORIES[category]}申报（编号 {duplicate.id}）", code="duplicate")
     version = loaded_version(round_.process_version_id)
+    # The unit's identity comes from its organisation record, never from what is typed into a form.
     application = Application(round_id=round_id, process_version_id=version.id, category=category,
-                              city_code=user.city_code, applicant_unit=user.unit_name, unit_name=user.unit_name,
-                              created_by=user.id, state="", stage="")
+                              city_code=unit.city_code, applicant_unit=unit.credit_code, unit_name=unit.name,
+                              credit_code=unit.credit_code, created_by=user.id, state="", stage="")
     db.session.add(application)
     db.session.flush()
     audit.know_head(audit.application_chain(application.id), None, None)  # a new chain: nothing to read
     engine = engine_for(application)
     start_data = {
-        "application_id": application.id, "category": category, "city": user.city_code,
+        "application_id": application.id, "category": category, "city": unit.city_code,
+        "unit_name": unit.name, "credit_code": unit.credit_code,
         "city_deadline": round_.city_deadline.isoformat(), "notice_days": round_.notice_days,
         "expert_count": round_.expert_count, "pass_score": round_.pass_score,
     }
     wf, steps = run(lambda: engine.start(start_data))
     audit.append(audit.application_chain(application.id), actor=user.username, action="application_started",
-                 data={"round_id": round_id, "category": category, "city": user.city_code,
-                       "unit": user.unit_name, "process_version": version.number},
+                 data={"round_id": round_id, "category": category, "city": unit.city_code,
+                       "unit": unit.name, "credit_code": unit.credit_code, "process_version": version.number},
                  application_id=application.id)
     save(Loaded(application, engine, wf), actor=user.username, steps=steps)
     return application
+
+
+ORGANISATION_FIELDS = ("unit_name", "credit_code")
+
+
+def organisation_fields(application: Application, form: dict | None) -> dict:
+    """The unit's name and credit code, from its organisation record (copied onto the application), for the
+    form fields of those keys: shown read-only on the page and put over whatever a submit carries."""
+    if form is None:
+        return {}
+    keys = {component.get("key") for component in input_components(form)}
+    values = {"unit_name": application.unit_name, "credit_code": application.credit_code}
+    return {key: values[key] for key in ORGANISATION_FIELDS if key in keys and values[key]}
 
 
 def form_options(application: Application, form: dict) -> dict:
@@ -160,16 +175,14 @@ def complete_task(*, task_id: str, data, user: User, expected_version: int | Non
         item = _the_item(items, task_id, loaded)  # raises, saying whether the task exists at all
     bundle = loaded.engine.definition.bundle
     form_text = bundle.forms[item.form] if item.form else '{"components": []}'
+    if isinstance(data, dict):
+        data = {**data, **organisation_fields(application, bundle.form(item.form) if item.form else None)}
     try:
         cleaned = load_form_text(form_text, data, form_options(application, bundle.form(item.form) if item.form
                                                               else {"components": []}))
     except ValidationError as err:
         raise Invalid("提交的数据未通过校验", fields=err.messages) from None
     steps = run(lambda: loaded.engine.complete(loaded.workflow, task_id, cleaned))
-    if "unit_name" in cleaned:
-        application.unit_name = cleaned["unit_name"]
-    if "credit_code" in cleaned:
-        application.credit_code = cleaned["credit_code"]
     if item.has_draft:
         db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
     audit.append(audit.application_chain(application.id), actor=user.username, action="task_completed",

@@ -11,7 +11,7 @@ from service.audit import chain as audit
 from service.applications.access import (holders_of, sees_everything, visible_application_or_404,
                                          visible_event_data, visible_work_item_or_404, work_count_filter,
                                          work_item_filter)
-from service.applications.commands import NotYours, form_options, get_application_or_404
+from service.applications.commands import NotYours, form_options, get_application_or_404, organisation_fields
 from service.platform.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
 from service.forms.schema import draft_problems
@@ -151,6 +151,7 @@ def task_page(user: User, task_id: str) -> dict:
         # Sent back? Start from what was submitted last time at this step.
         earlier = [h["data"] for h in history if h["step"] == item.bpmn_id]
         data, source = (earlier[-1], "previous") if earlier else ({}, "empty")
+    data = {**data, **organisation_fields(application, form)}
     options = form_options(application, form)
     if "expert_pool" in options:
         experts = {str(u.id): u.display_name for u in holders_of("expert")}

@@ -29,7 +29,8 @@ from service.platform.database import upgrade_database
 from service.platform.extensions import db
 from service.platform.transactions import transaction
 from service.rounds.models import Round
-from service.versions.samples import sample_declaration
+from service.organisations.models import Organisation
+from service.versions.samples import make_credit_code, sample_declaration
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2024, 5, 6, 1, 0, tzinfo=timezone.utc)  # the in-process clock: the demo round is open
@@ -50,6 +51,31 @@ REVIEW = {"consult_ecology": "无", "consult_emergency": "无", "consult_market"
 
 def unit_name(k: int) -> str:
     return f"基准单位{k:05d}"
+
+
+def unit_code(k: int) -> str:
+    """Unit k's credit code: the key its applications and accounts are scoped by."""
+    return make_credit_code(k + 1, division=CHANGCHUN)
+
+
+def insert_organisations(count: int, units: "Units") -> None:
+    """One confirmed organisation per unit."""
+    rows = [dict(credit_code=unit_code(k), name=unit_name(k), kind="enterprise", city_code=units.city(k),
+                 county="", address="", legal_representative="", contact_name="", contact_phone="", contact_email="",
+                 outside_jilin=False, status="confirmed", status_reason="", decided_by="bench", decided_at=START,
+                 created_at=START) for k in range(count)]
+    for start in range(0, len(rows), BATCH):
+        db.session.execute(insert(Organisation), rows[start:start + BATCH])
+
+
+def organisation_ids(ks) -> dict[int, int]:
+    """{unit k: its organisation's id}, one query per batch."""
+    ks, found = list(ks), {}
+    for start in range(0, len(ks), BATCH):
+        codes = {unit_code(k): k for k in ks[start:start + BATCH]}
+        found.update({codes[code]: id_ for id_, code in db.session.execute(
+            select(Organisation.id, Organisation.credit_code).where(Organisation.credit_code.in_(codes)))})
+    return found
 
 
 @functools.cache
@@ -155,7 +181,7 @@ def insert_accounts(specs: list[dict]) -> None:
     first = (db.session.scalar(select(func.max(User.id))) or 0) + 1
     now = START
     rows = [{"id": first + n, "password_hash": password_hash(), "active": True, "created_at": now, "email": None,
-             "city_code": None, "unit_name": None, **spec} for n, spec in enumerate(specs)]
+             "city_code": None, "unit_name": None, "organisation_id": None, "unit_code": None, **spec} for n, spec in enumerate(specs)]
     roles = db.metadata.tables.get("user_role")
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]
@@ -179,14 +205,19 @@ def seed(*, users: int, changchun: int, fresh: int) -> Units:
                           unit_name="基准建档"))
         insert_accounts(specs)
     reserved = changchun + fresh
-    return Units(count=max(users - count(User), reserved + 1), changchun=changchun, reserved=reserved)
+    units = Units(count=max(users - count(User), reserved + 1), changchun=changchun, reserved=reserved)
+    with transaction():
+        insert_organisations(units.count, units)
+    return units
 
 
 def add_unit_accounts(units: Units) -> None:
     """One applicant account per unit: the account table reaches its full size."""
     with transaction():
+        ids = organisation_ids(range(units.count))
         insert_accounts([dict(username=f"unit{k:05d}", display_name=unit_name(k), roles=["applicant"],
-                              city_code=units.city(k), unit_name=unit_name(k), email=f"unit{k:05d}@example.cn")
+                              city_code=units.city(k), unit_name=unit_name(k), email=f"unit{k:05d}@example.cn",
+                              organisation_id=ids[k], unit_code=unit_code(k))
                          for k in range(units.count)])
 
 
@@ -219,21 +250,24 @@ def open_task(application_id: int, bpmn_id: str | None = None) -> str:
 def start_declared(round_id: int, units: range, progress) -> list[int]:
     """One declared application per unit, waiting in Changchun's city review, each through the service.
 
-    The units' own accounts do not exist yet (the ~50-account phase), so one applicant account takes
-    each unit's name in turn; it gets a name of its own again at the end.
+    The units' own accounts do not exist yet (the ~50-account phase), so one applicant account joins
+    each unit in turn; it belongs to none again at the end.
     """
     creator, made = user_id(CREATOR), []
+    with transaction():
+        ids = organisation_ids(units)
     for k in units:
         with transaction():
             user = db.session.get(User, creator)
-            user.unit_name = unit_name(k)
+            user.organisation_id, user.unit_code, user.unit_name = ids[k], unit_code(k), unit_name(k)
             application_id = _application_id(start_application(round_id=round_id, category="factory", user=user))
             complete_task(application_id=application_id, task_id=open_task(application_id), user=user,
                           data=sample_declaration("factory", unit_name=unit_name(k), serial=k + 1))
         made.append(application_id)
         progress.count(len(made), len(units))
     with transaction():
-        db.session.get(User, creator).unit_name = "基准建档"
+        user = db.session.get(User, creator)
+        user.organisation_id, user.unit_code, user.unit_name = None, None, "基准建档"
     return made
 
 
@@ -267,10 +301,10 @@ def fill(count: int, *, template_id: int, units: Units, progress) -> None:
             if share <= acc:
                 break
         k = units.filler(first + n)
-        city, category, unit = units.city(k), rng.choice(("factory", "park", "supply_chain")), unit_name(k)
+        city, category, unit = units.city(k), rng.choice(("factory", "park", "supply_chain")), unit_code(k)
         created = START + timedelta(minutes=n % 10000)
         row = {**template, "id": first + n, "category": category, "city_code": city, "applicant_unit": unit,
-               "unit_name": unit, "credit_code": None, "created_by": creator, "version": 2, "stage": name,
+               "unit_name": unit_name(k), "credit_code": unit, "created_by": creator, "version": 2, "stage": name,
                "outcome": None if bpmn_id else name, "outcome_element": None if bpmn_id else "End_listed",
                "created_at": created, "updated_at": created, "completed_at": None if bpmn_id else created}
         if "waiting" in row:
@@ -309,13 +343,13 @@ def timer_copies(template_id: int, copies: int, units: Units) -> range:
         apps, timers, items = [], [], []
         for app_id in ids:
             k = units.filler(app_id)
-            apps.append({**template, "id": app_id, "applicant_unit": unit_name(k), "unit_name": unit_name(k),
+            apps.append({**template, "id": app_id, "applicant_unit": unit_code(k), "unit_name": unit_name(k),
                          "city_code": units.city(k)})
             timers.append(dict(application_id=app_id, task_id=timer.task_id, element_id=timer.element_id,
                                due_at=timer.due_at))
             items.append(dict(application_id=app_id, task_id=str(uuid.uuid4()), bpmn_id=item.bpmn_id, name=item.name,
                               role=item.role, form=item.form, city_code=units.city(k), category=item.category,
-                              applicant_unit=unit_name(k), assignee=None, claimed_by=None, created_at=item.created_at,
+                              applicant_unit=unit_code(k), assignee=None, claimed_by=None, created_at=item.created_at,
                               due_at=item.due_at, due_order=item.due_order))
         bulk_insert(Application, apps)
         bulk_insert(Timer, timers)

@@ -1,6 +1,7 @@
 """Demo accounts, a demo round and sample declarations (also used by tests and the benchmark)."""
 from __future__ import annotations
 
+import zlib
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -12,6 +13,8 @@ from service.platform.reference import CITIES
 from service.rounds.models import Round
 from service.accounts.admin import create_account
 from service.accounts.models import User
+from service.organisations.models import Organisation
+from service.organisations.service import attach_account, create_organisation, organisation_by_code
 from service.versions.deploy import deploy, latest_version
 from service.rounds.service import open_round
 from service.platform.timeutil import utcnow
@@ -44,14 +47,31 @@ def demo_users() -> list[dict]:
     return users
 
 
-def ensure_user(*, username: str, password: str = DEMO_PASSWORD, **fields) -> User:
-    """The account, created when absent through the administrator's own create function (validated and
-    audited like any other; only the demo password is preset)."""
+def ensure_user(*, username: str, password: str = DEMO_PASSWORD, unit_name: str | None = None, **fields) -> User:
+    """The account ``username``, made if missing through the administrator's own create function (validated
+    and audited like any other; only the demo password is preset); with ``unit_name``, an account of that
+    unit (see demo_unit)."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         user = create_account(actor="seed-demo", values={"username": username, **fields},
                               preset_password=password).user
+    if unit_name is not None and user.organisation_id is None:
+        attach_account(user, demo_unit(unit_name, fields.get("city_code") or "220100"))
     return user
+
+
+def demo_unit(name: str, city_code: str) -> Organisation:
+    """A confirmed organisation called ``name`` in ``city_code``, made through the organisations service as
+    the province would; its credit code is derived from the name, so the same name finds the same unit."""
+    serial = zlib.crc32(name.encode("utf-8")) % 10 ** 8
+    code = make_credit_code(serial, division=city_code)
+    organisation = organisation_by_code(code)
+    if organisation is None:
+        organisation = create_organisation(
+            {"credit_code": code, "name": name, "kind": "park_authority" if name.endswith(("区", "园区")) else "enterprise",
+             "city_code": city_code, "county": "示范区", "contact_name": "演示联系人", "contact_phone": "13800000000",
+             "contact_email": f"unit{serial}@example.cn"}, actor="admin", status="confirmed")
+    return organisation
 
 
 def demo_deadline(today: date) -> date:
@@ -100,7 +120,6 @@ def _demo_applications(round_: Round) -> list[str]:
         application = start_application(round_id=round_.id, category=category, user=user)
         task_id = db.session.scalar(select(WorkItem.task_id).where(WorkItem.application_id == application.id))
         data = sample_declaration(category, unit_name=user.unit_name, serial=serial)
-        data["credit_code"] = make_credit_code(serial, division=user.city_code)
         complete_task(application_id=application.id, task_id=task_id, data=data, user=user)
         lines.append(f"演示申报 {application.id}：{user.unit_name}（{application.stage}）")
     return lines

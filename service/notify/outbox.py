@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import exists, select
 
+from service.accounts.links import without_tokens
 from service.applications.access import unit_accounts, workers_for
 from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from service.platform.extensions import db
@@ -22,10 +23,18 @@ from service.platform.timeutil import to_shanghai, utcnow
 log = logging.getLogger(__name__)
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 MAX_ATTEMPTS = 8
+# The token of a single-use link (set or reset a password, verify an address, join a unit) opens an account:
+# the outbox keeps it only until the mail is sent.
+SENT_LINK = "[链接已发送，不再保存]"
+
+
+def _mail_to(users) -> list[dict]:
+    """Task notices go to those who want e-mail (个人信息 → receive_email); account mails (queue_mail) to all."""
+    return [{"username": u.username, "email": u.email} for u in users if u.receive_email is not False]
 
 
 def _recipients_for(item: WorkItem) -> list[dict]:
-    return [{"username": u.username, "email": u.email} for u in workers_for(item)]
+    return _mail_to(workers_for(item))
 
 
 def _queue(key: str, *, application: Application | None, kind: str, recipients, subject: str, body: str,
@@ -62,7 +71,7 @@ def notify_new_work(application: Application, items: list[WorkItem], *, done_bef
 
 
 def notify_outcome(application: Application) -> None:
-    applicants = [{"username": u.username, "email": u.email} for u in unit_accounts(application.applicant_unit)]
+    applicants = _mail_to(unit_accounts(application.applicant_unit))
     _queue(f"outcome:{application.id}", application=application, kind="outcome", recipients=applicants,
            subject=f"【绿色制造】申报结果：{application.outcome}",
            body=f"申报：{_label(application)}\n结果：{application.outcome}。")
@@ -99,6 +108,7 @@ def record_attempt(notification: Notification, error: str | None) -> None:
     notification.attempts += 1
     if error is None:
         notification.sent_at, notification.last_error = utcnow(), None
+        notification.body = without_tokens(notification.body, mark=SENT_LINK)
         return
     notification.last_error = error[:2000]
     delay = RETRY_AFTER[min(notification.attempts - 1, len(RETRY_AFTER) - 1)]

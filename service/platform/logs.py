@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 
 from flask import g, request
 
+from service.accounts.links import without_tokens
+
 request_id: ContextVar[str | None] = ContextVar("greenlist_request_id", default=None)
 
 
@@ -54,8 +56,9 @@ def install_request_logging(app) -> None:
     def _finish(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         user = g.get("username")  # noted at sign-in: the user row may be expired by the commit by now
-        access.info("%s %s %s", request.method, request.path, response.status_code,
-                    extra={"request_id": g.get("request_id"), "method": request.method, "path": request.path, "status": response.status_code,
+        path = without_tokens(request.path)  # a set/reset link in a log line must not be usable by its readers
+        access.info("%s %s %s", request.method, path, response.status_code,
+                    extra={"request_id": g.get("request_id"), "method": request.method, "path": path, "status": response.status_code,
                            "duration_ms": round((time.perf_counter() - g.get("request_started", time.perf_counter()))
                                                 * 1000, 2), "user": user})
         return response
