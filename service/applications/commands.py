@@ -24,6 +24,7 @@ from service.platform.extensions import db
 from service.platform.reference import CATEGORIES
 from service.platform.timeutil import utcnow
 from service.rounds.models import Round
+from service.rounds.service import check_open_for
 from service.versions.deploy import loaded_version
 
 SYSTEM_TIMER = "system:timer"
@@ -105,6 +106,7 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
         raise Conflict(f"批次“{round_.name}”的市州推荐截止时间已过，不能再申报", code="deadline_passed")
     if category not in CATEGORIES:
         raise Invalid("申报类别不正确", fields={"category": [f"应为 {', '.join(CATEGORIES)} 之一"]})
+    check_open_for(round_, category)  # the categories the round opened, the unit filing deadline
     if not user.has_role("applicant") or not user.unit_name or not user.city_code:
         raise Forbidden("只有登记了单位和所在市州的申报单位账号可以申报")
     duplicate = db.session.scalar(select(Application).where(
@@ -123,6 +125,7 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
     start_data = {
         "application_id": application.id, "category": category, "city": user.city_code,
         "city_deadline": round_.city_deadline.isoformat(), "notice_days": round_.notice_days,
+        "unit_deadline": round_.unit_deadline.isoformat(),
         "expert_count": round_.expert_count, "pass_score": round_.pass_score,
     }
     wf, steps = run(lambda: engine.start(start_data))
