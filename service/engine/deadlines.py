@@ -44,12 +44,14 @@ def move_deadline(engine: Engine, wf: BpmnWorkflow, variable: str, before: str, 
     the instance held the old value nowhere (nothing to save). A duration or cycle timer reading the variable
     cannot be recomputed (it counts from when it was armed): DeadlineNotMovable, and nothing is kept."""
 
+    old_moment = _moment(before)
+
     def run():
         held = False
         for task in wf.get_tasks():
-            if task.data.get(variable) == before:
+            if _moment(task.data.get(variable)) == old_moment:
                 task.data[variable], held = after, True
-        if wf.data.get(variable) == before:
+        if _moment(wf.data.get(variable)) == old_moment:
             wf.data[variable], held = after, True
         moved = []
         for task in wf.get_tasks(state=TaskState.WAITING):
@@ -70,6 +72,17 @@ def move_deadline(engine: Engine, wf: BpmnWorkflow, variable: str, before: str, 
 
     with use_clock(engine.clock):
         return engine._guard(run)
+
+
+def _moment(value) -> datetime | None:
+    """The instant an ISO text names (the same deadline may have been written with another offset)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def names_in(expression: str) -> set[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from service.engine.calendar import SHANGHAI
 from service.platform.inputs import text_problem
@@ -25,8 +25,8 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
 def deadline_end_of_day(day: date) -> datetime:
-    """'By 10 June' means until midnight after 10 June, Asia/Shanghai."""
-    return datetime.combine(day + timedelta(days=1), time(0, 0), SHANGHAI)
+    """'By 10 June' means until midnight after 10 June, Asia/Shanghai (in UTC, as every stored time)."""
+    return datetime.combine(day + timedelta(days=1), time(0, 0), SHANGHAI).astimezone(timezone.utc)
 
 
 def deadline_day(moment: datetime) -> date:
