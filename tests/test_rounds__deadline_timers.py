@@ -7,6 +7,7 @@ from sqlalchemy import select
 from service.applications.models import Timer
 from service.platform.extensions import db
 from tests.api import ApiScenario, ok, refused
+from tests.test_web_pages import Visitor
 
 OLD = datetime(2024, 6, 10, 16, 0, tzinfo=timezone.utc)  # 10 June, midnight in Changchun
 NEW = datetime(2024, 6, 30, 16, 0, tzinfo=timezone.utc)  # 30 June
@@ -21,7 +22,7 @@ def extend(api, round_id, day, reason="市州申请延期", who="province"):
     return api.call("PATCH", f"/api/rounds/{round_id}", who, json={"city_deadline": day, "reason": reason})
 
 
-def test_an_extension_moves_the_waiting_timers_and_the_process_waits_for_the_new_date(api, clock):
+def test_an_extension_moves_the_waiting_timers_and_the_process_waits_for_the_new_date(app, api, clock):
     declaring = ApiScenario(api, "factory").start()
     reviewing = ApiScenario(api, "park").start().declare()
     assert timers_of(declaring.application_id) == [("Timer_declare_factory", OLD)]
@@ -38,6 +39,10 @@ def test_an_extension_moves_the_waiting_timers_and_the_process_waits_for_the_new
     trail = declaring.audit("province")
     moved = [e for e in trail["events"] if e["action"] == "deadline_moved"]
     assert moved and moved[0]["data"]["reason"] == "市州申请延期"
+    province = Visitor(app)
+    province.login("province")
+    page = province.get(f"/applications/{declaring.application_id}").get_data(as_text=True)
+    assert "截止日期顺延" in page and "市州申请延期" in page and "2024-06-30 24:00" in page  # on its trail
 
     # A declaration submitted after the extension: the city review's timer is armed with the new date.
     declaring.declare()

@@ -17,6 +17,7 @@ from service.audit import chain as audit
 from service.engine.deadlines import DeadlineNotMovable, move_deadline
 from service.platform.errors import Conflict
 from service.platform.extensions import db
+from service.rounds.settings import LABELS, shown
 
 
 def move_round_deadline(round_id: int, *, variable: str, before: datetime, after: datetime, actor: str,
@@ -41,7 +42,8 @@ def move_round_deadline(round_id: int, *, variable: str, before: datetime, after
         _refresh_due_dates(loaded)
         audit.append(audit.application_chain(application_id), actor=actor, action="deadline_moved",
                      application_id=application_id,
-                     data={"name": "截止日期调整", "variable": variable, "before": before.isoformat(),
+                     data={"name": LABELS.get(variable, variable), "new_deadline": shown(after),
+                           "variable": variable, "before": before.isoformat(),
                            "after": after.isoformat(), "reason": reason,
                            "timers": [{"element_id": t.element_id, "before": t.before.isoformat(),
                                        "after": t.after.isoformat()} for t in timers]})
