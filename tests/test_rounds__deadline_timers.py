@@ -4,6 +4,12 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from service.engine.bundle import Bundle
+from service.platform.transactions import transaction
+from service.rounds.service import open_round
+from service.versions.deploy import deploy
+from tests.conftest import OBJECTION_CHANNEL
+
 from service.applications.models import Timer
 from service.platform.extensions import db
 from tests.api import ApiScenario, ok, refused
@@ -79,3 +85,26 @@ def test_a_shorter_or_past_deadline_and_a_missing_reason_are_refused_and_nothing
                      json={"unit_deadline": "2024-06-20", "reason": "延期"}), 422, "validation_failed", "unit_deadline")
     assert timers_of(s.application_id) == [("Timer_declare_factory", OLD)]
     assert ok(api.get(f"/api/rounds/{s.round_id}", "province"))["deadline_changes"] == []
+
+
+def test_a_timer_that_counts_a_duration_from_the_deadline_cannot_move_and_the_extension_is_refused(
+        api, clock, bundle):
+    """A diagram whose declaration timer is a duration computed from city_deadline: when was it armed? The
+    engine cannot say what the new date would be, so the whole extension is refused and nothing changes."""
+    main = next(name for name in bundle.processes if name.endswith(".bpmn"))
+    old = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">city_deadline</bpmn:timeDate>'
+    new = ('<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P30D" if city_deadline else "P40D"'
+           '</bpmn:timeDuration>')
+    assert old in bundle.processes[main]
+    counted = Bundle({**bundle.processes, main: bundle.processes[main].replace(old, new, 1)}, bundle.forms)
+    with transaction():
+        version_id = deploy(counted, actor="admin", note="按时长计算的申报期限")[0].id
+        round_id = open_round(name="按时长", year=2024, city_deadline=datetime(2024, 6, 10).date(), actor="admin",
+                              process_version_id=version_id, **OBJECTION_CHANNEL).id
+    started = ok(api.post("/api/applications", "factory1", json={"round": round_id, "category": "factory"}), 201)
+    before = timers_of(started["id"])
+    body = refused(extend(api, round_id, "2024-06-30"), 409, "deadline_not_movable")
+    assert "Timer_declare_factory" in body["message"] and body["details"]["application_id"] == started["id"]
+    assert timers_of(started["id"]) == before
+    detail = ok(api.get(f"/api/rounds/{round_id}", "province"))
+    assert detail["city_deadline"].startswith("2024-06-10T16:00") and detail["deadline_changes"] == []

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from service.applications.models import NO_DUE_DATE, Application
+from service.applications.models import NO_DUE_DATE, Application, Timer
 from service.applications.saving import Loaded, load, run, save
 from service.audit import chain as audit
 from service.engine.deadlines import DeadlineNotMovable, move_deadline
@@ -29,6 +29,9 @@ def move_round_deadline(round_id: int, *, variable: str, before: datetime, after
                                  .order_by(Application.id)).all()
     moved = 0
     for application_id in running:  # in id order, as every multi-application lock is taken
+        # The worker locks an application's due timer rows, then the application: take them in that order
+        # too, so an extension and a firing wait for each other instead of deadlocking (PostgreSQL).
+        db.session.execute(select(Timer.id).where(Timer.application_id == application_id).with_for_update())
         loaded = load(application_id)
         try:
             timers = run(lambda: move_deadline(loaded.engine, loaded.workflow, variable, before.isoformat(),
