@@ -19,6 +19,9 @@ from service.rounds.service import open_round
 from service.platform.database import upgrade_database
 
 ROOT = Path(__file__).resolve().parent.parent
+# Where the public notice says objections go: every round names it.
+OBJECTION_CHANNEL = {"objection_address": "长春市人民大街 3555 号 资源节约与综合利用处", "objection_phone": "0431-88914475",
+                     "objection_email": "yiyi@example.cn"}
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +101,7 @@ def users(app, clock):
 def round_(app, clock, version):
     with transaction():
         opened = open_round(name="2024年度省级绿色制造名单", year=2024, city_deadline=date(2024, 6, 10),
-                            actor="admin", notice_days=5, expert_count=2, pass_score=60)
+                            actor="admin", notice_days=5, expert_count=2, pass_score=60, **OBJECTION_CHANNEL)
         round_id = opened.id
     return round_id
 

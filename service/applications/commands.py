@@ -25,6 +25,7 @@ from service.platform.extensions import db
 from service.platform.reference import CATEGORIES
 from service.platform.timeutil import utcnow
 from service.rounds.models import Round
+from service.rounds.service import check_open_for
 from service.versions.deploy import loaded_version
 
 SYSTEM_TIMER = "system:timer"
@@ -106,6 +107,7 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
         raise Conflict(f"批次“{round_.name}”的市州推荐截止时间已过，不能再申报", code="deadline_passed")
     if category not in CATEGORIES:
         raise Invalid("申报类别不正确", fields={"category": [f"应为 {', '.join(CATEGORIES)} 之一"]})
+    check_open_for(round_, category)  # the categories the round opened, the unit filing deadline
     unit = may_declare(user)
     duplicate = db.session.scalar(select(Application).where(
         Application.round_id == round_id, Application.applicant_unit == unit.credit_code,
@@ -125,6 +127,7 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
         "application_id": application.id, "category": category, "city": unit.city_code,
         "unit_name": unit.name, "credit_code": unit.credit_code,
         "city_deadline": round_.city_deadline.isoformat(), "notice_days": round_.notice_days,
+        "unit_deadline": round_.unit_deadline.isoformat(),
         "expert_count": round_.expert_count, "pass_score": round_.pass_score,
     }
     wf, steps = run(lambda: engine.start(start_data))

@@ -82,6 +82,11 @@ def demo_deadline(today: date) -> date:
     return deadline
 
 
+# The contact the 2024 notice (吉工信资源〔2024〕98号) gives, as the demo round's objection channel.
+DEMO_OBJECTION_CHANNEL = {"objection_address": "吉林省工业和信息化厅资源节约与综合利用处",
+                          "objection_phone": "0431-88914475", "objection_email": "jlzy8904578@163.com"}
+
+
 def seed_demo(bundle: Bundle | None = None, *, with_applications: bool = True) -> list[str]:
     """Schema, deployed bundle, open round "2024" and the demo accounts; running it again changes nothing.
 
@@ -99,7 +104,7 @@ def seed_demo(bundle: Bundle | None = None, *, with_applications: bool = True) -
                  f"{'、'.join(CITY_ACCOUNTS.values())}、factory1、park1、chain1")
     if db.session.scalar(select(Round).where(Round.name == DEMO_ROUND)) is None:
         deadline = demo_deadline(utcnow().date())
-        open_round(name=DEMO_ROUND, year=2024, city_deadline=deadline, actor="admin")
+        open_round(name=DEMO_ROUND, year=2024, city_deadline=deadline, actor="admin", **DEMO_OBJECTION_CHANNEL)
     round_ = db.session.scalar(select(Round).where(Round.name == DEMO_ROUND))
     if with_applications:
         lines += _demo_applications(round_)
