@@ -54,7 +54,7 @@ def test_eligibility_excludes_the_applicants_city_and_organisation_and_other_spe
     expert(users, "park_only", name="园区专家", specialties=["park"])
     expert(users, "park_but_auto", name="汽车行业专家", specialties=["park"], industry_codes=["C36"])
     expert(users, "park_but_group", name="汽车零部件专家", specialties=["park"], industry_codes=["367"])
-    expert(users, "park_but_narrower", name="细分行业专家", specialties=["park"], industry_codes=["C36701"])
+    expert(users, "park_but_exact", name="细分行业专家", specialties=["park"], industry_codes=["C3670"])
     expert(users, "park_but_sibling", name="相邻行业专家", specialties=["park"], industry_codes=["C3671"])
     expert(users, "no_city", name="未填市州专家", city_code=None)
     expert(users, "inactive", name="已停用专家", active=False)
@@ -153,3 +153,17 @@ def test_too_few_eligible_experts_to_draw(scenario, users):
     with pytest.raises(Conflict) as caught, transaction():
         draw_panel(task_id=s.item("Task_formal_review").task_id, user=s.user("staff"))
     assert caught.value.code == "too_few_experts"
+
+
+def test_a_broad_declared_industry_matches_narrower_expert_codes(scenario, users):
+    from service.versions.samples import sample_declaration
+
+    s = scenario.start("factory")
+    declaration = sample_declaration("factory", unit_name=s.user("applicant").unit_name)
+    s.complete("applicant", {**declaration, "industry_codes": "36, C3011"}, bpmn_id="Task_declare_factory")
+    s.city_review("recommend")
+    expert(users, "auto_parts", name="汽车零部件专家", specialties=["park"], industry_codes=["C3670"])
+    expert(users, "cement", name="水泥专家", specialties=["park"], industry_codes=["30"])
+    expert(users, "glass", name="玻璃专家", specialties=["park"], industry_codes=["C3041"])
+    assert panels.industry_codes("36, C3011") == ["36", "3011"]
+    assert eligible_names(s) == {"专家一", "专家二", "专家三", "汽车零部件专家", "水泥专家"}

@@ -159,7 +159,8 @@ def task_page(user: User, task_id: str) -> dict:
         # The eligible experts, labelled with employer, city and workload (one query for all of them).
         pool = panels.eligible_experts(application)
         options[panels.POOL_KEY] = [{"value": str(c.id), "label": c.label} for c in pool]
-        panel = {"count": options.get("expert_count"), "eligible_count": len(pool)}
+        if can_work_on(user, item):  # the draw button is for who may do the step
+            panel = {"count": options.get("expert_count"), "eligible_count": len(pool)}
     return {"task": task_summary(item, application.unit_name), "form": form, "data": data, "data_source": source,
             "draft_saved_at": draft.updated_at if draft else None, "options": options,
             "version": application.version, "application": application, "history": history, "panel": panel,
