@@ -167,3 +167,14 @@ def test_a_broad_declared_industry_matches_narrower_expert_codes(scenario, users
     expert(users, "glass", name="玻璃专家", specialties=["park"], industry_codes=["C3041"])
     assert panels.industry_codes("36, C3011") == ["36", "3011"]
     assert eligible_names(s) == {"专家一", "专家二", "专家三", "汽车零部件专家", "水泥专家"}
+
+
+def test_a_form_choosing_a_panel_must_record_the_seed_or_the_reason():
+    from service.forms.schema import form_problems
+
+    taglist = {"type": "taglist", "key": "experts", "id": "F1", "valuesKey": "expert_pool"}
+    assert form_problems({"components": [taglist]}) == [
+        ("experts", "遴选专家的表单还须有字段 panel_seed 和 panel_reason（随机抽取种子、人工选择理由）")]
+    seed = {"type": "textfield", "key": "panel_seed", "id": "F2"}
+    reason = {"type": "textarea", "key": "panel_reason", "id": "F3"}
+    assert form_problems({"components": [taglist, seed, reason]}) == []
