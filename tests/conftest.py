@@ -88,9 +88,13 @@ def users(app, clock):
         "jilin": dict(display_name="吉林市初审员", roles=["city_reviewer"], city_code="220200"),
         "staff": dict(display_name="省厅工作人员", roles=["province_staff"]),
         "staff2": dict(display_name="省厅工作人员二", roles=["province_staff"]),
-        "expert1": dict(display_name="专家一", roles=["expert"]),
-        "expert2": dict(display_name="专家二", roles=["expert"]),
-        "expert3": dict(display_name="专家三", roles=["expert"]),
+        # Eligible for every category, from none of the applicants' cities (回避 is tested in test_panels).
+        "expert1": dict(display_name="专家一", roles=["expert"], employer="延边大学", city_code="222400",
+                        specialties=["factory", "park", "supply_chain"]),
+        "expert2": dict(display_name="专家二", roles=["expert"], employer="通化师范学院", city_code="220500",
+                        specialties=["factory", "park", "supply_chain"]),
+        "expert3": dict(display_name="专家三", roles=["expert"], employer="白城师范学院", city_code="220800",
+                        specialties=["factory", "park", "supply_chain"]),
     }
     with transaction():
         ids = {name: ensure_user(username=name, **spec).id for name, spec in specs.items()}

@@ -42,8 +42,17 @@ def demo_users() -> list[dict]:
     for code, login in CITY_ACCOUNTS.items():
         users.append(dict(username=login, display_name=f"{CITIES[code]}工信局", roles=["city_reviewer"],
                           city_code=code))
-    for n in range(1, 6):
-        users.append(dict(username=f"expert{n}", display_name=f"评审专家{n}", roles=["expert"]))
+    # Experts 1–3 may review every demo application (none is from Changchun, Jilin or Siping); expert4
+    # is from Changchun and expert5 from Jilin, so each is 回避 for the applicant of their city.
+    everything = ["factory", "park", "supply_chain"]
+    experts = [("延边大学", "222400", everything, ["C36", "C30"]),
+               ("通化市节能监察中心", "220500", everything, ["C26"]),
+               ("白城师范学院", "220800", everything, []),
+               ("吉林大学", "220100", ["factory"], ["C36"]),
+               ("北华大学", "220200", ["park"], [])]
+    for n, (employer, city, specialties, industries) in enumerate(experts, start=1):
+        users.append(dict(username=f"expert{n}", display_name=f"评审专家{n}", roles=["expert"], employer=employer,
+                          city_code=city, specialties=specialties, industry_codes=industries))
     return users
 
 
