@@ -75,7 +75,7 @@ def test_a_new_account_with_an_email_is_mailed_a_single_use_set_password_link(ap
 def test_every_bad_field_is_named_in_chinese(api):
     body = refused(api.post("/api/accounts", "admin", json={
         "username": "x", "display_name": "", "roles": ["city_reviewer", "boss"], "city_code": "110100",
-        "email": "not-an-email", "phone": "12345", "specialties": ["steel"], "industry_codes": ["3670"]}),
+        "email": "not-an-email", "phone": "12345", "specialties": ["steel"], "industry_codes": ["36-70"]}),
         422, "validation_failed", "username", "display_name", "roles", "city_code", "email", "phone", "specialties",
         "industry_codes")
     assert "吉林省的市州代码" in body["errors"]["city_code"][0] and "邮箱格式" in body["errors"]["email"][0]

@@ -94,13 +94,13 @@ def test_one_bad_row_imports_nothing_and_names_the_row_and_its_cells(api):
 def test_duplicates_in_the_file_and_existing_usernames_are_found(api):
     rows = [["newexpert", "新专家", "评审专家", "", "", "", "", "", ""],
             ["changchun", "重名", "市州工信局", "长春市", "", "", "", "", ""],
-            ["newexpert", "又一个", "专家", "", "", "绿色钢厂", "3670", "", ""],
+            ["newexpert", "又一个", "专家", "", "", "绿色钢厂", "36-70", "", ""],
             ["", "没有用户名", "总工程师", "", "", "", "", "", ""]]
     problems = refused(upload(api, xlsx(rows)), 422, "validation_failed", "file")["errors"]["file"]
     assert problems == ["第 3 行 “用户名”：“changchun”已被已有账号使用",
                         "第 4 行 “用户名”：“newexpert”与第 2 行重复",
                         "第 4 行 “专业类别”：未知的专业类别“绿色钢厂”，可选：绿色工厂、绿色工业园区、绿色供应链管理企业",
-                        "第 4 行 “行业代码”：“3670”不是国民经济行业代码（GB/T 4754，如 C3670：字母加 2–4 位数字）",
+                        "第 4 行 “行业代码”：“36-70”不是国民经济行业代码（GB/T 4754，如 C3670 或 3670：门类字母加 2–4 位数字，字母可省略）",
                         "第 5 行 “用户名”：必填项",
                         "第 5 行 “账号类型”：未知的账号类型“总工程师”，可选：省工信厅、市州工信局、评审专家、审计"]
     assert db.session.scalar(select(User).where(User.username == "newexpert")) is None

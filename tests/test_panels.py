@@ -28,11 +28,17 @@ def scenario(users, round_, clock):
 
 
 def expert(users, username, **fields):
-    fields.setdefault("city_code", "220500")
-    fields.setdefault("specialties", ["factory"])
+    if "expert" in fields.get("roles", ["expert"]):  # an expert's profile; other accounts have none
+        fields.setdefault("city_code", "220500")
+        fields.setdefault("specialties", ["factory"])
+    # Not account fields an administrator types: set on the record as the situation under test has it.
+    situation = {key: fields.pop(key) for key in ("unit_code", "active") if key in fields}
     with transaction():
-        users[username] = ensure_user(username=username, display_name=fields.pop("name", username),
-                                      roles=fields.pop("roles", ["expert"]), **fields).id
+        user = ensure_user(username=username, display_name=fields.pop("name", username),
+                           roles=fields.pop("roles", ["expert"]), **fields)
+        for key, value in situation.items():
+            setattr(user, key, value)
+        users[username] = user.id
 
 
 def at_formal_review(s: Scenario) -> Scenario:

@@ -33,7 +33,9 @@ USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # [0-9], not \d: \d also matches other scripts' digits
 LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?$")
-INDUSTRY_CODE = re.compile(r"^[A-T][0-9]{2,4}$")  # GB/T 4754-2017: section letter, then division … class digits
+# GB/T 4754-2017: section letter, then division … class digits; the letter is often left off (3670), and
+# the panels match codes with or without it.
+INDUSTRY_CODE = re.compile(r"^[A-T]?[0-9]{2,4}$")
 # Fields an account carries and the audit records; ``active`` and the password have their own commands.
 PROFILE = ("display_name", "roles", "city_code", "email", "phone", "employer", "specialties", "industry_codes")
 FIELD_NAMES = {"username": "用户名", "display_name": "姓名", "roles": "账号类型", "city_code": "所在市州",
@@ -141,7 +143,7 @@ def _expert_problems(values, bad, _roles_allowed) -> None:
             bad("specialties", f"未知的专业类别“{key}”，可选：{'、'.join(CATEGORIES.values())}")
     for code in codes:
         if not INDUSTRY_CODE.match(code):
-            bad("industry_codes", f"“{code}”不是国民经济行业代码（GB/T 4754，如 C3670：字母加 2–4 位数字）")
+            bad("industry_codes", f"“{code}”不是国民经济行业代码（GB/T 4754，如 C3670 或 3670：门类字母加 2–4 位数字，字母可省略）")
     if len(codes) > 30:
         bad("industry_codes", "最多填写 30 个行业代码")
     if (specialties or codes) and "expert" not in (values.get("roles") or []):
