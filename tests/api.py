@@ -122,10 +122,12 @@ class ApiScenario:
         task_id = self.open_task("province", "Task_formal_review")
         ok(self.api.post(f"/api/tasks/{task_id}/claim", "province"))
         page = ok(self.api.get(f"/api/tasks/{task_id}", "province"))
-        pool = {o["label"]: o["value"] for o in page["options"]["expert_pool"]}
+        # Labelled "name · employer · city · workload": the experts are named by their names.
+        pool = {o["label"].split(" · ")[0]: o["value"] for o in page["options"]["expert_pool"]}
         data = {"materials_complete": True, "decision": decision, "require_site_inspection": site}
         if decision == "accept":
             data["experts"] = [pool[f"评审专家{e[-1]}"] for e in experts]
+            data["panel_reason"] = "熟悉该行业的专家，人工指定"
         else:
             data["comments"] = "材料不全"
         ok(self.api.post(f"/api/tasks/{task_id}/submit", "province", json={"data": data, "version": page["version"]}))

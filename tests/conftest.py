@@ -19,6 +19,9 @@ from service.rounds.service import open_round
 from service.platform.database import upgrade_database
 
 ROOT = Path(__file__).resolve().parent.parent
+# Where the public notice says objections go: every round names it.
+OBJECTION_CHANNEL = {"objection_address": "长春市人民大街 3555 号 资源节约与综合利用处", "objection_phone": "0431-88914475",
+                     "objection_email": "yiyi@example.cn"}
 
 
 @pytest.fixture(scope="session")
@@ -85,9 +88,13 @@ def users(app, clock):
         "jilin": dict(display_name="吉林市初审员", roles=["city_reviewer"], city_code="220200"),
         "staff": dict(display_name="省厅工作人员", roles=["province_staff"]),
         "staff2": dict(display_name="省厅工作人员二", roles=["province_staff"]),
-        "expert1": dict(display_name="专家一", roles=["expert"]),
-        "expert2": dict(display_name="专家二", roles=["expert"]),
-        "expert3": dict(display_name="专家三", roles=["expert"]),
+        # Eligible for every category, from none of the applicants' cities (回避 is tested in test_panels).
+        "expert1": dict(display_name="专家一", roles=["expert"], employer="延边大学", city_code="222400",
+                        specialties=["factory", "park", "supply_chain"]),
+        "expert2": dict(display_name="专家二", roles=["expert"], employer="通化师范学院", city_code="220500",
+                        specialties=["factory", "park", "supply_chain"]),
+        "expert3": dict(display_name="专家三", roles=["expert"], employer="白城师范学院", city_code="220800",
+                        specialties=["factory", "park", "supply_chain"]),
     }
     with transaction():
         ids = {name: ensure_user(username=name, **spec).id for name, spec in specs.items()}
@@ -98,7 +105,7 @@ def users(app, clock):
 def round_(app, clock, version):
     with transaction():
         opened = open_round(name="2024年度省级绿色制造名单", year=2024, city_deadline=date(2024, 6, 10),
-                            actor="admin", notice_days=5, expert_count=2, pass_score=60)
+                            actor="admin", notice_days=5, expert_count=2, pass_score=60, **OBJECTION_CHANNEL)
         round_id = opened.id
     return round_id
 

@@ -80,6 +80,7 @@ class Scenario:
         data = {"materials_complete": True, "decision": decision, "require_site_inspection": site}
         if decision == "accept":
             data["experts"] = [str(self.users[e]) for e in experts]
+            data["panel_reason"] = "熟悉该行业的专家，人工指定"
         else:
             data["comments"] = "材料不全"
         return self.complete("staff", data, bpmn_id="Task_formal_review", claim=True)

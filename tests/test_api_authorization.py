@@ -4,6 +4,7 @@ import io
 import pytest
 
 from tests.api import ApiScenario, ok
+from tests.conftest import OBJECTION_CHANNEL
 
 USERS = [None, "admin", "auditor", "province", "changchun", "jilin", "factory1", "park1", "expert1", "expert4"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -37,6 +38,8 @@ CASES = {
     "rounds": ("GET", "/api/rounds", None, expect(200)),
     "round": ("GET", "/api/rounds/{round}", None, expect(200)),
     "create round": ("POST", "/api/rounds", "round", expect(403, admin=201, province=201)),
+    "change a round under way": ("PATCH", "/api/rounds/{round}", "round change", expect(403, admin=409, province=409)),
+    "extend its deadline": ("PATCH", "/api/rounds/{round}", "extension", expect(403, admin=200, province=200)),
     "start application": ("POST", "/api/applications", "start", expect(403, factory1=201, park1=201)),
     "applications": ("GET", "/api/applications", None, expect(200)),
     "application in Changchun": ("GET", "/api/applications/{cc}", None, expect(404, **SEE_CC)),
@@ -68,7 +71,11 @@ CASES = {
 
 def body(kind, user, world):
     if kind == "round":
-        return {"json": {"name": f"矩阵-{user}", "year": 2025, "city_deadline": "2025-06-10"}}
+        return {"json": {"name": f"矩阵-{user}", "year": 2025, "city_deadline": "2025-06-10", **OBJECTION_CHANNEL}}
+    if kind == "round change":
+        return {"json": {"notice_days": 7}}
+    if kind == "extension":
+        return {"json": {"city_deadline": "2024-06-20", "reason": "市州申请延期"}}
     if kind == "start":
         return {"json": {"round": world["round"], "category": "supply_chain"}}
     if kind == "objection":

@@ -60,7 +60,7 @@ def test_a_code_registered_outside_jilin_is_accepted_but_flagged(app, clock):
 def test_only_a_confirmed_unit_declares(app, clock, round_):
     with transaction():
         unit = create_organisation({**UNIT, "credit_code": make_credit_code(6)}, actor="register")
-        user = ensure_user(username="newunit", display_name="赵六", roles=[])
+        user = ensure_user(username="newunit", display_name="赵六", roles=["applicant"])
         attach_account(user, unit)
         with pytest.raises(Forbidden) as refused:
             start_application(round_id=round_, category="factory", user=user)

@@ -143,7 +143,7 @@ def test_every_bad_field_is_named_in_chinese(api):
     assert errors == {"name": ["请填写单位名称"], "kind": ["单位类型应为企业或园区管理机构"],
                       "city_code": ["所在市州不在吉林省的 11 个推荐单位之列"], "county": ["请填写所在县（市、区）"],
                       "contact_phone": [errors["contact_phone"][0]], "contact_email": ["联系邮箱格式不正确"],
-                      "username": ["用户名应为 3–64 位字母、数字或 _ . - @"], "password": ["密码至少 10 个字符"]}
+                      "username": ["用户名应为 3–64 位字母、数字或 _ . -，以字母或数字开头"], "password": ["密码至少 10 个字符"]}
     assert "手机号" in errors["contact_phone"][0]
     weak = refused(api.post("/api/registrations", json=registration_form(password="lvyuan1-Green-2024")), 422,
                    "validation_failed", "password")

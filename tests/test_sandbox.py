@@ -15,6 +15,7 @@ from service.platform.extensions import db
 from service.applications.models import Application
 from service.versions.models import ProcessVersion
 from service.platform.transactions import transaction
+from tests.conftest import OBJECTION_CHANNEL
 
 PWNED = "/tmp/greenlist-sandbox-pwned"
 HOSTILE = {
@@ -121,7 +122,7 @@ def test_a_hostile_version_deployed_around_validation_changes_nothing(users, ver
         db.session.add(row)
         db.session.flush()
         round_id = open_round(name="被篡改的批次", year=2024, city_deadline=date(2024, 6, 10), actor="admin",
-                              process_version_id=row.id).id
+                              process_version_id=row.id, **OBJECTION_CHANNEL).id
     s = Scenario(users, round_id, clock).start()
     before = s.trail()
     with pytest.raises(Conflict) as caught:

@@ -23,6 +23,7 @@ from service.versions.models import ProcessVersion
 from service.platform.transactions import transaction
 from tests.api import first_version_id, ok
 from tests.confined_jobs import allocate_without_guards, spin_without_guards
+from tests.conftest import OBJECTION_CHANNEL
 
 # Each case as a script (statements) and as an expression (for conditions, timers and DMN cells).
 HOSTILE = {
@@ -199,7 +200,7 @@ def _deploy_around_validation(script: str) -> int:
     db.session.add(row)
     db.session.flush()
     return open_round(name="被篡改的批次", year=2024, city_deadline=date(2024, 6, 10), actor="admin",
-                      process_version_id=row.id).id
+                      process_version_id=row.id, **OBJECTION_CHANNEL).id
 
 
 @pytest.mark.parametrize("case", HOSTILE)

@@ -12,6 +12,7 @@ from service.versions.deploy import deploy
 from service.rounds.service import open_round
 from service.platform.transactions import transaction
 from tests.scenario import Scenario
+from tests.conftest import OBJECTION_CHANNEL
 
 
 def renamed_bundle(bundle):
@@ -31,7 +32,7 @@ def test_running_application_finishes_on_the_version_it_started(users, round_, c
         v2, created = deploy(renamed_bundle(bundle), actor="admin", note="2025年流程")
         assert created and v2.number == 2
         next_round = open_round(name="2025年度省级绿色制造名单", year=2025, city_deadline=date(2025, 6, 10),
-                                actor="admin")
+                                actor="admin", **OBJECTION_CHANNEL)
         assert next_round.process_version_id == v2.id
         v2_id, next_round_id = v2.id, next_round.id
     assert s.item().name == "市州初审推荐"

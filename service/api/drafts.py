@@ -98,8 +98,15 @@ class DeploySchema(Schema):
 
 
 class NextRoundSchema(Schema):
+    """Everything else is carried over from the previous round; these replace what would be carried."""
+
     process_version_id = Int(required=True)
     name = Text(validate=validate.Length(min=1, max=200))
+    unit_deadline = fields.Date(metadata={"description": "单位申报截止日（省略则为上一批次的一年后）"})
+    city_deadline = fields.Date(metadata={"description": "市州推荐截止日（省略则为上一批次的一年后）"})
+    objection_address = Text(validate=validate.Length(min=1, max=300))
+    objection_phone = Text(validate=validate.Length(min=1, max=50))
+    objection_email = Text(validate=validate.Length(min=1, max=200))
 
 
 def _draft_view(draft: ProcessDraft, with_files: bool = True) -> dict:
@@ -227,8 +234,7 @@ def deploy_view(body, draft_id):
 def create_next_round(body, round_id):
     """以上一年度批次为模板新建下一年度批次（设置照搬，截止日期顺延一年，选定流程版本）"""
     with transaction():
-        new_id = next_round(round_id, process_version_id=body["process_version_id"], name=body.get("name"),
-                            actor=current_user().username).id
+        new_id = next_round(round_id, actor=current_user().username, **body).id
     return db.session.get(Round, new_id)
 
 

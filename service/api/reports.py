@@ -8,7 +8,8 @@ from service.audit import chain as audit
 from service.platform.errors import Forbidden, NotFound
 from service.platform.inputs import Text
 from service.platform.reference import CITIES
-from service.rounds.reports import list_rows, list_workbook, round_list, statistics_workbook, summary_table
+from service.rounds.reports import (list_rows, list_workbook, objection_lines, round_list, statistics_workbook,
+                                    summary_table)
 from service.rounds.service import get_round_or_404
 from service.rounds.statistics import round_statistics
 from service.platform.transactions import transaction
@@ -119,7 +120,9 @@ PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{
 </head><body><h1>{{ title }}</h1><p>共 {{ rows|length }} 家。</p>
 <table><thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
 {% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
-</tbody></table></body></html>"""
+</tbody></table>
+{% if objection %}<section class="objection"><h2>异议受理</h2>{% for line in objection %}<p>{{ line }}</p>{% endfor %}</section>{% endif %}
+</body></html>"""
 
 
 @public.get("/lists/<int:round_id>/<any(notice, published):kind>")
@@ -128,7 +131,8 @@ def list_page(round_id, kind):
     round_ = get_round_or_404(round_id)
     title = f"{round_.name} 省级绿色制造" + ("拟认定名单（公示）" if kind == "notice" else "认定名单")
     return render_template_string(PAGE, title=title, columns=["序号", "单位名称", "申报类别", "所在市州"],
-                                  rows=list_rows(round_list(round_.id, kind)))
+                                  rows=list_rows(round_list(round_.id, kind)),
+                                  objection=objection_lines(round_) if kind == "notice" else [])
 
 
 def _stream(content: bytes) -> io.BytesIO:

@@ -33,20 +33,70 @@ def page_schema(item_schema, name):
     }, name=name)
 
 
+# The settings' values are checked by rounds/settings.py, whose reasons name the setting in Chinese.
+CATEGORY = fields.String(metadata={"enum": list(CATEGORIES)})
+DEADLINE_DAY = "当日24时（北京时间）为止；不能是已过去的日期"
+
+
 class RoundSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = Text(required=True, validate=validate.Length(min=1, max=200))
     year = Int(required=True, validate=validate.Range(min=2000, max=2100))
-    city_deadline = fields.Date(required=True, metadata={"description": "市州推荐截止日（当日24时，北京时间）"})
+    categories = fields.List(CATEGORY, load_default=None,
+                             metadata={"description": "开放申报的类别（至少一个；省略则全部开放）"})
+    unit_deadline = fields.Date(load_default=None, metadata={
+        "description": f"单位申报截止日（{DEADLINE_DAY}；不能晚于市州推荐截止日；省略则与之相同）"})
+    city_deadline = fields.Date(required=True, metadata={"description": f"市州推荐截止日（{DEADLINE_DAY}）"})
     notice_days = Int(load_default=5, metadata={"description": "公示期（工作日，1–30）"})
     expert_count = Int(load_default=3, metadata={"description": "评审专家人数（1–15）"})
     pass_score = fields.Float(load_default=60.0, metadata={"description": "合格分（0–100）"})
-    process_version_id = Int(load_default=None, allow_none=True)
+    objection_address = Text(required=True, error_messages={"required": "异议受理地址为必填项"},
+                           metadata={"maxLength": 300, "description": "公示中受理异议的地址"})
+    objection_phone = Text(required=True, error_messages={"required": "异议受理电话为必填项"},
+                         metadata={"maxLength": 50, "description": "公示中受理异议的电话"})
+    objection_email = Text(required=True, error_messages={"required": "异议受理邮箱为必填项"},
+                         metadata={"maxLength": 200, "description": "公示中受理异议的邮箱"})
+    process_version_id = Int(load_default=None, allow_none=True,
+                             metadata={"description": "流程版本（已部署的版本之一；省略则为最新版本）"})
     status = fields.String(dump_only=True)
 
 
 class RoundOutSchema(RoundSchema):
+    unit_deadline = fields.DateTime()
     city_deadline = fields.DateTime()
+
+
+class DeadlineChangeSchema(Schema):
+    field = fields.String(metadata={"description": "unit_deadline 或 city_deadline"})
+    before = fields.DateTime()
+    after = fields.DateTime()
+    reason = fields.String()
+    changed_by = fields.String()
+    changed_at = fields.DateTime()
+    applications_moved = fields.Integer(metadata={"description": "随之移动了定时器的申报数"})
+
+
+class RoundDetailSchema(RoundOutSchema):
+    editable = fields.Boolean(metadata={"description": "尚无申报开始：所有设置均可修改；否则只能延长截止日期"})
+    deadline_changes = fields.List(fields.Nested(DeadlineChangeSchema))
+
+
+class RoundChangeSchema(Schema):
+    """Only the settings to change. Once an application has started, only later deadlines, with a reason."""
+
+    name = Text(validate=validate.Length(min=1, max=200))
+    year = Int(validate=validate.Range(min=2000, max=2100))
+    categories = fields.List(CATEGORY, metadata={"description": "开放申报的类别（至少一个）"})
+    unit_deadline = fields.Date(metadata={"description": f"单位申报截止日（{DEADLINE_DAY}）"})
+    city_deadline = fields.Date(metadata={"description": f"市州推荐截止日（{DEADLINE_DAY}）"})
+    notice_days = Int()
+    expert_count = Int()
+    pass_score = fields.Float()
+    objection_address = Text(metadata={"maxLength": 300})
+    objection_phone = Text(metadata={"maxLength": 50})
+    objection_email = Text(metadata={"maxLength": 200})
+    process_version_id = Int()
+    reason = Text(validate=validate.Length(max=500), metadata={"description": "原因（已有申报开始后延长截止日期时必填）"})
 
 
 class OpenTaskSchema(Schema):

@@ -65,6 +65,9 @@ class TaskPageSchema(Schema):
     version = fields.Integer(metadata={"description": "提交时带回的申报版本"})
     application = fields.Nested(ApplicationSchema)
     history = fields.List(fields.Nested(HistorySchema))
+    panel = fields.Dict(allow_none=True, metadata={"description": "遴选专家的环节：本批次专家人数与符合条件的专家数"})
+    substitution = fields.Dict(allow_none=True, metadata={"description": "专家已声明回避、待省厅更换时：声明与可替补的专家"})
+    may_declare_conflict = fields.Boolean(metadata={"description": "当前用户是本任务指定的专家，可以声明回避"})
 
 
 class DraftSchema(Schema):

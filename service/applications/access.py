@@ -130,6 +130,8 @@ def visible_work_item_or_404(user: User, task_id: str) -> WorkItem:
 # -- who may see which data: one rule per kind, used by the API, the pages, exports and the audit record --
 
 CONSULTATION_FIELDS = ("consult_ecology", "consult_emergency", "consult_market")
+# Who was drawn, who declared a conflict and why, who replaced them: the province's record.
+PANEL_EVENTS = ("expert_panel_drawn", "expert_conflict_declared", "expert_substituted")
 
 
 def sees_everything(user: User) -> bool:
@@ -155,6 +157,8 @@ def sees_consultations(user: User) -> bool:
 def visible_event_data(user: User, action: str, element_id: str | None, actor: str, data: dict,
                        expert_elements: set[str]) -> dict:
     """One audit event's data as ``user`` may see it ("redacted" says what was left out and why)."""
+    if action in PANEL_EVENTS and not sees_everything(user):
+        return {"name": data.get("name"), "redacted": "专家遴选与回避情况仅省厅和审计可见"}
     if action == "objection_recorded" and not sees_objector(user):
         return {"content": data.get("content"), "received_at": data.get("received_at"),
                 "redacted": "异议人信息仅省厅和审计可见"}

@@ -13,7 +13,8 @@ from marshmallow import ValidationError
 from sqlalchemy import delete, select
 
 from service.accounts.models import User
-from service.applications.access import can_work_on, holders_of
+from service.applications import panels
+from service.applications.access import can_work_on
 from service.applications.models import Application, TaskDraft, Timer, TimerFiring, WorkItem
 from service.applications.saving import Loaded, engine_for, load, lock, run, save
 from service.audit import chain as audit
@@ -22,9 +23,11 @@ from service.forms.schema import input_components, load_form_text
 from service.organisations.service import may_declare
 from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
+from service.platform.inputs import text_problem
 from service.platform.reference import CATEGORIES
 from service.platform.timeutil import utcnow
 from service.rounds.models import Round
+from service.rounds.service import check_open_for
 from service.versions.deploy import loaded_version
 
 SYSTEM_TIMER = "system:timer"
@@ -106,6 +109,7 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
         raise Conflict(f"批次“{round_.name}”的市州推荐截止时间已过，不能再申报", code="deadline_passed")
     if category not in CATEGORIES:
         raise Invalid("申报类别不正确", fields={"category": [f"应为 {', '.join(CATEGORIES)} 之一"]})
+    check_open_for(round_, category)  # the categories the round opened, the unit filing deadline
     unit = may_declare(user)
     duplicate = db.session.scalar(select(Application).where(
         Application.round_id == round_id, Application.applicant_unit == unit.credit_code,
@@ -125,6 +129,7 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
         "application_id": application.id, "category": category, "city": unit.city_code,
         "unit_name": unit.name, "credit_code": unit.credit_code,
         "city_deadline": round_.city_deadline.isoformat(), "notice_days": round_.notice_days,
+        "unit_deadline": round_.unit_deadline.isoformat(),
         "expert_count": round_.expert_count, "pass_score": round_.pass_score,
     }
     wf, steps = run(lambda: engine.start(start_data))
@@ -149,15 +154,17 @@ def organisation_fields(application: Application, form: dict | None) -> dict:
     return {key: values[key] for key in ORGANISATION_FIELDS if key in keys and values[key]}
 
 
-def form_options(application: Application, form: dict) -> dict:
-    """Choices and settings that forms take from the round (``valuesKey``/``countFrom``)."""
+def form_options(application: Application, form: dict, submitted=None, *, with_pool: bool = True) -> dict:
+    """Choices and settings that forms take from the round (``valuesKey``/``countFrom``). The expert pool
+    is the experts eligible for this application; for a submit (``submitted``: the data), only those of
+    the submitted ones that are eligible."""
     wanted = set()
     for component in input_components(form):
         wanted.add(component.get("valuesKey"))
         wanted.add((component.get("properties") or {}).get("countFrom"))
     options = {}
-    if "expert_pool" in wanted:
-        options["expert_pool"] = [str(u.id) for u in holders_of("expert")]
+    if panels.POOL_KEY in wanted and with_pool:
+        options[panels.POOL_KEY] = panels.pool_values(application, form, submitted)
     if "expert_count" in wanted:
         options["expert_count"] = db.session.get(Round, application.round_id).expert_count
     return options
@@ -173,15 +180,18 @@ def complete_task(*, task_id: str, data, user: User, expected_version: int | Non
     loaded = lock(application, expected_version, items=items)
     if item is None:
         item = _the_item(items, task_id, loaded)  # raises, saying whether the task exists at all
+    if panels.is_substitution(item, application):
+        raise Conflict(f"“{item.name}”：专家已声明回避，请先选定替补专家", code="substitution_pending")
     bundle = loaded.engine.definition.bundle
     form_text = bundle.forms[item.form] if item.form else '{"components": []}'
+    form = bundle.form(item.form) if item.form else {"components": []}
     if isinstance(data, dict):
-        data = {**data, **organisation_fields(application, bundle.form(item.form) if item.form else None)}
+        data = {**data, **organisation_fields(application, form)}
     try:
-        cleaned = load_form_text(form_text, data, form_options(application, bundle.form(item.form) if item.form
-                                                              else {"components": []}))
+        cleaned = load_form_text(form_text, data, form_options(application, form, submitted=data))
     except ValidationError as err:
         raise Invalid("提交的数据未通过校验", fields=err.messages) from None
+    panels.check_submitted_panel(application, str(task_id), form, cleaned)
     steps = run(lambda: loaded.engine.complete(loaded.workflow, task_id, cleaned))
     if item.has_draft:
         db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
@@ -192,6 +202,17 @@ def complete_task(*, task_id: str, data, user: User, expected_version: int | Non
                        "due_at": item.due_at.isoformat() if item.due_at else None})
     save(loaded, actor=user.username, steps=steps)
     return Completed(application, loaded.items, loaded_version(application.process_version_id).number)
+
+
+def locked_task(task_id: str, user: User) -> tuple[Application, list[WorkItem], WorkItem]:
+    """A task about to change outside a submit (a panel drawn, a conflict declared, a substitute chosen):
+    its application row locked, its open items, and the item, checked as the inbox checks it."""
+    if text_problem(str(task_id)) or len(str(task_id)) > 36:
+        raise NotFound("待办任务不存在", code="task_not_found")
+    application, items = _task_and_application(task_id, None, lock_row=True)
+    item = _the_item(items, task_id)
+    _check_access(user, item)
+    return application, items, item
 
 
 def claim_task(*, task_id: str, user: User, application_id: int | None = None) -> WorkItem:

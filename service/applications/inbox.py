@@ -8,10 +8,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from service.audit import chain as audit
-from service.applications.access import (holders_of, sees_everything, visible_application_or_404,
+from service.applications import panels
+from service.applications.access import (can_work_on, sees_everything, visible_application_or_404,
                                          visible_event_data, visible_work_item_or_404, work_count_filter,
                                          work_item_filter)
 from service.applications.commands import NotYours, form_options, get_application_or_404, organisation_fields
+from service.applications.panel_changes import substitution_view
 from service.platform.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
 from service.forms.schema import draft_problems
@@ -152,13 +154,20 @@ def task_page(user: User, task_id: str) -> dict:
         earlier = [h["data"] for h in history if h["step"] == item.bpmn_id]
         data, source = (earlier[-1], "previous") if earlier else ({}, "empty")
     data = {**data, **organisation_fields(application, form)}
-    options = form_options(application, form)
-    if "expert_pool" in options:
-        experts = {str(u.id): u.display_name for u in holders_of("expert")}
-        options["expert_pool"] = [{"value": v, "label": experts.get(v, v)} for v in options["expert_pool"]]
+    options = form_options(application, form, with_pool=False)
+    panel = None
+    if panels.panel_component(form) is not None:
+        # The eligible experts, labelled with employer, city and workload (one query for all of them).
+        pool = panels.eligible_experts(application)
+        options[panels.POOL_KEY] = [{"value": str(c.id), "label": c.label} for c in pool]
+        if can_work_on(user, item):  # the draw button is for who may do the step
+            panel = {"count": options.get("expert_count"), "eligible_count": len(pool)}
     return {"task": task_summary(item, application.unit_name), "form": form, "data": data, "data_source": source,
             "draft_saved_at": draft.updated_at if draft else None, "options": options,
-            "version": application.version, "application": application, "history": history}
+            "version": application.version, "application": application, "history": history, "panel": panel,
+            "substitution": substitution_view(item, application),
+            "may_declare_conflict": item.role == "expert" and item.assignee == str(user.id)
+            and can_work_on(user, item)}
 
 
 def save_draft(user: User, task_id: str, data: dict) -> TaskDraft:

@@ -142,3 +142,26 @@ class WorkCount(db.Model):
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
     shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExpertConflict(db.Model):
+    """An expert's 回避声明 on one review task, and the substitute the province gave that task.
+
+    While ``resolved_at`` is empty the task waits in the province's inbox for a substitute; the row
+    then says who replaced whom, how (drawn with ``seed``, or chosen with ``note``), by whom and when."""
+
+    __tablename__ = "expert_conflict"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    expert_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    substitute_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    method: Mapped[str | None] = mapped_column(String(10))  # "draw" or "manual"
+    seed: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(500))
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_expert_conflict_task", "task_id", "resolved_at"),)

@@ -156,14 +156,19 @@ def _rewrite_work_items(loaded: Loaded, tasks) -> list[WorkItem]:
     for task_id, task in ready.items():
         if task_id in existing:
             continue  # keeps its claim and creation time
-        added.append(WorkItem(
-            application_id=application.id, task_id=task_id, bpmn_id=task.bpmn_id, name=task.name,
-            role=task.role or "", form=task.info.form, city_code=application.city_code,
-            category=application.category, applicant_unit=application.applicant_unit, assignee=task.assignee,
-            due_at=task.due_at, due_order=task.due_at or NO_DUE_DATE, created_at=utcnow()))
+        added.append(work_item_for(application, task))
     db.session.add_all(added)
     loaded.items = [item for task_id, item in existing.items() if task_id in ready] + added
     return added
+
+
+def work_item_for(application: Application, task) -> WorkItem:
+    """The inbox row of one ready human task (``task``: the engine's HumanTask)."""
+    return WorkItem(
+        application_id=application.id, task_id=task.id, bpmn_id=task.bpmn_id, name=task.name,
+        role=task.role or "", form=task.info.form, city_code=application.city_code,
+        category=application.category, applicant_unit=application.applicant_unit, assignee=task.assignee,
+        due_at=task.due_at, due_order=task.due_at or NO_DUE_DATE, created_at=utcnow())
 
 
 def _rewrite_timers(application: Application, timers, *, had_timers: bool) -> None:

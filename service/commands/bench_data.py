@@ -377,7 +377,7 @@ def reopen_on_real_clock(round_id: int, units: Units, count: int) -> tuple[datet
     with use_clock(SystemClock()), transaction():
         round_ = db.session.get(Round, round_id)
         previous = round_.city_deadline
-        round_.city_deadline = datetime.now(timezone.utc) + timedelta(days=180)
+        round_.city_deadline = round_.unit_deadline = datetime.now(timezone.utc) + timedelta(days=180)
         names = [f"unit{k:05d}" for k in range(units.changchun, min(units.reserved, units.changchun + count))]
         accounts = db.session.scalars(select(User).where(User.username.in_(names)).order_by(User.id)).all()
         return previous, [{"token": issue_token(user), "unit": user.unit_name, "serial": user.id} for user in accounts]
@@ -385,4 +385,5 @@ def reopen_on_real_clock(round_id: int, units: Units, count: int) -> tuple[datet
 
 def set_deadline(round_id: int, deadline: datetime) -> None:
     with transaction():
-        db.session.get(Round, round_id).city_deadline = deadline
+        round_ = db.session.get(Round, round_id)
+        round_.city_deadline = round_.unit_deadline = deadline  # the bench's round files until the city deadline

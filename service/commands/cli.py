@@ -1,4 +1,5 @@
-"""The `greenlist` command: serve, worker, validate, deploy, init-db, seed-demo, audit-verify, calendar, bench."""
+"""The `greenlist` command: serve, worker, validate, deploy, init-db, create-admin, seed-demo, audit-verify,
+calendar, bench."""
 from __future__ import annotations
 
 import sys
@@ -97,6 +98,52 @@ def seed_demo_command():
         lines = seed_demo(bundle)
     for line in lines:
         click.echo(line)
+
+
+@cli.command("create-admin")
+@click.argument("username")
+@click.option("--name", "display_name", default="系统管理员", show_default=True, help="显示名称")
+@with_appcontext
+def create_admin_command(username, display_name):
+    """Create an administrator account. The password is asked twice at a terminal, or read from the first
+    line of standard input otherwise (`... | greenlist create-admin admin`); never from an argument."""
+    from service.accounts.admin import FIELD_NAMES, create_account, taken_usernames
+    from service.accounts.passwords import password_problem
+    from service.platform.database import schema_is_current
+    from service.platform.errors import ServiceError
+    from service.platform.transactions import transaction
+
+    if not schema_is_current():
+        _refuse("数据库结构不是最新版本，请先运行 greenlist init-db")
+    if taken_usernames([username]):
+        _refuse(f"用户名“{username}”已存在，未创建账号（如需重设密码，请使用找回密码或由其他管理员处理）")
+    password = _read_password()
+    problem = password_problem(password, username=username)
+    if problem:
+        _refuse(f"密码不符合要求：{problem}")
+    try:
+        with transaction():
+            create_account(actor="create-admin", preset_password=password,
+                           values={"username": username, "display_name": display_name, "roles": ["admin"]})
+    except ServiceError as err:
+        lines = [f"{FIELD_NAMES.get(field, field)}：{'；'.join(reasons)}" for field, reasons in err.fields.items()]
+        _refuse("\n".join([f"未创建账号：{err.message}", *lines]))
+    click.echo(f"已创建管理员账号“{username}”，请用它登录后创建其他账号")
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    while True:
+        first = click.prompt("密码", hide_input=True, prompt_suffix="：")
+        if click.prompt("再次输入密码", hide_input=True, prompt_suffix="：") == first:
+            return first
+        click.echo("两次输入的密码不一致，请重新输入", err=True)
+
+
+def _refuse(message: str):
+    click.echo(message, err=True)
+    sys.exit(1)
 
 
 @cli.command("worker")

@@ -11,6 +11,7 @@ from service.engine.calendar import SHANGHAI
 from service.platform.extensions import db
 from service.platform.reference import CITIES
 from service.rounds.models import Round
+from service.accounts.admin import create_account
 from service.accounts.models import User
 from service.organisations.models import Organisation
 from service.organisations.service import attach_account, create_organisation, organisation_by_code
@@ -41,19 +42,28 @@ def demo_users() -> list[dict]:
     for code, login in CITY_ACCOUNTS.items():
         users.append(dict(username=login, display_name=f"{CITIES[code]}工信局", roles=["city_reviewer"],
                           city_code=code))
-    for n in range(1, 6):
-        users.append(dict(username=f"expert{n}", display_name=f"评审专家{n}", roles=["expert"]))
+    # Experts 1–3 may review every demo application (none is from Changchun, Jilin or Siping); expert4
+    # is from Changchun and expert5 from Jilin, so each is 回避 for the applicant of their city.
+    everything = ["factory", "park", "supply_chain"]
+    experts = [("延边大学", "222400", everything, ["C36", "C30"]),
+               ("通化市节能监察中心", "220500", everything, ["C26"]),
+               ("白城师范学院", "220800", everything, []),
+               ("吉林大学", "220100", ["factory"], ["C36"]),
+               ("北华大学", "220200", ["park"], [])]
+    for n, (employer, city, specialties, industries) in enumerate(experts, start=1):
+        users.append(dict(username=f"expert{n}", display_name=f"评审专家{n}", roles=["expert"], employer=employer,
+                          city_code=city, specialties=specialties, industry_codes=industries))
     return users
 
 
 def ensure_user(*, username: str, password: str = DEMO_PASSWORD, unit_name: str | None = None, **fields) -> User:
-    """The account ``username``, made if missing; with ``unit_name``, an account of that unit (see demo_unit)."""
+    """The account ``username``, made if missing through the administrator's own create function (validated
+    and audited like any other; only the demo password is preset); with ``unit_name``, an account of that
+    unit (see demo_unit)."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        user = User(username=username, **fields)
-        user.set_password(password)
-        db.session.add(user)
-        db.session.flush()
+        user = create_account(actor="seed-demo", values={"username": username, **fields},
+                              preset_password=password).user
     if unit_name is not None and user.organisation_id is None:
         attach_account(user, demo_unit(unit_name, fields.get("city_code") or "220100"))
     return user
@@ -81,6 +91,11 @@ def demo_deadline(today: date) -> date:
     return deadline
 
 
+# The contact the 2024 notice (吉工信资源〔2024〕98号) gives, as the demo round's objection channel.
+DEMO_OBJECTION_CHANNEL = {"objection_address": "吉林省工业和信息化厅资源节约与综合利用处",
+                          "objection_phone": "0431-88914475", "objection_email": "jlzy8904578@163.com"}
+
+
 def seed_demo(bundle: Bundle | None = None, *, with_applications: bool = True) -> list[str]:
     """Schema, deployed bundle, open round "2024" and the demo accounts; running it again changes nothing.
 
@@ -98,7 +113,7 @@ def seed_demo(bundle: Bundle | None = None, *, with_applications: bool = True) -
                  f"{'、'.join(CITY_ACCOUNTS.values())}、factory1、park1、chain1")
     if db.session.scalar(select(Round).where(Round.name == DEMO_ROUND)) is None:
         deadline = demo_deadline(utcnow().date())
-        open_round(name=DEMO_ROUND, year=2024, city_deadline=deadline, actor="admin")
+        open_round(name=DEMO_ROUND, year=2024, city_deadline=deadline, actor="admin", **DEMO_OBJECTION_CHANNEL)
     round_ = db.session.scalar(select(Round).where(Round.name == DEMO_ROUND))
     if with_applications:
         lines += _demo_applications(round_)

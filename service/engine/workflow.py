@@ -19,37 +19,13 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundExcepti
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from service.engine.assignment import Reassignment
 from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from service.engine.clock import Clock, SystemClock, install_timer_hook, use_clock
 from service.engine.definition import ProcessDefinition, UserTaskInfo
+from service.engine.errors import EngineError, MessageNotExpected, ScriptFailed, TaskNotFound, TaskNotReady
 from service.engine.history import compact
 from service.engine.sandbox import DEFAULT_TIME_LIMIT, SandboxScriptEngine, ScriptError
-
-
-class EngineError(Exception):
-    code = "engine_error"
-
-
-class TaskNotFound(EngineError):
-    code = "task_not_found"
-
-
-class TaskNotReady(EngineError):
-    code = "task_not_ready"
-
-
-class MessageNotExpected(EngineError):
-    code = "message_not_expected"
-
-
-class ScriptFailed(EngineError):
-    """A diagram expression failed while the engine ran; nothing may be saved."""
-
-    code = "script_failed"
-
-    def __init__(self, message: str, element_id: str | None = None):
-        self.element_id = element_id
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -101,7 +77,7 @@ def _parse_utc(value) -> datetime:
     return datetime.fromtimestamp(moment.timestamp(), timezone.utc)
 
 
-class Engine:
+class Engine(Reassignment):
     """Runs instances of one process definition with one clock and one calendar."""
 
     def __init__(self, definition: ProcessDefinition, *, clock: Clock | None = None,

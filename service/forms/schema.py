@@ -28,6 +28,8 @@ SUPPORTED_TYPES = INPUT_TYPES | LAYOUT_TYPES
 CHECKS = {"credit_code"}
 # Round settings a multi-choice may require its item count to equal (properties.countFrom).
 COUNT_SOURCES = {"expert_count"}
+# A form choosing an expert panel (valuesKey expert_pool) records how: the draw's seed or the reason.
+PANEL_FIELDS = ("panel_seed", "panel_reason")
 EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 INTERNATIONAL_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -75,6 +77,9 @@ def form_problems(form: dict) -> list[tuple[str, str]]:
     for component, depth in _all_components(form["components"]):
         problems += _component_problems(component, depth, keys)
     for component in input_components(form):
+        if component.get("valuesKey") == "expert_pool" and not set(PANEL_FIELDS) <= keys:
+            problems.append((component["key"], f"遴选专家的表单还须有字段 {' 和 '.join(PANEL_FIELDS)}（随机抽取种子、"
+                                                "人工选择理由）"))
         rule = (component.get("properties") or {}).get("requiredWhen")
         if rule:
             parsed = _parse_required_when(rule)

@@ -70,6 +70,14 @@ def notify_new_work(application: Application, items: list[WorkItem], *, done_bef
                body=f"申报：{_label(application)}\n环节：{item.name}{due}。", fresh_key=True)
 
 
+def notify_task_moved(application: Application, item: WorkItem, *, key: str, why: str) -> None:
+    """A task given to other people (an expert's conflict to the province, then to a substitute): the
+    task keeps its id, so the notice is keyed by the change (``key``)."""
+    _queue(key, application=application, kind="task_assigned", recipients=_recipients_for(item),
+           subject=f"【绿色制造】{item.name}有新的待办", body=f"申报：{_label(application)}\n环节：{item.name}。{why}",
+           fresh_key=True)
+
+
 def notify_outcome(application: Application) -> None:
     applicants = _mail_to(unit_accounts(application.applicant_unit))
     _queue(f"outcome:{application.id}", application=application, kind="outcome", recipients=applicants,

@@ -6,13 +6,13 @@ correct its details and submit again (refused → pending_city), so a typo does 
 """
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
 from service.accounts import links
+from service.accounts.admin import USERNAME  # one rule for every account
 from service.accounts.models import User, UserRole
 from service.accounts.passwords import password_problem
 from service.audit import chain as audit
@@ -26,7 +26,6 @@ from service.platform.inputs import text_problem
 from service.platform.reference import CITIES
 from service.platform.timeutil import utcnow
 
-USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 ATTEMPT_WINDOW = timedelta(hours=1)
 MAX_ATTEMPTS_PER_ADDRESS = 10  # a park office registering its firms one after another still fits
 ANONYMOUS = "anonymous"
@@ -40,7 +39,7 @@ def account_problems(*, username: str, password: str, credit_code: str = "",
     if not username:
         errors["username"] = ["请填写用户名"]
     elif not USERNAME.match(username):
-        errors["username"] = ["用户名应为 3–64 位字母、数字或 _ . - @"]
+        errors["username"] = ["用户名应为 3–64 位字母、数字或 _ . -，以字母或数字开头"]
     problem = password_problem(password, username=username, credit_code=credit_code)
     if problem:
         errors["password"] = [problem]

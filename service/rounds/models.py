@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.platform.extensions import db
@@ -17,12 +17,35 @@ class Round(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     year: Mapped[int] = mapped_column(Integer)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    # The categories units may declare in this round: keys of platform.reference.CATEGORIES.
+    categories: Mapped[list] = mapped_column(JSON)
+    # 单位申报截止 and 市州推荐截止: each the midnight that ends the day, Asia/Shanghai, stored in UTC.
+    unit_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     city_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     notice_days: Mapped[int] = mapped_column(Integer, default=5)
     expert_count: Mapped[int] = mapped_column(Integer, default=3)
     pass_score: Mapped[float] = mapped_column(default=60.0)
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # Where objections to the public notice go (受理异议的地址、电话、邮箱), printed on the notice.
+    objection_address: Mapped[str] = mapped_column(String(300), default="")
+    objection_phone: Mapped[str] = mapped_column(String(50), default="")
+    objection_email: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RoundDeadlineChange(db.Model):
+    """One move of a round's deadline: what it was, what it became, why, and how many applications' timers
+    moved with it (the same facts go on the system audit chain; this table is the round page's history)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    field: Mapped[str] = mapped_column(String(20))  # "unit_deadline" or "city_deadline"
+    before: Mapped[datetime] = mapped_column(UTCDateTime)
+    after: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applications_moved: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CalendarOverride(db.Model):

@@ -133,13 +133,23 @@ def list_rows(applications: list[Application]) -> list[list]:
             for n, a in enumerate(applications, start=1)]
 
 
+def objection_lines(round_: Round) -> list[str]:
+    """What the public notice says about objections: how long, what is accepted, and where to send them."""
+    return [f"公示期为 {round_.notice_days} 个工作日。公示期内如有异议，请以书面形式实名提出（单位须加盖公章），"
+            "并提供必要的证明材料；匿名或逾期的异议不予受理。",
+            f"受理异议地址：{round_.objection_address or '（未设置）'}",
+            f"受理异议电话：{round_.objection_phone or '（未设置）'}",
+            f"受理异议邮箱：{round_.objection_email or '（未设置）'}"]
+
+
 def list_workbook(round_id: int, kind: str) -> bytes:
     round_ = db.session.get(Round, round_id)
     title = "拟认定名单（公示）" if kind == "notice" else "认定名单"
     workbook = Workbook()
     workbook.remove(workbook.active)
+    footer = objection_lines(round_) if kind == "notice" else []
     _sheet(workbook, title, f"{round_.name} 省级绿色制造{title}", LIST_COLUMNS,
-           list_rows(round_list(round_id, kind)), [f"导出时间：{to_shanghai(utcnow()):%Y-%m-%d %H:%M}"])
+           list_rows(round_list(round_id, kind)), [*footer, f"导出时间：{to_shanghai(utcnow()):%Y-%m-%d %H:%M}"])
     return _save(workbook)
 
 

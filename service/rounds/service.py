@@ -1,16 +1,18 @@
 """Rounds (年度批次): settings of one year's round, pinned to one process version."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from service.audit import chain as audit
-from service.engine.calendar import SHANGHAI
 from service.platform.errors import Conflict, Invalid, NotFound
 from service.platform.extensions import db
-from service.platform.inputs import text_problem
+from service.platform.reference import CATEGORIES
+from service.platform.timeutil import utcnow
+from service.rounds import settings
 from service.rounds.models import Round
+from service.rounds.settings import deadline_end_of_day  # noqa: F401  (callers import it from here)
 from service.versions.deploy import get_version_or_404, latest_version
 
 
@@ -21,56 +23,97 @@ def get_round_or_404(round_id: int) -> Round:
     return round_
 
 
-def deadline_end_of_day(day: date) -> datetime:
-    """'By 10 June' means until midnight after 10 June, Asia/Shanghai."""
-    return datetime.combine(day + timedelta(days=1), time(0, 0), SHANGHAI)
-
-
 def open_round(*, name: str, year: int, city_deadline: date, actor: str, process_version_id: int | None = None,
-               notice_days: int = 5, expert_count: int = 3, pass_score: float = 60.0) -> Round:
-    errors = {}
-    if not name.strip():
-        errors["name"] = ["必填项"]
-    elif text_problem(name):
-        errors["name"] = [text_problem(name)]
-    if not 1 <= notice_days <= 30:
-        errors["notice_days"] = ["公示天数应在 1–30 个工作日之间"]
-    if not 1 <= expert_count <= 15:
-        errors["expert_count"] = ["专家人数应在 1–15 之间"]
-    if not 0 <= pass_score <= 100:
-        errors["pass_score"] = ["合格分应在 0–100 之间"]
+               notice_days: int = 5, expert_count: int = 3, pass_score: float = 60.0,
+               categories: list[str] | None = None, unit_deadline: date | None = None, objection_address: str = "",
+               objection_phone: str = "", objection_email: str = "") -> Round:
+    """A new round. Every category is open unless ``categories`` says otherwise; units file until the city
+    deadline unless ``unit_deadline`` is earlier; the objection channel is required (the notice prints it)."""
+    values = {"name": name, "year": year, "categories": list(CATEGORIES) if categories is None else categories,
+              "unit_deadline": unit_deadline or city_deadline, "city_deadline": city_deadline,
+              "notice_days": notice_days, "expert_count": expert_count, "pass_score": pass_score,
+              "objection_address": objection_address, "objection_phone": objection_phone,
+              "objection_email": objection_email}
+    errors = settings.problems(values, now=utcnow())
     if errors:
-        raise Invalid("批次设置不正确", fields=errors)
+        raise Invalid("批次设置不正确：" + "、".join(settings.LABELS[f] for f in errors), fields=errors)
     if db.session.scalar(select(Round).where(Round.name == name)) is not None:
-        raise Conflict(f"批次“{name}”已存在", code="duplicate")
+        raise Conflict(f"批次“{name}”已存在", code="duplicate", fields={"name": [f"批次名称“{name}”已被使用"]})
     version = get_version_or_404(process_version_id) if process_version_id else latest_version()
     if version is None:
         raise NotFound("尚未部署任何流程版本，请先部署流程")
     round_ = Round(name=name, year=year, process_version_id=version.id,
+                   categories=settings.ordered_categories(values["categories"]),
+                   unit_deadline=deadline_end_of_day(values["unit_deadline"]),
                    city_deadline=deadline_end_of_day(city_deadline), notice_days=notice_days,
-                   expert_count=expert_count, pass_score=pass_score, status="open")
+                   expert_count=expert_count, pass_score=pass_score, status="open",
+                   objection_address=objection_address.strip(), objection_phone=objection_phone.strip(),
+                   objection_email=objection_email.strip())
     db.session.add(round_)
     db.session.flush()
     audit.append(audit.SYSTEM_CHAIN, actor=actor, action="round_opened",
                  data={"round_id": round_.id, "name": name, "process_version": version.number,
-                       "city_deadline": round_.city_deadline.isoformat(), "notice_days": notice_days,
-                       "expert_count": expert_count, "pass_score": pass_score})
+                       "after": settings_of(round_)})
     return round_
 
 
-def next_round(round_id: int, *, process_version_id: int, actor: str, name: str | None = None) -> Round:
-    """Next year's round from this one: the same settings, the deadline a year later, the chosen version."""
+def settings_of(round_: Round) -> dict:
+    """A round's settings as the audit chain records them (before/after of every change)."""
+    return {"name": round_.name, "year": round_.year, "categories": list(round_.categories),
+            "unit_deadline": round_.unit_deadline.isoformat(), "city_deadline": round_.city_deadline.isoformat(),
+            "notice_days": round_.notice_days, "expert_count": round_.expert_count,
+            "pass_score": round_.pass_score, "objection_address": round_.objection_address,
+            "objection_phone": round_.objection_phone, "objection_email": round_.objection_email,
+            "process_version_id": round_.process_version_id}
+
+
+def next_round(round_id: int, *, process_version_id: int, actor: str, name: str | None = None,
+               **overrides) -> Round:
+    """Next year's round from this one: the same settings (categories, notice days, experts, pass score,
+    objection channel), both deadlines a year later, the chosen version; ``overrides`` replace any of them."""
     previous = get_round_or_404(round_id)
-    last_day = previous.city_deadline.astimezone(SHANGHAI).date() - timedelta(days=1)
+    carried = {"notice_days": previous.notice_days, "expert_count": previous.expert_count,
+               "pass_score": previous.pass_score, "categories": list(previous.categories),
+               "unit_deadline": _a_year_later(previous.unit_deadline),
+               "city_deadline": _a_year_later(previous.city_deadline),
+               "objection_address": previous.objection_address, "objection_phone": previous.objection_phone,
+               "objection_email": previous.objection_email}
+    carried.update({key: value for key, value in overrides.items() if value is not None})
+    return open_round(name=name or _next_name(previous.name, previous.year), year=previous.year + 1, actor=actor,
+                      process_version_id=process_version_id, **carried)
+
+
+def next_round_defaults(previous: Round) -> dict:
+    """What next_round carries over, for the page that lets an administrator look before creating it."""
+    return {"name": _next_name(previous.name, previous.year), "unit_deadline": _a_year_later(previous.unit_deadline),
+            "city_deadline": _a_year_later(previous.city_deadline), "objection_address": previous.objection_address,
+            "objection_phone": previous.objection_phone, "objection_email": previous.objection_email}
+
+
+def _a_year_later(deadline: datetime) -> date:
+    last_day = settings.deadline_day(deadline)
     try:
-        deadline = last_day.replace(year=last_day.year + 1)
+        return last_day.replace(year=last_day.year + 1)
     except ValueError:  # 29 February
-        deadline = last_day.replace(year=last_day.year + 1, day=28)
-    year = previous.year + 1
-    return open_round(name=name or _next_name(previous.name, previous.year), year=year, city_deadline=deadline,
-                      actor=actor, process_version_id=process_version_id, notice_days=previous.notice_days,
-                      expert_count=previous.expert_count, pass_score=previous.pass_score)
+        return last_day.replace(year=last_day.year + 1, day=28)
 
 
 def _next_name(name: str, year: int) -> str:
     return name.replace(str(year), str(year + 1)) if str(year) in name else f"{name}（{year + 1}）"
+
+
+def check_open_for(round_: Round, category: str) -> None:
+    """May a unit start a declaration in ``category`` of this round now? Raises, naming what stops it.
+
+    Reads the round again under a shared lock (PostgreSQL FOR SHARE) so a concurrent settings change either
+    finished before (its settings are the ones checked) or waits until this start commits (and then sees it).
+    """
+    round_ = db.session.scalars(select(Round).where(Round.id == round_.id).with_for_update(read=True)
+                                .execution_options(populate_existing=True)).one()
+    if category in CATEGORIES and category not in round_.categories:
+        opened = "、".join(CATEGORIES[key] for key in round_.categories)
+        raise Invalid(f"批次“{round_.name}”未开放{CATEGORIES[category]}申报",
+                      fields={"category": [f"本批次开放的类别：{opened}"]})
+    if utcnow() >= round_.unit_deadline:
+        raise Conflict(f"批次“{round_.name}”的单位申报截止时间（{settings.shown(round_.unit_deadline)}）已过，不能再开始申报",
+                       code="unit_deadline_passed")

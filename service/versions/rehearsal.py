@@ -133,6 +133,7 @@ def replay(definition: ProcessDefinition, start_data: dict, events: list[Event],
 def _round_start_data(round_: Round, application_id: int, category: str, city: str) -> dict:
     return {"application_id": application_id, "category": category, "city": city,
             "city_deadline": round_.city_deadline.isoformat(), "notice_days": round_.notice_days,
+            "unit_deadline": round_.unit_deadline.isoformat(),
             "expert_count": round_.expert_count, "pass_score": round_.pass_score}
 
 
@@ -189,6 +190,7 @@ def rehearse_recorded(definition: ProcessDefinition, paths: list[RecordedPath], 
 # -- the standard paths of the round ------------------------------------------------------
 T0 = datetime(2024, 5, 6, 1, 0, tzinfo=timezone.utc)
 SCENARIO_ROUND = {"city_deadline": datetime(2024, 6, 10, 16, 0, tzinfo=timezone.utc).isoformat(), "notice_days": 5,
+                  "unit_deadline": datetime(2024, 6, 10, 16, 0, tzinfo=timezone.utc).isoformat(),
                   "expert_count": 3, "pass_score": 60.0}
 EXPERTS = ["9001", "9002", "9003"]
 CITY_OK = {"consult_ecology": "无环境违法记录", "consult_emergency": "无安全事故", "consult_market": "经营正常"}

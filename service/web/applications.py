@@ -25,7 +25,7 @@ from service.web.presenters import application_page, dump
 
 
 def open_rounds() -> list[Round]:
-    return db.session.scalars(select(Round).where(Round.status == "open", Round.city_deadline > utcnow())
+    return db.session.scalars(select(Round).where(Round.status == "open", Round.unit_deadline > utcnow())
                               .order_by(Round.year.desc(), Round.id.desc())).all()
 
 

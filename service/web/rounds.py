@@ -14,6 +14,7 @@ from service.platform.inputs import id_from
 from service.platform.reference import CATEGORIES
 from service.versions.models import ProcessVersion
 from service.rounds.models import Round
+from service.rounds.changes import deadline_history, has_started
 from service.rounds.service import get_round_or_404
 from service.rounds.statistics import round_statistics, stage_counts
 from service.platform.transactions import transaction
@@ -47,7 +48,9 @@ def round_page(round_id):
     return render_template("round.html", round_=round_, table=dict(sorted(table.items())), category=category,
                            cities_present=cities_present, ready_for_notice=awaiting(round_id, "start_notice"),
                            ready_for_publish=awaiting(round_id, "publish"),
-                           under_notice=awaiting(round_id, "objection"), labels=BATCH_LABELS)
+                           under_notice=awaiting(round_id, "objection"), labels=BATCH_LABELS,
+                           version=db.session.get(ProcessVersion, round_.process_version_id),
+                           editable=not has_started(round_id), history=deadline_history(round_id))
 
 
 @bp.post("/rounds/<int:round_id>/batch")

@@ -14,8 +14,8 @@ def fill_form(page, form: dict, data: dict) -> None:
     """Enter ``data`` into the task page's form, field by field in display order (taglists by label)."""
     for component in input_components(form):
         key = component["key"]
-        if key not in data:
-            continue
+        if key not in data or component.get("readonly") is True:
+            continue  # a read-only field (the unit's name and code) is filled by the server, not typed
         value, kind = data[key], component["type"]
         if kind in ("textfield", "textarea", "number"):
             box = field(page, component)

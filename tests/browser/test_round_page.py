@@ -29,7 +29,7 @@ def test_the_round_page_starts_a_notice_for_two_applications(browse, api):
     dialog = page.locator("dialog#confirm")
     dialog.wait_for()
     assert "启动公示：2 个申报" in dialog.inner_text()
-    assert "公示期 5 个工作日" in dialog.inner_text() and "吉林示范制造有限公司" in dialog.inner_text()
+    assert "公示期 5 个工作日" in dialog.inner_text() and "长春示范汽车零部件有限公司" in dialog.inner_text()
     staff.screenshot("confirm-notice")
     page.click("#confirm-ok")
     page.wait_for_selector(".flash.success")

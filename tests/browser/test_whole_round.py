@@ -32,8 +32,10 @@ def test_one_application_from_declaration_to_the_published_list(browse):
     staff_browser = browse()
     staff = staff_browser.login("province")
     open_first_task(staff, UNIT)
-    fill_form(staff, form("formal_review"), {"materials_complete": True, "decision": "accept",
-                                             "experts": ["评审专家1", "评审专家2", "评审专家3"]})
+    fill_form(staff, form("formal_review"), {"materials_complete": True, "decision": "accept"})
+    # 随机抽取: factory1 is in Changchun, so the three eligible experts are expert1–expert3.
+    staff.click("#expert-draw")
+    staff.wait_for_selector(".flash.success:has-text('已从 3 位符合条件的专家中随机抽取')")
     staff_browser.screenshot("formal-review")
     submit(staff)
 

@@ -1,7 +1,7 @@
 """registration attempts per address (the rate limit of enterprise self-registration)
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0014
 Create Date: 2026-11-26 10:15:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0012'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

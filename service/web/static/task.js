@@ -230,6 +230,20 @@
     });
   }
 
+  // For panel.js: put values (a drawn panel) into the form, keeping the rest of what was entered; saved
+  // like any edit.
+  window.greenlist.taskPage = {
+    taskId: ctx.task_id,
+    setData(values) {
+      const merged = Object.assign(formData(forms.readData(form)), values);
+      return form.importSchema(ctx.form, Object.assign({}, ctx.options || {}, merged)).then(() => {
+        writeLocal(merged, false);
+        clearTimeout(timer);
+        timer = setTimeout(saveDraft, SAVE_DELAY_MS);
+      });
+    },
+  };
+
   form.importSchema(ctx.form, Object.assign({}, ctx.options || {}, data)).then(() => {
     // form-js fills in every field (empty or default) on import: that is the baseline, not an edit.
     lastSaved = JSON.stringify(formData(forms.readData(form)));

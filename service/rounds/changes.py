@@ -1,0 +1,131 @@
+"""Changing a round's settings: anything while no application has started, afterwards only later deadlines.
+
+One function for the page and the API. Every change goes on the system audit chain with before and after;
+a deadline change is also kept in round_deadline_change (the round page's history) and moves the timers of
+the applications already running, in the same transaction.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from service.applications.deadlines import move_round_deadline
+from service.applications.models import Application
+from service.audit import chain as audit
+from service.platform.errors import Conflict, Invalid, NotFound
+from service.platform.extensions import db
+from service.platform.inputs import text_problem
+from service.platform.reference import CATEGORIES
+from service.platform.timeutil import utcnow
+from service.rounds import settings
+from service.rounds.models import Round, RoundDeadlineChange
+from service.rounds.service import settings_of
+from service.rounds.settings import DEADLINES, LABELS
+from service.versions.models import ProcessVersion
+
+EDITABLE = ("name", "year", "categories", "unit_deadline", "city_deadline", "notice_days", "expert_count",
+            "pass_score", "objection_address", "objection_phone", "objection_email", "process_version_id")
+
+
+def has_started(round_id: int) -> bool:
+    """Has any application in the round started? (One index lookup.)"""
+    return db.session.scalar(select(Application.id).where(Application.round_id == round_id).limit(1)) is not None
+
+
+def current_values(round_: Round) -> dict:
+    """The round's settings in the shape they are entered: deadlines as the day they end."""
+    return {"name": round_.name, "year": round_.year, "categories": list(round_.categories),
+            "unit_deadline": settings.deadline_day(round_.unit_deadline),
+            "city_deadline": settings.deadline_day(round_.city_deadline), "notice_days": round_.notice_days,
+            "expert_count": round_.expert_count, "pass_score": round_.pass_score,
+            "objection_address": round_.objection_address, "objection_phone": round_.objection_phone,
+            "objection_email": round_.objection_email, "process_version_id": round_.process_version_id}
+
+
+def deadline_history(round_id: int) -> list[RoundDeadlineChange]:
+    return list(db.session.scalars(select(RoundDeadlineChange).where(RoundDeadlineChange.round_id == round_id)
+                                   .order_by(RoundDeadlineChange.id)))
+
+
+def update_round(round_id: int, *, changes: dict, actor: str, reason: str = "") -> Round:
+    """Apply ``changes`` (a subset of EDITABLE; deadlines as dates). Before the first application: any setting.
+    After it: only deadlines, only later, with a reason (409 names a setting that may no longer change)."""
+    round_ = db.session.scalars(select(Round).where(Round.id == round_id).with_for_update()
+                                .execution_options(populate_existing=True)).one_or_none()
+    if round_ is None:
+        raise NotFound(f"批次 {round_id} 不存在")
+    current = current_values(round_)
+    changed = _changed(current, changes)
+    if not changed:
+        return round_
+    started = has_started(round_id)
+    reason = (reason or "").strip()
+    if started:
+        frozen = [field for field in changed if field not in DEADLINES]
+        if frozen:
+            raise Conflict("本批次已有申报开始，只能延长截止日期，不能修改" + "、".join(LABELS[f] for f in frozen),
+                           code="round_started", fields={f: [f"已有申报开始，不能再修改{LABELS[f]}"] for f in frozen})
+    errors = _problems(current, changed, started=started, reason=reason)
+    if errors:
+        raise Invalid("批次设置不正确：" + "、".join(LABELS[f] for f in errors), fields=errors)
+    if "name" in changed and db.session.scalar(select(Round.id).where(Round.name == changed["name"])) is not None:
+        raise Conflict(f"批次“{changed['name']}”已存在", code="duplicate",
+                       fields={"name": [f"批次名称“{changed['name']}”已被使用"]})
+    before = settings_of(round_)
+    moved = _apply(round_, changed, actor=actor, reason=reason, started=started)
+    after = settings_of(round_)
+    audit.append(audit.SYSTEM_CHAIN, actor=actor, action="round_deadline_extended" if started else "round_changed",
+                 data={"round_id": round_.id, "name": round_.name, "reason": reason,
+                       "before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed},
+                       "applications_moved": moved})
+    return round_
+
+
+def _changed(current: dict, changes: dict) -> dict:
+    changed = {}
+    for field, value in changes.items():
+        if field not in EDITABLE or value is None:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        if field == "categories" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = settings.ordered_categories(value) if set(value) <= set(CATEGORIES) else value
+        if value != current[field]:
+            changed[field] = value
+    return changed
+
+
+def _problems(current: dict, changed: dict, *, started: bool, reason: str) -> dict:
+    merged = {**current, **changed}
+    values = {**changed, "unit_deadline": merged["unit_deadline"], "city_deadline": merged["city_deadline"]}
+    errors = settings.problems(values, now=utcnow(), check_past=tuple(f for f in DEADLINES if f in changed))
+    if started:
+        for field in DEADLINES:
+            if field in changed and changed[field] < current[field]:
+                errors.setdefault(field, []).append(
+                    f"已有申报开始，{LABELS[field]}只能延后，不能提前（当前为 {current[field]:%Y-%m-%d}）")
+        if not reason:
+            errors["reason"] = ["已有申报开始，延长截止日期须说明原因"]
+    if reason and (text_problem(reason) or len(reason) > 500):
+        errors["reason"] = [f"原因{text_problem(reason) or '不能超过 500 个字'}"]
+    if "process_version_id" in changed and db.session.get(ProcessVersion, changed["process_version_id"]) is None:
+        errors["process_version_id"] = [f"流程版本 {changed['process_version_id']} 不存在"]
+    return errors
+
+
+def _apply(round_: Round, changed: dict, *, actor: str, reason: str, started: bool) -> dict:
+    """Write the new settings; for each deadline, its history row and (once applications run) their timers."""
+    moved = {}
+    for field, value in changed.items():
+        if field not in DEADLINES:
+            setattr(round_, field, value)
+            continue
+        before, after = getattr(round_, field), settings.deadline_end_of_day(value)
+        setattr(round_, field, after)
+        count = 0
+        if started:
+            count = move_round_deadline(round_.id, variable=field, before=before, after=after, actor=actor,
+                                        reason=reason)
+        moved[field] = count
+        db.session.add(RoundDeadlineChange(round_id=round_.id, field=field, before=before, after=after,
+                                           reason=reason, changed_by=actor, applications_moved=count))
+    return moved
