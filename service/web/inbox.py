@@ -8,7 +8,8 @@ from service.applications.commands import claim_task, unclaim_task
 from service.platform.errors import ServiceError
 from service.platform.inputs import id_from, text_problem
 from service.applications.inbox import done_list, in_inbox, inbox, inbox_counts
-from service.platform.reference import CATEGORIES, CITIES
+from service.platform.reference import CITIES
+from service.web.filters import CATEGORIES
 from service.platform.transactions import transaction
 from service.web.base import back_to, bp, flash_error, me
 
