@@ -176,6 +176,7 @@ def check_rows(rows: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
         messages.append(f"第 {number} 行 “{column}”：{reason}")
         details.append({"row": number, "column": column, "message": reason})
 
+    category_by_name = {name: key for key, name in known_categories().items()}
     for number, cells in rows:
         values, errors = _translate(cells, category_by_name)
         for field, reasons in account_problems(values, roles_allowed=IMPORT_KINDS).items():
