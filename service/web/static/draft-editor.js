@@ -280,6 +280,7 @@
     if (!(await saveFile(name, await file.text(), status))) return;
     if (name.startsWith('forms/')) refreshFormList(currentForm);
     if (name === ctx.main) {
+      document.querySelector('[data-tab="diagram"]').click();  // fitting needs the canvas on screen
       await modeler.importXML(ctx.files[name]);
       viewer.fit(modeler, container);
     }
