@@ -92,3 +92,13 @@ def test_add_a_category_in_the_editor_open_a_round_with_it_declare_and_filter(br
     rows = inbox.locator("table tbody tr")
     assert rows.count() == 1 and "长春示范汽车零部件有限公司" in rows.first.inner_text()
     city.screenshot("inbox-filtered")
+
+    # The round's matrix offers the version's categories and counts the new one.
+    page.goto(f"/rounds/{new_round['id']}")
+    options = page.locator("select[name=category] option").all_inner_texts()
+    assert options == ["全部类别", "绿色工厂", "绿色工业园区", "绿色供应链管理企业", "绿色设计产品"]
+    page.select_option("select[name=category]", "design_product")
+    page.wait_for_url("**category=design_product")
+    matrix = page.inner_text("#stage-matrix")
+    assert "市州初审推荐" in matrix and "长春市" in matrix
+    admin.screenshot("round-matrix-filtered")
