@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 
 from openpyxl import load_workbook
 
+from service.accounts.models import User
+from service.applications.commands import start_application
 from service.engine.bundle import Bundle
 from service.engine.categories import STANDARD_CATEGORIES, to_json
 from service.engine.validation import validate_bundle
+from service.platform.extensions import db
+from service.platform.transactions import transaction
+from service.rounds.models import Round
+from service.rounds.service import open_round
+from service.versions.categories import version_categories
+from service.versions.deploy import deploy
 from service.versions.samples import sample_declaration
 from tests.api import REVIEW, ApiScenario, demo_round_id, first_version_id, ok, refused
+from tests.conftest import OBJECTION_CHANNEL
 from tests.design_product import FORM, design_product_files
 from tests.test_process_admin import draft_from, put
 
@@ -131,3 +141,18 @@ def test_a_draft_refuses_a_categories_file_that_is_not_json_and_validation_lists
     assert problems == [{"file": "processes/categories.json", "element": None, "element_id": None,
                          "message": "类别定义中至少要有一个申报类别"}]
     assert saved["revision"] == draft["revision"] + 1
+
+
+def test_a_version_without_a_categories_file_offers_the_standard_three(app, clock, users, bundle):
+    """Versions deployed before categories became data carry no categories.json: they keep working."""
+    legacy = Bundle({n: t for n, t in bundle.processes.items() if n != "categories.json"}, bundle.forms)
+    with transaction():
+        version_id = deploy(legacy, actor="admin")[0].id
+    with transaction():
+        round_id = open_round(name="旧版本批次", year=2024, city_deadline=date(2024, 6, 10), actor="admin",
+                              process_version_id=version_id, **OBJECTION_CHANNEL).id
+    assert [c.name for c in version_categories(version_id).values()] == ["绿色工厂", "绿色工业园区", "绿色供应链管理企业"]
+    assert db.session.get(Round, round_id).categories == ["factory", "park", "supply_chain"]
+    with transaction():
+        started = start_application(round_id=round_id, category="park", user=db.session.get(User, users["applicant"]))
+        assert (started.category, started.stage) == ("park", "填报绿色工业园区申报书")

@@ -43,14 +43,14 @@ def known_categories() -> dict[str, str]:
     every few seconds; the names are rebuilt only when it changed."""
     if local_deployments() == _known["deployments"] and time.monotonic() - _known["checked"] < RECHECK_SECONDS:
         return dict(_known["names"])
-    deployments = local_deployments()
+    deployments, checked = local_deployments(), time.monotonic()
     versions = tuple(tuple(row) for row in db.session.execute(
         select(ProcessVersion.id, ProcessVersion.content_hash).order_by(ProcessVersion.number)))
-    _known.update(checked=time.monotonic(), deployments=deployments)
+    names = _known["names"]
     if _known["versions"] != versions:
         names = {c.key: c.name for c in STANDARD_CATEGORIES}
         for version_id, _ in versions:
             names.update({key: c.name for key, c in version_categories(version_id).items()})
-        with _known_lock:
-            _known.update(versions=versions, names=names)
-    return dict(_known["names"])
+    with _known_lock:  # one consistent entry: the names with the versions and the time they were read
+        _known.update(versions=versions, names=names, checked=checked, deployments=deployments)
+    return dict(names)
