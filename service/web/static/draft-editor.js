@@ -276,12 +276,18 @@
     const file = document.getElementById('upload-file').files[0];
     const status = document.getElementById('upload-status');
     if (!file) { status.textContent = '请选择文件'; return; }
-    const name = (file.name.endsWith('.json') ? 'forms/' : 'processes/') + file.name;
-    if (await saveFile(name, await file.text(), status) && name === ctx.main) {
+    const name = (file.name.endsWith('.json') && file.name !== 'categories.json' ? 'forms/' : 'processes/') + file.name;
+    if (!(await saveFile(name, await file.text(), status))) return;
+    if (name.startsWith('forms/')) refreshFormList(currentForm);
+    if (name === ctx.main) {
+      document.querySelector('[data-tab="diagram"]').click();  // fitting needs the canvas on screen
       await modeler.importXML(ctx.files[name]);
       viewer.fit(modeler, container);
     }
   });
+
+  // The categories tab (category-editor.js) saves through the same revision and reads the diagram's tasks.
+  window.greenlist.draft = { ctx, saveFile, modeler, formFiles, getProperty };
 
   // -- validation, rehearsal, deployment -------------------------------------------------
   const problemList = document.getElementById('problems');
