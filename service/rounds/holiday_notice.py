@@ -22,6 +22,8 @@ RANGE_WORD = re.compile(r"^\s*(至|到|-|—|－|～|~)\s*$")
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 WEEKDAY_IN = re.compile(r"(?:周|星期)([一二三四五六日天])")
 MAX_HOLIDAY_DAYS = 15
+# The notice's title and opening sentence mention 放假 but carry no days.
+PREAMBLE = re.compile(r"通知|经国务院批准")
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,9 @@ def parse_notice(text: str, year: int) -> tuple[list[NoticeDay], list[LineProble
             continue
         headings = list(HEADING.finditer(line))
         if not headings:
-            if DATE.search(line):
+            if (DATE.search(line) or "放假" in line or "上班" in line) and not PREAMBLE.search(line):
                 problems.append(LineProblem(number, line, "没有“一、元旦：”这样的节日名称"))
-            continue  # the notice's title and closing words carry no days
+            continue
         for n, heading in enumerate(headings):
             end = headings[n + 1].start() if n + 1 < len(headings) else len(line)
             try:
