@@ -3,7 +3,9 @@ the paths that real applications of an earlier round took (their audit trails re
 
 Everything happens in memory on a private clock: no application, task, timer or audit row is written.
 A path either reaches the same end as before, ends differently, or gets stuck at the element where the
-draft can no longer follow the recorded decisions.
+draft can no longer follow the recorded decisions. Forms follow the draft: the standard paths fill the
+draft's own forms (standard_paths.py), and a field the draft newly requires that a recorded application
+never answered is a finding, named with the applications, not a reason to call the path stuck.
 
 The draft's code has not been reviewed, so the replays run in a confined child process (see
 engine/confine.py); the database is read here, in the server, and only plain data crosses over.

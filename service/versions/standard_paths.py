@@ -109,7 +109,7 @@ def standard_paths(categories: list[str]) -> dict[str, list[Event]]:
     return scripted
 
 
-def _start(label: str, events: list[Event]) -> dict:
+def _start(events: list[Event]) -> dict:
     declared = next((e.element_id for e in events if (e.element_id or "").startswith(DECLARE_PREFIX)), None)
     category = declared[len(DECLARE_PREFIX):] if declared else FIRST_CATEGORY
     return {"application_id": 0, "category": category, "city": "220100", **SCENARIO_ROUND}
@@ -125,7 +125,7 @@ def rehearse_standard(draft: ProcessDefinition, baseline: ProcessDefinition,
     known = frozenset(baseline.user_tasks)
     results, covered, listed_end = [], set(), None
     for label, events in standard_paths(categories_of(draft, baseline)).items():
-        start = _start(label, events)
+        start = _start(events)
         after = replay(draft, start, events, actors, started_at=T0, calendar=calendar, forms=draft_forms,
                        known_steps=known)
         covered |= after.completed
