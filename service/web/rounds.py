@@ -20,6 +20,8 @@ from service.rounds.statistics import round_statistics, stage_counts
 from service.platform.transactions import transaction
 from service.web.base import bp, flash_error, me, roles_required
 from service.web.presenters import dump
+from service.rounds.calendar import current_calendar
+from service.rounds.calendar_watch import round_warnings
 
 READERS = ("province_staff", "admin", "auditor")
 
@@ -52,7 +54,8 @@ def round_page(round_id):
                            ready_for_publish=awaiting(round_id, "publish"),
                            under_notice=awaiting(round_id, "objection"), labels=BATCH_LABELS,
                            version=db.session.get(ProcessVersion, round_.process_version_id),
-                           editable=not has_started(round_id), history=deadline_history(round_id))
+                           editable=not has_started(round_id), history=deadline_history(round_id),
+                           calendar_warnings=round_warnings(round_, current_calendar()))
 
 
 @bp.post("/rounds/<int:round_id>/batch")
