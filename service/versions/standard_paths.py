@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 
 from service.engine.calendar import WorkdayCalendar
 from service.engine.definition import ProcessDefinition
-from service.platform.reference import CATEGORIES
 from service.versions.formfill import TaskForms, exclusion_keys, is_exclusion
 from service.forms.schema import input_components
 from service.versions.replay import Event, PathResult, compare, name_of, replay
@@ -22,7 +21,6 @@ SCENARIO_ROUND = {"city_deadline": datetime(2024, 6, 10, 16, 0, tzinfo=timezone.
                   "unit_deadline": datetime(2024, 6, 10, 16, 0, tzinfo=timezone.utc).isoformat(),
                   "expert_count": 3, "pass_score": 60.0}
 EXPERTS = ["9001", "9002", "9003"]
-DECLARE_PREFIX = "Task_declare_"
 FIRST_CATEGORY = "factory"
 
 
@@ -39,8 +37,9 @@ def _task(element: str, actor: str, **decisions):
     return ("task_completed", element, {"form": decisions, "fill": True}, actor)
 
 
-def _declare(category=FIRST_CATEGORY, excluded=False):
-    step = ("task_completed", DECLARE_PREFIX + category, {"form": {}, "fill": True}, "applicant")
+def _declare(step: str, excluded=False):
+    """The applicant fills its category's declaration (``step``: the category's declaration task)."""
+    step = ("task_completed", step, {"form": {}, "fill": True}, "applicant")
     if excluded:
         step[2]["answer_yes"] = "first"
     return step
@@ -70,48 +69,49 @@ OBJECTION = ("objection_recorded", None, {"real_name": "陈某", "contact": "139
                                           "evidence": "证明材料"}, "province")
 
 
-def _listed(category=FIRST_CATEGORY):
-    return [_declare(category), _city("recommend"), _formal(), *_experts(), _batch("start_notice")]
+def _listed(step: str):
+    return [_declare(step), _city("recommend"), _formal(), *_experts(), _batch("start_notice")]
 
 
-def categories_of(*definitions: ProcessDefinition) -> list[str]:
-    """The categories the versions declare in, by their declaration steps (Task_declare_<category>)."""
-    found = []
+def categories_of(*definitions: ProcessDefinition) -> dict:
+    """The categories the versions declare (categories.json, or the standard three), the first version's
+    first: key → Category (its Chinese name and declaration step)."""
+    found = {}
     for definition in definitions:
-        for element in definition.user_tasks:
-            category = element[len(DECLARE_PREFIX):] if element.startswith(DECLARE_PREFIX) else None
-            if category and category not in found:
-                found.append(category)
-    return sorted(found, key=lambda c: (c != FIRST_CATEGORY, c))
+        for key, category in definition.categories.items():
+            found.setdefault(key, category)
+    return dict(sorted(found.items(), key=lambda item: item[0] != FIRST_CATEGORY))
 
 
-def standard_paths(categories: list[str]) -> dict[str, list[Event]]:
-    listed = _listed()
+def standard_paths(categories: dict) -> dict[str, tuple[str, list[Event]]]:
+    """label → (category key, scripted events)."""
+    first = next(iter(categories))
+    declare = categories[first].step
+    listed = _listed(declare)
     paths = {
         "列入名单": listed + [NOTICE_OVER, _batch("publish")],
-        "退回修改后推荐": [_declare(), _city("send_back"), _declare(), _city("recommend"), _formal("reject")],
-        "市州不予推荐": [_declare(), _city("reject")],
-        "存在排除情形": [_declare(excluded=True)],
-        "形式审查未通过": [_declare(), _city("recommend"), _formal("reject")],
-        "专家评分未达标": [_declare(), _city("recommend"), _formal(), *_experts((50, 40, 55))],
-        "现场核查通过": [_declare(), _city("recommend"), _formal(site=True), *_experts(site=True),
+        "退回修改后推荐": [_declare(declare), _city("send_back"), _declare(declare), _city("recommend"),
+                     _formal("reject")],
+        "市州不予推荐": [_declare(declare), _city("reject")],
+        "存在排除情形": [_declare(declare, excluded=True)],
+        "形式审查未通过": [_declare(declare), _city("recommend"), _formal("reject")],
+        "专家评分未达标": [_declare(declare), _city("recommend"), _formal(), *_experts((50, 40, 55))],
+        "现场核查通过": [_declare(declare), _city("recommend"), _formal(site=True), *_experts(site=True),
                    _task("Task_site_inspection", "province", decision="pass"), _batch("start_notice"),
                    NOTICE_OVER, _batch("publish")],
         "异议成立": listed + [OBJECTION, _task("Task_objection", "province", decision="upheld")],
     }
-    for category in categories:
-        if category != FIRST_CATEGORY:
-            paths[f"列入名单（{CATEGORIES.get(category, category)}）"] = \
-                _listed(category) + [NOTICE_OVER, _batch("publish")]
-    scripted = {label: _script(*steps) for label, steps in paths.items()}
+    scripted = {label: (first, _script(*steps)) for label, steps in paths.items()}
+    for key, category in categories.items():
+        if key != first:
+            scripted[f"列入名单（{category.name}）"] = (key, _script(*_listed(category.step), NOTICE_OVER,
+                                                                   _batch("publish")))
     # Past the city deadline with nothing declared: the deadline ends it.
-    scripted["逾期未推荐"] = [Event("timer_fired", datetime(2024, 6, 12, tzinfo=timezone.utc))]
+    scripted["逾期未推荐"] = (first, [Event("timer_fired", datetime(2024, 6, 12, tzinfo=timezone.utc))])
     return scripted
 
 
-def _start(events: list[Event]) -> dict:
-    declared = next((e.element_id for e in events if (e.element_id or "").startswith(DECLARE_PREFIX)), None)
-    category = declared[len(DECLARE_PREFIX):] if declared else FIRST_CATEGORY
+def _start(category: str) -> dict:
     return {"application_id": 0, "category": category, "city": "220100", **SCENARIO_ROUND}
 
 
@@ -124,12 +124,12 @@ def rehearse_standard(draft: ProcessDefinition, baseline: ProcessDefinition,
     baseline_forms = TaskForms(baseline.bundle, baseline.user_tasks)
     known = frozenset(baseline.user_tasks)
     results, covered, listed_end = [], set(), None
-    for label, events in standard_paths(categories_of(draft, baseline)).items():
-        start = _start(events)
+    for label, (category, events) in standard_paths(categories_of(draft, baseline)).items():
+        start = _start(category)
         after = replay(draft, start, events, actors, started_at=T0, calendar=calendar, forms=draft_forms,
                        known_steps=known)
         covered |= after.completed
-        new_category = f"{DECLARE_PREFIX}{start['category']}" not in baseline.user_tasks
+        new_category = category not in baseline.categories
         before = None if new_category else replay(baseline, start, events, actors, started_at=T0, calendar=calendar,
                                                   forms=baseline_forms, known_steps=known)
         if before is not None and before.reason:
@@ -146,7 +146,7 @@ def rehearse_standard(draft: ProcessDefinition, baseline: ProcessDefinition,
 def coverage(draft: ProcessDefinition, baseline: ProcessDefinition, covered: set) -> dict:
     """The draft's categories and steps, the steps no standard path reached, and what the draft's forms
     newly require compared with the baseline's (each a finding: new required field or new exclusion)."""
-    return {"categories": [{"key": c, "name": CATEGORIES.get(c, c)} for c in categories_of(draft)],
+    return {"categories": [{"key": key, "name": c.name} for key, c in categories_of(draft).items()],
             "steps": len(draft.user_tasks),
             "steps_not_covered": [{"element_id": e, "name": info.name} for e, info in draft.user_tasks.items()
                                   if e not in covered],
