@@ -13,6 +13,7 @@ import zipfile
 
 from sqlalchemy import func, select
 
+from service.accounts.roles import lane_roles
 from service.engine.bundle import Bundle, XmlRefused, parse_xml
 from service.engine.validation import Problem, validate_bundle
 from service.platform.errors import Conflict, Invalid, NotFound, StaleVersion
@@ -127,7 +128,7 @@ def delete_file(draft: ProcessDraft, name: str, *, actor: str, expected_revision
 
 
 def validate_draft(draft: ProcessDraft) -> list[Problem]:
-    return validate_bundle(bundle_of(draft))
+    return validate_bundle(bundle_of(draft), lane_roles())
 
 
 def deploy_draft(draft: ProcessDraft, *, actor: str, note: str) -> ProcessVersion:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from service.accounts.roles import lane_roles
 from service.audit import chain as audit
 from service.versions.samples import sample_declaration
 from service.engine.bundle import Bundle
@@ -285,7 +286,7 @@ def rehearse(bundle: Bundle, *, baseline_version: ProcessVersion, round_id: int 
     paths, user_ids = recorded_paths(round_id) if round_id is not None else ([], {})
     try:
         report = run_confined(_rehearse_confined, bundle.to_json(), baseline_version.bundle, current_calendar(),
-                              paths, user_ids, limits=LIMITS)
+                              paths, user_ids, lane_roles(), limits=LIMITS)
     except ConfinedFailure as failure:
         raise RehearsalStopped(f"演练被强制停止：{failure.reason}；请检查草稿中的脚本和表达式") from None
     report["round_id"] = round_id
@@ -293,10 +294,10 @@ def rehearse(bundle: Bundle, *, baseline_version: ProcessVersion, round_id: int 
 
 
 def _rehearse_confined(draft_json: str, baseline_json: str, calendar: WorkdayCalendar,
-                       paths: list[RecordedPath], user_ids: dict[str, str]) -> dict:
+                       paths: list[RecordedPath], user_ids: dict[str, str], roles: dict[str, str]) -> dict:
     """In the confined child: parse both versions and run every path."""
-    draft = ProcessDefinition(Bundle.from_json(draft_json))
-    baseline = ProcessDefinition(Bundle.from_json(baseline_json))
+    draft = ProcessDefinition(Bundle.from_json(draft_json), roles)
+    baseline = ProcessDefinition(Bundle.from_json(baseline_json), roles)
     report = {"standard": [r.as_dict() for r in rehearse_standard(draft, baseline, calendar)],
               "recorded": [r.as_dict() for r in rehearse_recorded(draft, paths, user_ids, calendar)]}
     report["summary"] = {kind: _tally(report[kind]) for kind in ("standard", "recorded")}
