@@ -23,9 +23,14 @@ KEY = re.compile(r"^[a-z][a-z0-9_]{2,31}$")
 NAME_LIMIT = 30
 
 
+BUILT_IN_ORDER = ("applicant", "city_reviewer", "province_staff", "expert", "admin", "auditor")  # as the round runs
+
+
 def all_roles() -> list[Role]:
-    """Every role, built-ins first, then in the order added."""
-    return list(db.session.scalars(select(Role).order_by(Role.built_in.desc(), Role.created_at, Role.key)))
+    """Every role, built-ins first (in the order the round meets them), then in the order added."""
+    roles = db.session.scalars(select(Role)).all()
+    return sorted(roles, key=lambda role: (not role.built_in, BUILT_IN_ORDER.index(role.key)
+                                           if role.key in BUILT_IN_ORDER else 0, role.created_at, role.key))
 
 
 def role_names() -> dict[str, str]:

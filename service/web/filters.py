@@ -3,11 +3,36 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from collections.abc import Mapping
+
+from flask import g
+
+from service.accounts.roles import role_names
 from service.platform.reference import CATEGORIES, CITIES
 from service.platform.timeutil import to_shanghai, utcnow
 
-ROLE_NAMES = {"applicant": "申报单位", "city_reviewer": "市州工信局", "province_staff": "省工信厅",
-              "expert": "评审专家", "admin": "系统管理员", "auditor": "审计"}
+
+
+class RoleNames(Mapping):
+    """key -> Chinese name of the deployment's roles, read from the role table once per request and only
+    by a page that shows one."""
+
+    def _names(self) -> dict[str, str]:
+        if "role_names" not in g:
+            g.role_names = role_names()
+        return g.role_names
+
+    def __getitem__(self, key):
+        return self._names()[key]
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self):
+        return len(self._names())
+
+
+ROLE_NAMES = RoleNames()
 ACTION_NAMES = {"application_started": "开始申报", "started": "流程开始", "task_completed": "办理",
                 "task_claimed": "认领", "task_released": "释放认领", "timer_fired": "期限届满",
                 "message_received": "收到消息", "batch_action": "批量操作", "objection_recorded": "登记异议",
