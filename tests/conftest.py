@@ -11,6 +11,7 @@ from service import create_app
 from service.commands.demo import ensure_user
 from service.platform.transactions import transaction
 from service.versions.deploy import forget_loaded_versions
+from service.accounts.roles import forget_roles
 from service.engine.bundle import Bundle
 from service.engine.clock import ManualClock, use_clock
 from service.platform.extensions import db
@@ -56,6 +57,7 @@ def clean_database(app):
         db.session.commit()
         db.session.remove()
         forget_loaded_versions()  # the next test's version 1 may be other content
+        forget_roles()
 
 
 @pytest.fixture

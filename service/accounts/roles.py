@@ -23,11 +23,11 @@ KEY = re.compile(r"^[a-z][a-z0-9_]{2,31}$")
 NAME_LIMIT = 30
 
 
-BUILT_IN_ORDER = ("applicant", "city_reviewer", "province_staff", "expert", "admin", "auditor")  # as the round runs
+BUILT_IN_ORDER = ("applicant", "province_staff", "city_reviewer", "expert", "auditor", "admin")
 
 
 def all_roles() -> list[Role]:
-    """Every role, built-ins first (in the order the round meets them), then in the order added."""
+    """Every role, built-ins first, then in the order added."""
     roles = db.session.scalars(select(Role)).all()
     return sorted(roles, key=lambda role: (not role.built_in, BUILT_IN_ORDER.index(role.key)
                                            if role.key in BUILT_IN_ORDER else 0, role.created_at, role.key))
@@ -43,13 +43,23 @@ def lane_roles() -> dict[str, str]:
     return {role.name: role.key for role in all_roles() if role.works_tasks}
 
 
+# key -> (scope, works_tasks), read once per process: a role never changes once made, so only a key not
+# seen yet (added since, perhaps by another process) sends the lookup back to the table.
+_known: dict[str, tuple[str, bool]] = {}
+
+
 def scopes_of(keys) -> dict[str, str]:
-    """key -> scope of those of ``keys`` that work tasks (one small query)."""
-    keys = sorted(set(keys or []))
-    if not keys:
-        return {}
-    return dict(db.session.execute(select(Role.key, Role.scope).where(Role.key.in_(keys),
-                                                                      Role.works_tasks.is_(True))).all())
+    """key -> scope of those of ``keys`` that work tasks (no query once the process knows them)."""
+    keys = set(keys or [])
+    if keys - _known.keys():
+        rows = db.session.execute(select(Role.key, Role.scope, Role.works_tasks)).all()
+        _known.update({key: (scope, works) for key, scope, works in rows})
+    return {key: _known[key][0] for key in keys if key in _known and _known[key][1]}
+
+
+def forget_roles() -> None:
+    """For tests, which wipe the added roles and may add one of the same key with another scope."""
+    _known.clear()
 
 
 def scope_of(key: str) -> str | None:
