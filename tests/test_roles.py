@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from service.accounts.admin import create_account, update_account
 from service.accounts.models import User
 from service.accounts.roles import add_role, lane_roles
-from service.applications.access import application_filter, can_work_on, work_item_filter
+from service.applications.access import application_filter, can_work_on, work_item_filter, workers_for
 from service.applications.inbox import inbox, inbox_counts
 from service.applications.models import Application, WorkItem
 from service.commands.demo import ensure_user
@@ -77,6 +77,7 @@ def test_the_added_role_works_exactly_its_step_and_nothing_else(users, clock, te
     scenario = at_tech_check(users, tech, clock)
     item = scenario.item(STEP)
     assert item.role == "tech_support"
+    assert [u.username for u in workers_for(item)] == ["tech1"]  # who is notified of it
     assert open_steps(users["tech1"]) == [STEP]
     assert inbox_counts(user(users["tech1"]))["total"] == 1 == counted(users["tech1"])
     for other in ("staff", "changchun", "applicant", "expert1"):
@@ -101,6 +102,7 @@ def test_through_the_api_and_the_task_page(app, users, clock, tech):
         for name in ("tech1", "staff"):
             db.session.get(User, users[name]).set_password("demo")
     scenario = at_tech_check(users, tech, clock)
+    waiting = Scenario(users, tech, clock).start("park")
     task_id = scenario.item(STEP).task_id
     api = ApiClient(app.test_client())
     tasks = api.get("/api/tasks", "tech1").json
@@ -114,6 +116,9 @@ def test_through_the_api_and_the_task_page(app, users, clock, tech):
     assert page.login("tech1").status_code == 302
     assert "技术审核" in page.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert page.get("/rounds").status_code == 403  # the role reads no round, as nothing grants it
+    assert page.get(f"/applications/{scenario.application_id}").status_code == 200
+    assert page.get(f"/applications/{scenario.application_id}/audit").status_code == 200
+    assert page.get(f"/applications/{waiting.application_id}").status_code == 404
     done = api.post(f"/api/tasks/{task_id}/submit", "tech1",
                     json={"data": OPINION, "version": version})
     assert done.status_code == 200, done.json
@@ -130,6 +135,8 @@ def test_a_city_scoped_added_role_sees_only_its_citys_tasks(users, clock, bundle
     at_tech_check(users, round_id, clock, category="park")
     at_tech_check(users, round_id, clock, applicant="other_applicant", city="jilin")
     assert open_steps(changchun) == [STEP, STEP] and open_steps(jilin) == [STEP]
+    jilin_item = db.session.scalar(select(WorkItem).where(WorkItem.bpmn_id == STEP, WorkItem.city_code == "220200"))
+    assert [u.id for u in workers_for(jilin_item)] == [jilin]
     for who in (changchun, jilin):
         assert inbox_counts(user(who))["total"] == counted(who) == len(open_steps(who))
     with pytest.raises(Invalid) as refused:  # a city-scoped role needs the account's city
