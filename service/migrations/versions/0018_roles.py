@@ -2,7 +2,7 @@
 bucket follows the role's scope instead of the literal 'applicant'
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0016
 Create Date: 2026-11-26 10:50:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0018'
-down_revision = '0014'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
