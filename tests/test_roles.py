@@ -115,6 +115,8 @@ def test_through_the_api_and_the_task_page(app, users, clock, tech):
     page = Visitor(app)
     assert page.login("tech1").status_code == 302
     assert "技术审核" in page.get(f"/tasks/{task_id}").get_data(as_text=True)
+    inbox_page = page.get("/inbox").get_data(as_text=True)
+    assert "技术审核" in inbox_page and 'href="/done"' in inbox_page and "技术支撑单位" in inbox_page
     assert page.get("/rounds").status_code == 403  # the role reads no round, as nothing grants it
     assert page.get(f"/applications/{scenario.application_id}").status_code == 200
     assert page.get(f"/applications/{scenario.application_id}/audit").status_code == 200

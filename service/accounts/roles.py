@@ -43,18 +43,28 @@ def lane_roles() -> dict[str, str]:
     return {role.name: role.key for role in all_roles() if role.works_tasks}
 
 
-# key -> (scope, works_tasks), read once per process: a role never changes once made, so only a key not
-# seen yet (added since, perhaps by another process) sends the lookup back to the table.
-_known: dict[str, tuple[str, bool]] = {}
+# key -> (scope, works_tasks, name), read once per process: a role never changes once made, so only a key
+# not seen yet (added since, perhaps by another process) sends the lookup back to the table.
+_known: dict[str, tuple[str, bool, str]] = {}
+
+
+def _know(keys) -> None:
+    if set(keys) - _known.keys():
+        rows = db.session.execute(select(Role.key, Role.scope, Role.works_tasks, Role.name)).all()
+        _known.update({key: (scope, works, name) for key, scope, works, name in rows})
 
 
 def scopes_of(keys) -> dict[str, str]:
     """key -> scope of those of ``keys`` that work tasks (no query once the process knows them)."""
     keys = set(keys or [])
-    if keys - _known.keys():
-        rows = db.session.execute(select(Role.key, Role.scope, Role.works_tasks)).all()
-        _known.update({key: (scope, works) for key, scope, works in rows})
+    _know(keys)
     return {key: _known[key][0] for key in keys if key in _known and _known[key][1]}
+
+
+def name_of(key: str) -> str | None:
+    """A role's Chinese name (no query once the process knows it)."""
+    _know([key])
+    return _known[key][2] if key in _known else None
 
 
 def forget_roles() -> None:

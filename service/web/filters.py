@@ -7,23 +7,27 @@ from collections.abc import Mapping
 
 from flask import g
 
-from service.accounts.roles import role_names
+from service.accounts.roles import name_of, role_names
+from service.applications.access import works_tasks
 from service.platform.reference import CATEGORIES, CITIES
 from service.platform.timeutil import to_shanghai, utcnow
 
 
 
 class RoleNames(Mapping):
-    """key -> Chinese name of the deployment's roles, read from the role table once per request and only
-    by a page that shows one."""
+    """key -> Chinese name of the deployment's roles: a name by its key from what the process knows, the whole
+    list (a page offering every role) from the table once per request."""
 
     def _names(self) -> dict[str, str]:
         if "role_names" not in g:
             g.role_names = role_names()
         return g.role_names
 
-    def __getitem__(self, key):
-        return self._names()[key]
+    def __getitem__(self, key):  # one account's roles: from what the process knows, without a query
+        name = name_of(key)
+        if name is None:
+            raise KeyError(key)
+        return name
 
     def __iter__(self):
         return iter(self._names())
@@ -68,4 +72,4 @@ def waited(since: datetime | None) -> str:
 def register_filters(app) -> None:
     app.jinja_env.filters.update(shanghai=shanghai, waited=waited, deadline=deadline)
     app.jinja_env.globals.update(CITIES=CITIES, CATEGORIES=CATEGORIES, ROLE_NAMES=ROLE_NAMES,
-                                 ACTION_NAMES=ACTION_NAMES)
+                                 ACTION_NAMES=ACTION_NAMES, works_tasks=works_tasks)
