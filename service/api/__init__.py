@@ -36,10 +36,10 @@ def init_api(app) -> GreenlistApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     from service.api import (account, accounts, applications, attachments, auth, docs, drafts, panels, processes,
-                             reports, rounds, tasks)
+                             repair, reports, rounds, tasks)
 
     for module in (auth, account, rounds, applications, tasks, panels, attachments, processes, reports, drafts,
-                   accounts):
+                   accounts, repair):
         api.register_blueprint(module.blp)
     api.register_blueprint(drafts.rounds_blp)
     api.register_blueprint(drafts.applications_blp)
