@@ -1,7 +1,7 @@
 """repair: the last process error of an application, and the flag that it needs repair
 
 Revision ID: 0021
-Revises: 0014
+Revises: 0016
 Create Date: 2026-11-26 11:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0021'
-down_revision = '0014'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
