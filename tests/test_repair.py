@@ -27,12 +27,13 @@ MAIN = "green_round.bpmn"
 GOOD_SCRIPT = ">exclusion_reasons = []<"
 
 
-def _version_with_script(script: str, *, validated: bool) -> int:
-    """The latest version with the eligibility pre-script replaced: deployed as an administrator would
-    (validated), or written as if validation had missed a failure that shows only at run time."""
+def _version_with_script(script: str, *, validated: bool, good: str = GOOD_SCRIPT) -> int:
+    """The first version with a script (the eligibility pre-script unless ``good`` names another) replaced:
+    deployed as an administrator would (validated), or written as if validation had missed a failure that
+    shows only at run time."""
     latest = db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())).first()
     bundle = Bundle.from_json(db.session.get(ProcessVersion, first_version_id()).bundle)
-    text = bundle.processes[MAIN].replace(GOOD_SCRIPT, f">{escape(script)}<", 1)
+    text = bundle.processes[MAIN].replace(good, f">{escape(script)}<", 1)
     assert text != bundle.processes[MAIN]
     changed = Bundle({**bundle.processes, MAIN: text}, bundle.forms)
     if validated:
@@ -148,6 +149,33 @@ def test_only_an_admin_retries(api, failing_round):
     for who in ("province", "factory1"):
         assert api.post(f"/api/applications/{s.application_id}/retry", who).status_code == 403
     assert s.detail()["needs_repair"] is True
+
+
+NOTICE_SCRIPT = ">notice_started_at = now()\nnotice_ends_at = notice_end(notice_started_at, notice_days)<"
+
+
+def test_a_failing_batch_message_is_kept_and_retried_for_that_application(api):
+    with transaction():
+        broken = _version_with_script("notice_started_at = now()\nnotice_ends_at = notice_end(started, notice_days)",
+                                      validated=False, good=NOTICE_SCRIPT)
+        round_id = open_round(name="公示脚本出错的批次", year=2024, city_deadline=date(2024, 6, 10), actor="admin",
+                              process_version_id=broken, expert_count=3, **OBJECTION_CHANNEL).id
+    s = started(api, round_id).declare().city_review("recommend").formal_review().expert_reviews()
+    response = api.post(f"/api/rounds/{round_id}/start-notice", "province", json={"applications": [s.application_id]})
+    assert response.status_code == 409 and response.json["code"] == "batch_refused"
+    fault = ok(api.get(f"/api/applications/{s.application_id}/repair", "admin"))["fault"]
+    assert (fault["element_id"], fault["kind"], fault["actor"]) == ("Task_notice_window", "message", "province")
+
+    with transaction():
+        fixed = _version_with_script("notice_started_at = now()\nnotice_ends_at = notice_end(notice_started_at, "
+                                     "notice_days + 0)", validated=True, good=NOTICE_SCRIPT)
+    ok(api.post(f"/api/applications/{s.application_id}/move", "admin",
+                json={"process_version_id": fixed, "dry_run": False, "note": "修正公示期计算"}))
+    detail = ok(api.post(f"/api/applications/{s.application_id}/retry", "admin"))
+    assert detail["needs_repair"] is False and "公示" in detail["stage"]
+    started_notice = [e for e in s.audit()["events"] if e["action"] == "batch_action"]
+    assert [(e["actor"], e["data"]["action"], e["data"]["retry_of"]) for e in started_notice] == \
+        [("admin", "start_notice", "province")]
 
 
 # -- rewind -----------------------------------------------------------------------------------------
