@@ -93,6 +93,7 @@ def test_a_failing_script_is_shown_to_the_admin_then_fixed_moved_and_retried_aud
     html = admin.get(f"/applications/{s.application_id}").get_data(as_text=True)
     assert "流程出错，需修复" in html and "资格审查（排除情形）（Task_eligibility）" in html
     assert "undeclared_reasons" in html and 'id="retry"' in html and "迁移到流程版本" in html
+    assert "流程出错，需修复" in admin.get("/applications").get_data(as_text=True)
     staff = Visitor(app)
     staff.login("province")
     html = staff.get(f"/applications/{s.application_id}").get_data(as_text=True)

@@ -7,7 +7,6 @@ leaves nothing half-written. Each command looks its rows up once and returns wha
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from marshmallow import ValidationError
@@ -202,7 +201,7 @@ def submit_item(loaded: Loaded, item: WorkItem, data, *, actor: str, audit_extra
         raise Invalid("提交的数据未通过校验", fields=err.messages) from None
     panels.check_submitted_panel(application, str(task_id), form, cleaned)
     attempt = Attempt(application.id, application.process_version_id, "task", actor, task_id=str(task_id),
-                      step_name=item.name, replay={"data": json.loads(audit.canonical(cleaned))})
+                      step_name=item.name, replay={"data": cleaned})
     steps = run(lambda: loaded.engine.complete(loaded.workflow, task_id, cleaned), attempt)
     if item.has_draft:
         db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
@@ -260,8 +259,7 @@ def deliver_message(*, application_id: int, message: str, payload: dict, actor: 
     """Deliver one message to one application and record why."""
     loaded = load(application_id)
     attempt = Attempt(application_id, loaded.application.process_version_id, "message", actor,
-                      replay={"message": message, "payload": json.loads(audit.canonical(payload)), "action": action,
-                              "audit_data": json.loads(audit.canonical(audit_data))})
+                      replay={"message": message, "payload": payload, "action": action, "audit_data": audit_data})
     steps = run(lambda: loaded.engine.send_message(loaded.workflow, message, payload), attempt)
     audit.append(audit.application_chain(application_id), actor=actor, action=action, data=audit_data,
                  application_id=application_id)

@@ -8,11 +8,13 @@ as it was, once the diagram is fixed.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, update
 
 from service.applications.models import Application, ApplicationFault
+from service.audit.chain import canonical
 from service.platform.extensions import db
 from service.platform.timeutil import utcnow
 from service.platform.transactions import afterwards
@@ -58,7 +60,9 @@ def _record(attempt: Attempt, *, message: str, element_id: str | None, name: str
         db.session.add(fault)
     fault.failures += 1
     fault.process_version_id, fault.kind, fault.actor = attempt.process_version_id, attempt.kind, attempt.actor
-    fault.task_id, fault.step_name, fault.replay = attempt.task_id, attempt.step_name, attempt.replay
+    # Plain JSON (dates as text), made only now: a submit that succeeds pays nothing for it.
+    fault.task_id, fault.step_name = attempt.task_id, attempt.step_name
+    fault.replay = json.loads(canonical(attempt.replay))
     fault.element_id, fault.element_name, fault.message, fault.occurred_at = element_id, name, message[:4000], now
     db.session.execute(update(Application).where(Application.id == attempt.application_id)
                        .values(needs_repair=True).execution_options(synchronize_session=False))
