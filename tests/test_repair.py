@@ -72,7 +72,8 @@ def test_a_failing_script_is_shown_to_the_admin_then_fixed_moved_and_retried_aud
     task_id = s.open_task("factory1")
     page = ok(api.get(f"/api/tasks/{task_id}", "factory1"))
     declaration = sample_declaration("factory")
-    response = api.post(f"/api/tasks/{task_id}/submit", "factory1", json={"data": declaration, "version": page["version"]})
+    submitted = {"data": declaration, "version": page["version"]}
+    response = api.post(f"/api/tasks/{task_id}/submit", "factory1", json=submitted)
     assert response.status_code == 409 and response.json["code"] == "process_error"
 
     # Refused: nothing of the submit stays, and the error is kept for the administrators.
@@ -105,7 +106,7 @@ def test_a_failing_script_is_shown_to_the_admin_then_fixed_moved_and_retried_aud
     # Retrying before the fix fails the same way and is counted; the applicant may also try again as it was.
     assert admin.post(f"/admin/applications/{s.application_id}/retry").status_code == 302
     assert ok(api.get(f"/api/applications/{s.application_id}/repair", "admin"))["fault"]["failures"] == 2
-    again = api.post(f"/api/tasks/{task_id}/submit", "factory1", json={"data": declaration, "version": page["version"]})
+    again = api.post(f"/api/tasks/{task_id}/submit", "factory1", json=submitted)
     assert again.status_code == 409 and again.json["code"] == "process_error"
 
     # The fix: a new version deployed, the application moved to it (the error stays until the retry).

@@ -46,7 +46,8 @@ class RepairSchema(Schema):
 
 
 class RewindSchema(Schema):
-    element_id = Text(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "退回到的人工环节（流程元素 id）"})
+    element_id = Text(required=True, validate=validate.Length(min=1, max=200),
+                      metadata={"description": "退回到的人工环节（流程元素 id）"})
     reason = Text(required=True, multiline=True, metadata={"description": "退回原因（记入审计）"})
 
 
