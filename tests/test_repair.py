@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from service.applications.models import Application, ApplicationFault, Timer, WorkItem
 from service.audit.models import AuditEvent
 from service.engine.bundle import Bundle
+from service.notify.models import Notification
 from service.platform.extensions import db
 from service.platform.transactions import transaction
 from service.rounds.models import Round
@@ -212,6 +213,8 @@ def test_rewind_from_formal_review_to_the_declaration(app, api, clock):
     assert [i.bpmn_id for i in items] == ["Task_declare_factory"] and items[0].due_at == city_deadline
     assert [(t.element_id, t.due_at) for t in timers] == [("Timer_declare_factory", city_deadline)]
     assert str(task_id) != next(e for e in s.audit()["events"] if e["action"] == "task_completed")["data"]["task_id"]
+    told = db.session.scalar(select(Notification).where(Notification.idempotency_key == f"sent_back:{task_id}"))
+    assert told is not None and "被退回" in told.subject and told.recipients[0]["username"] == "factory1"
 
     trail = s.audit()
     assert trail["verified"]

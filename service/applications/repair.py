@@ -125,6 +125,7 @@ def rewind(*, application_id: int, element_id, reason, user: User) -> Applicatio
                  element_id=target.element_id, application_id=application.id,
                  data={"name": target.name, "task_id": target.task_id, "reason": reason, "from": was_at,
                        "cancelled": cancelled})
+    loaded.returned_to.add(target.element_id)  # its people are told it was sent back to them
     save(loaded, actor=user.username, steps=[])
     gone = before - {item.task_id for item in loaded.items}
     if gone:  # what was typed into the tasks called off

@@ -38,6 +38,7 @@ class Loaded:
     workflow: object
     items: list[WorkItem] = field(default_factory=list)  # the open items; after save(), the new ones
     timers_before: set = field(default_factory=set)
+    returned_to: set = field(default_factory=set)  # steps done before that a rewind made open again
 
 
 def engine_for(application: Application) -> Engine:
@@ -117,7 +118,7 @@ def _write(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:
     else:
         application.stage = "、".join(name for _, name in waiting)[:500]
     new_items = _rewrite_work_items(loaded, engine.ready_tasks(wf))
-    notify_new_work(application, new_items, done_before=engine.completed_elements(wf))
+    notify_new_work(application, new_items, done_before=engine.completed_elements(wf) | loaded.returned_to)
     if finished_now:
         notify_outcome(application)
     timers = engine.waiting_timers(wf)
