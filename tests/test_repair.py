@@ -181,6 +181,58 @@ def test_a_failing_batch_message_is_kept_and_retried_for_that_application(api):
         [("admin", "start_notice", "province")]
 
 
+def _version_noting_overdue(script: str, *, validated: bool) -> int:
+    """The first version with a script step between the factory declaration's deadline and its end."""
+    latest = db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())).first()
+    bundle = Bundle.from_json(db.session.get(ProcessVersion, first_version_id()).bundle)
+    text = bundle.processes[MAIN]
+    text = text.replace('sourceRef="Timer_declare_factory" targetRef="End_overdue_declaration"',
+                        'sourceRef="Timer_declare_factory" targetRef="Task_overdue_note"')
+    text = text.replace("<bpmn:incoming>Flow_Timer_declare_factory_End_overdue_declaration</bpmn:incoming>\n"
+                        "      <bpmn:incoming>Flow_Timer_declare_park",
+                        "<bpmn:incoming>Flow_overdue_note_end</bpmn:incoming>\n      <bpmn:incoming>Flow_Timer_declare_park")
+    text = text.replace("</bpmn:process>", f"""<bpmn:scriptTask id="Task_overdue_note" name="记录逾期">
+      <bpmn:incoming>Flow_Timer_declare_factory_End_overdue_declaration</bpmn:incoming>
+      <bpmn:outgoing>Flow_overdue_note_end</bpmn:outgoing><bpmn:script>{escape(script)}</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="Flow_overdue_note_end" sourceRef="Task_overdue_note" targetRef="End_overdue_declaration" />
+  </bpmn:process>""", 1)
+    changed = Bundle({**bundle.processes, MAIN: text}, bundle.forms)
+    if validated:
+        return deploy(changed, actor="admin", note="修正逾期记录脚本")[0].id
+    row = ProcessVersion(number=latest.number + 1, content_hash=changed.content_hash, process_id=latest.process_id,
+                         bundle=changed.to_json(), deployed_by="admin")
+    db.session.add(row)
+    db.session.flush()
+    return row.id
+
+
+def test_a_timer_failing_in_the_worker_is_kept_until_the_fixed_version_fires_it(api, clock):
+    with transaction():
+        broken = _version_noting_overdue("overdue_since = deadline_day", validated=False)
+        round_id = open_round(name="逾期脚本出错的批次", year=2024, city_deadline=date(2024, 6, 10), actor="admin",
+                              process_version_id=broken, **OBJECTION_CHANNEL).id
+    s = started(api, round_id)
+    clock.set(db.session.get(Round, round_id).city_deadline)
+    clock.advance(hours=1)
+    assert s.run_worker() == 0 and s.run_worker() == 0  # the worker tries again each round, and logs it
+    fault = ok(api.get(f"/api/applications/{s.application_id}/repair", "admin"))["fault"]
+    assert (fault["element_id"], fault["kind"], fault["actor"], fault["failures"]) == \
+        ("Task_overdue_note", "timers", "system:timer", 2)
+    assert s.detail()["stage"] == "填报绿色工厂申报书"
+
+    with transaction():
+        fixed = _version_noting_overdue("overdue_noted = True", validated=True)
+    ok(api.post(f"/api/applications/{s.application_id}/move", "admin",
+                json={"process_version_id": fixed, "dry_run": False, "note": "修正逾期记录脚本"}))
+    # The move runs the engine on the fixed version, and the due timer with it; the retry finds nothing
+    # left to fire and closes the record.
+    assert s.detail()["outcome"] == "逾期未推荐" and s.detail()["needs_repair"] is True
+    detail = ok(api.post(f"/api/applications/{s.application_id}/retry", "admin"))
+    assert detail["outcome"] == "逾期未推荐" and detail["needs_repair"] is False
+    actions = trail_actions(s)
+    assert actions.index("version_moved") < actions.index("timer_fired") < actions.index("process_retried")
+
+
 # -- rewind -----------------------------------------------------------------------------------------
 
 def rewind(api, s, who="admin", **body):
