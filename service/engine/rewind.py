@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.util.task import TaskState
@@ -153,7 +154,7 @@ class Rewinding:
             task = self.find_task(wf, target.task_id)
             wf.reset_from_task_id(task.id)
             # The boundary events beside the task were reset with it.
-            split = task.parent if task.parent is not None and task.parent.task_spec.bpmn_id is None else None
+            split = task.parent if isinstance(task.parent.task_spec, BoundaryEventSplit) else None
             for reset_task in (split.children if split is not None else [task]):
                 _renew_id(reset_task)
                 renewed[reset_task.task_spec.bpmn_id] = str(reset_task.id)
