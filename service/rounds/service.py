@@ -8,7 +8,7 @@ from sqlalchemy import select
 from service.audit import chain as audit
 from service.platform.errors import Conflict, Invalid, NotFound
 from service.platform.extensions import db
-from service.platform.reference import CATEGORIES
+from service.versions.categories import version_categories
 from service.platform.timeutil import utcnow
 from service.rounds import settings
 from service.rounds.models import Round
@@ -29,21 +29,22 @@ def open_round(*, name: str, year: int, city_deadline: date, actor: str, process
                objection_phone: str = "", objection_email: str = "") -> Round:
     """A new round. Every category is open unless ``categories`` says otherwise; units file until the city
     deadline unless ``unit_deadline`` is earlier; the objection channel is required (the notice prints it)."""
-    values = {"name": name, "year": year, "categories": list(CATEGORIES) if categories is None else categories,
+    version = get_version_or_404(process_version_id) if process_version_id else latest_version()
+    if version is None:
+        raise NotFound("尚未部署任何流程版本，请先部署流程")
+    offered = {key: c.name for key, c in version_categories(version.id).items()}
+    values = {"name": name, "year": year, "categories": list(offered) if categories is None else categories,
               "unit_deadline": unit_deadline or city_deadline, "city_deadline": city_deadline,
               "notice_days": notice_days, "expert_count": expert_count, "pass_score": pass_score,
               "objection_address": objection_address, "objection_phone": objection_phone,
               "objection_email": objection_email}
-    errors = settings.problems(values, now=utcnow())
+    errors = settings.problems(values, now=utcnow(), offered=offered)
     if errors:
         raise Invalid("批次设置不正确：" + "、".join(settings.LABELS[f] for f in errors), fields=errors)
     if db.session.scalar(select(Round).where(Round.name == name)) is not None:
         raise Conflict(f"批次“{name}”已存在", code="duplicate", fields={"name": [f"批次名称“{name}”已被使用"]})
-    version = get_version_or_404(process_version_id) if process_version_id else latest_version()
-    if version is None:
-        raise NotFound("尚未部署任何流程版本，请先部署流程")
     round_ = Round(name=name, year=year, process_version_id=version.id,
-                   categories=settings.ordered_categories(values["categories"]),
+                   categories=settings.ordered_categories(values["categories"], offered),
                    unit_deadline=deadline_end_of_day(values["unit_deadline"]),
                    city_deadline=deadline_end_of_day(city_deadline), notice_days=notice_days,
                    expert_count=expert_count, pass_score=pass_score, status="open",
@@ -73,7 +74,8 @@ def next_round(round_id: int, *, process_version_id: int, actor: str, name: str 
     objection channel), both deadlines a year later, the chosen version; ``overrides`` replace any of them."""
     previous = get_round_or_404(round_id)
     carried = {"notice_days": previous.notice_days, "expert_count": previous.expert_count,
-               "pass_score": previous.pass_score, "categories": list(previous.categories),
+               "pass_score": previous.pass_score,
+               "categories": carried_categories(previous, get_version_or_404(process_version_id).id),
                "unit_deadline": _a_year_later(previous.unit_deadline),
                "city_deadline": _a_year_later(previous.city_deadline),
                "objection_address": previous.objection_address, "objection_phone": previous.objection_phone,
@@ -81,6 +83,12 @@ def next_round(round_id: int, *, process_version_id: int, actor: str, name: str 
     carried.update({key: value for key, value in overrides.items() if value is not None})
     return open_round(name=name or _next_name(previous.name, previous.year), year=previous.year + 1, actor=actor,
                       process_version_id=process_version_id, **carried)
+
+
+def carried_categories(previous: Round, version_id: int) -> list[str]:
+    """Next year's open categories: last year's that the new version still offers, and the ones it adds."""
+    before, after = version_categories(previous.process_version_id), version_categories(version_id)
+    return [key for key in after if key in previous.categories or key not in before]
 
 
 def next_round_defaults(previous: Round) -> dict:
@@ -110,9 +118,10 @@ def check_open_for(round_: Round, category: str) -> None:
     """
     round_ = db.session.scalars(select(Round).where(Round.id == round_.id).with_for_update(read=True)
                                 .execution_options(populate_existing=True)).one()
-    if category in CATEGORIES and category not in round_.categories:
-        opened = "、".join(CATEGORIES[key] for key in round_.categories)
-        raise Invalid(f"批次“{round_.name}”未开放{CATEGORIES[category]}申报",
+    offered = version_categories(round_.process_version_id)
+    if category in offered and category not in round_.categories:
+        opened = "、".join(offered[key].name if key in offered else key for key in round_.categories)
+        raise Invalid(f"批次“{round_.name}”未开放{offered[category].name}申报",
                       fields={"category": [f"本批次开放的类别：{opened}"]})
     if utcnow() >= round_.unit_deadline:
         raise Conflict(f"批次“{round_.name}”的单位申报截止时间（{settings.shown(round_.unit_deadline)}）已过，不能再开始申报",

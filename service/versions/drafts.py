@@ -14,6 +14,7 @@ import zipfile
 from sqlalchemy import func, select
 
 from service.engine.bundle import Bundle, XmlRefused, parse_xml
+from service.engine.categories import CATEGORIES_FILE
 from service.engine.validation import Problem, validate_bundle
 from service.platform.errors import Conflict, Invalid, NotFound, StaleVersion
 from service.platform.extensions import db
@@ -24,7 +25,7 @@ from service.rounds.models import Round
 from service.versions.deploy import deploy, get_version_or_404
 from service.platform.timeutil import utcnow
 
-FILE_NAME = re.compile(r"^(processes/[\w.\-]+\.(bpmn|dmn)|forms/[\w.\-]+\.form\.json)$")
+FILE_NAME = re.compile(r"^(processes/[\w.\-]+\.(bpmn|dmn)|processes/categories\.json|forms/[\w.\-]+\.form\.json)$")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -58,13 +59,16 @@ def create_draft(*, actor: str, from_version_id: int, name: str | None = None) -
 def _check_file(name: str, text: str) -> None:
     if not FILE_NAME.match(name):
         raise Invalid("文件名不正确", fields={"name": [
-            "应为 processes/<名称>.bpmn、processes/<名称>.dmn 或 forms/<名称>.form.json（字母、数字、点、横线、下划线）"]})
+            "应为 processes/<名称>.bpmn、processes/<名称>.dmn、processes/categories.json 或 forms/<名称>.form.json"
+            "（字母、数字、点、横线、下划线）"]})
     problem = text_problem(text, multiline=True)
     if problem:
         raise Invalid(f"{name} 含有无法保存的字符", fields={"content": [problem]})
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise Invalid("文件过大", fields={"content": [f"不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB"]})
-    if name.startswith("processes/"):
+    if name == f"processes/{CATEGORIES_FILE}":
+        _check_categories(name, text)
+    elif name.startswith("processes/"):
         try:
             parse_xml(text)
         except XmlRefused as err:
@@ -72,6 +76,22 @@ def _check_file(name: str, text: str) -> None:
             raise Invalid(f"{name} 无法使用{where}", fields={"content": [str(err)]}) from None
     else:
         _check_form(name, text)
+
+
+def _check_categories(name: str, text: str) -> None:
+    """A JSON object of sane depth: what it declares is checked by the validation, so a draft can be saved
+    half done and the validation lists what is still missing."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise Invalid(f"{name} 不是有效的 JSON", fields={"content": [f"第 {err.lineno} 行：{err.msg}"]}) from None
+    except RecursionError:
+        data = None
+    if not isinstance(data, dict) or json_depth(data) > MAX_JSON_DEPTH:
+        raise Invalid(f"{name} 不是类别定义", fields={"content": ['应为 {"categories": [...]} 形式的 JSON 对象']})
+    problem = unclean_text_in(data, multiline=False)
+    if problem:
+        raise Invalid(f"{name} 含有无法保存的字符", fields={"content": [problem]})
 
 
 def _check_form(name: str, text: str) -> None:

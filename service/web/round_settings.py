@@ -18,6 +18,7 @@ from service.platform.transactions import transaction
 from service.rounds.changes import current_values, has_started, update_round
 from service.rounds.service import get_round_or_404, open_round
 from service.rounds.settings import DEADLINES, OBJECTION_FIELDS
+from service.versions.categories import version_categories
 from service.versions.models import ProcessVersion
 from service.web.base import bp, flash_error, me, roles_required
 
@@ -70,8 +71,9 @@ def _versions() -> list[ProcessVersion]:
 def new_round():
     versions = _versions()
     errors, status = {}, 200
-    values = {"notice_days": 5, "expert_count": 3, "pass_score": 60, "categories": None,
-                          "process_version_id": versions[0].id if versions else None}
+    values = {"notice_days": 5, "expert_count": 3, "pass_score": 60,
+              "categories": list(version_categories(versions[0].id)) if versions else None,
+              "process_version_id": versions[0].id if versions else None}
     if request.method == "POST":
         try:
             settings = read_form(request.form, ("name", "year", "categories", "unit_deadline", "city_deadline",
