@@ -31,6 +31,10 @@ ROLE_BY_LANE = {
 ROLES = ("applicant", "city_reviewer", "province_staff", "expert", "admin", "auditor")
 TASK_ROLES = ("applicant", "city_reviewer", "province_staff", "expert")
 
+# Data files deployed with the diagrams under processes/ (the round settings the diagram reads).
+SETTINGS_FILE = "settings.json"
+PROCESS_DATA_FILES = (SETTINGS_FILE,)
+
 
 def role_for_lane(lane: str | None) -> str | None:
     if lane is None:
@@ -81,7 +85,7 @@ class Bundle:
             return {p.name: p.read_text(encoding="utf-8") for pattern in patterns
                     for p in sorted(folder.glob(pattern)) if p.is_file()}
 
-        return cls(read(processes_dir, ("*.bpmn", "*.dmn")), read(forms_dir, ("*.json",)))
+        return cls(read(processes_dir, ("*.bpmn", "*.dmn", *PROCESS_DATA_FILES)), read(forms_dir, ("*.json",)))
 
     @property
     def content_hash(self) -> str:
