@@ -20,7 +20,7 @@ from service.engine.round_settings import BUILT_IN, COLUMNS, RoundSetting
 from service.rounds.changes import current_values, deadline_settings, has_started, update_round
 from service.rounds.models import Round
 from service.rounds.service import get_round_or_404, next_round, next_round_defaults, open_round
-from service.rounds.setting_values import listed
+from service.rounds.setting_values import extra_values, extras, labels, listed
 from service.rounds.settings import DEADLINES, OBJECTION_FIELDS
 from service.versions.models import ProcessVersion
 from service.web.base import bp, flash_error, me, roles_required
@@ -178,3 +178,18 @@ def next_round_page(previous: Round):
     return render_template("admin_next_round.html", previous=previous, versions=versions, errors=errors,
                            carried=carried, version_id=version_id, setting_specs=specs,
                            shown_settings=shown_settings), status
+
+
+@bp.app_template_global("round_extra_settings")
+def round_extra_settings(round_: Round) -> list[tuple[str, str]]:
+    """(label, value as shown) of each setting the round's version lists beyond the round's own columns."""
+    values = extra_values(round_)
+    return [(s.name, s.label, "未设置" if values.get(s.name) is None
+             else f"{values[s.name]:%Y-%m-%d} 24:00（北京时间）" if s.type == "date" else str(values[s.name]))
+            for s in extras(round_.process_version_id)]
+
+
+@bp.app_template_global("deadline_label")
+def deadline_label(round_: Round, field: str) -> str:
+    return {"unit_deadline": "单位申报截止", "city_deadline": "市州推荐截止",
+            **labels(round_.process_version_id)}.get(field, field)
