@@ -207,3 +207,19 @@ def test_a_settings_list_with_mistakes_is_refused_at_validation_naming_each(bund
     assert "label（中文名称）为必填项" in messages and "服务自己使用的变量名" in messages
     assert validate_bundle(Bundle({**bundle.processes, "settings.json": "{"}, bundle.forms))[0].message.startswith(
         "JSON 格式错误")
+
+
+def test_a_draft_edits_the_settings_list_through_the_api_and_validation_names_its_mistakes(api, clock):
+    draft = ok(api.post("/api/process-drafts", "admin", json={"from_version": first_version_id()}), 201)
+    listed = json.loads(draft["files"]["processes/settings.json"])
+    listed["settings"].append({"name": "material_deadline", "type": "date", "label": "纸质材料报送截止日",
+                               "default": "6月5日"})
+    url = f"/api/process-drafts/{draft['id']}/files/processes/settings.json"
+    saved = ok(api.put(url, "admin", json={"content": json.dumps(listed, ensure_ascii=False),
+                                           "revision": draft["revision"]}))
+    report = ok(api.post(f"/api/process-drafts/{draft['id']}/validate", "admin"))
+    assert not report["valid"]
+    assert any(p["file"] == "processes/settings.json" and p["element"] == "material_deadline" and "MM-DD" in p["message"]
+               for p in report["problems"])
+    refused(api.put(url, "admin", json={"content": "{not json", "revision": saved["revision"]}),
+            422, "validation_failed", "content")

@@ -1,7 +1,7 @@
 """Rounds (年度批次): settings of one year's round, pinned to one process version."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 

@@ -13,7 +13,7 @@ import zipfile
 
 from sqlalchemy import func, select
 
-from service.engine.bundle import Bundle, XmlRefused, parse_xml
+from service.engine.bundle import SETTINGS_FILE, Bundle, XmlRefused, parse_xml
 from service.engine.validation import Problem, validate_bundle
 from service.platform.errors import Conflict, Invalid, NotFound, StaleVersion
 from service.platform.extensions import db
@@ -25,6 +25,7 @@ from service.versions.deploy import deploy, get_version_or_404
 from service.platform.timeutil import utcnow
 
 FILE_NAME = re.compile(r"^(processes/[\w.\-]+\.(bpmn|dmn)|forms/[\w.\-]+\.form\.json)$")
+SETTINGS_NAME = f"processes/{SETTINGS_FILE}"  # the round settings the diagram reads (a JSON list)
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -56,6 +57,9 @@ def create_draft(*, actor: str, from_version_id: int, name: str | None = None) -
 
 
 def _check_file(name: str, text: str) -> None:
+    if name == SETTINGS_NAME:
+        _check_settings_list(name, text)
+        return
     if not FILE_NAME.match(name):
         raise Invalid("文件名不正确", fields={"name": [
             "应为 processes/<名称>.bpmn、processes/<名称>.dmn 或 forms/<名称>.form.json（字母、数字、点、横线、下划线）"]})
@@ -72,6 +76,28 @@ def _check_file(name: str, text: str) -> None:
             raise Invalid(f"{name} 无法使用{where}", fields={"content": [str(err)]}) from None
     else:
         _check_form(name, text)
+
+
+def _check_settings_list(name: str, text: str) -> None:
+    """Clean text, sane depth and JSON; whether its entries are right is validation's to say (each by name)."""
+    problem = text_problem(text, multiline=True)
+    if problem:
+        raise Invalid(f"{name} 含有无法保存的字符", fields={"content": [problem]})
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise Invalid("文件过大", fields={"content": [f"不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB"]})
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise Invalid(f"{name} 不是有效的 JSON", fields={"content": [f"第 {err.lineno} 行：{err.msg}"]}) from None
+    except RecursionError:
+        data, too_deep = None, True
+    else:
+        too_deep = json_depth(data) > MAX_JSON_DEPTH
+    if too_deep:
+        raise Invalid(f"{name} 嵌套层数过多", fields={"content": [f"JSON 嵌套不能超过 {MAX_JSON_DEPTH} 层"]})
+    problem = unclean_text_in(data, multiline=True)
+    if problem:
+        raise Invalid(f"{name} 含有无法保存的字符", fields={"content": [problem]})
 
 
 def _check_form(name: str, text: str) -> None:
