@@ -53,3 +53,15 @@ class OrganisationNameChange(db.Model):
     reason: Mapped[str] = mapped_column(String(500), default="")
     changed_by: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RegistrationAttempt(db.Model):
+    """A registration that reached the database (a new unit, or a credit code already known), kept to
+    limit how many one address may make: each one sends mail."""
+
+    __tablename__ = "registration_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remote_addr: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_registration_attempt_addr_at", "remote_addr", "at"),)

@@ -16,6 +16,7 @@ from service.platform.reference import CATEGORIES, CITIES
 from service.versions.models import ProcessVersion
 from service.rounds.models import Round
 from service.applications.models import WorkItem
+from service.organisations.models import Organisation
 from service.platform.timeutil import utcnow
 from service.platform.transactions import transaction
 from service.web.base import bp, flash_error, me, roles_required
@@ -36,7 +37,9 @@ def my_applications():
     for application in result["items"]:
         own_tasks[application.id] = db.session.scalars(select(WorkItem).where(
             WorkItem.application_id == application.id, WorkItem.role == "applicant")).all()
-    return render_template("my_applications.html", result=result, rounds=open_rounds(), own_tasks=own_tasks)
+    unit = db.session.get(Organisation, me().organisation_id) if me().organisation_id else None
+    return render_template("my_applications.html", result=result, rounds=open_rounds(), own_tasks=own_tasks,
+                           unit=unit)
 
 
 @bp.post("/my/start")

@@ -8,6 +8,7 @@ from service.applications.commands import claim_task, unclaim_task
 from service.platform.errors import ServiceError
 from service.platform.inputs import id_from, text_problem
 from service.applications.inbox import done_list, in_inbox, inbox, inbox_counts
+from service.organisations.registration import waiting_count
 from service.platform.reference import CATEGORIES, CITIES
 from service.platform.transactions import transaction
 from service.web.base import back_to, bp, flash_error, me
@@ -32,7 +33,7 @@ def inbox_page():
     result = inbox(me(), page=_page_arg(), page_size=PAGE_SIZE, **filters)
     pages = max((result["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("inbox.html", result=result, counts=inbox_counts(me()), filters=filters, pages=pages,
-                           active={k: v for k, v in filters.items() if v})
+                           active={k: v for k, v in filters.items() if v}, registrations_waiting=waiting_count(me()))
 
 
 @bp.get("/done")

@@ -7,7 +7,7 @@ from tests.api import ApiScenario, ok
 from tests.browser.formfill import fill_form
 from tests.browser.test_declaration_and_review import form, open_first_task, submit
 
-UNIT = "吉林示范制造有限公司"  # the sample declaration's name (ApiScenario declares it)
+UNIT = "四平示范装备制造集团有限公司"  # chain1's organisation (ApiScenario declares supply_chain as chain1)
 
 
 def test_draw_a_panel_declare_a_conflict_and_draw_a_substitute(browse, api):
