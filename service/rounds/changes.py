@@ -72,8 +72,9 @@ def update_round(round_id: int, *, changes: dict, actor: str, reason: str = "") 
     if started:
         frozen = [field for field in {**changed, **typing_errors} if field not in deadlines]
         if frozen:
-            raise Conflict("本批次已有申报开始，只能延长截止日期，不能修改" + "、".join(labels[f] for f in frozen),
-                           code="round_started", fields={f: [f"已有申报开始，不能再修改{labels[f]}"] for f in frozen})
+            named = [labels.get(f, "其他设置") for f in frozen]
+            raise Conflict("本批次已有申报开始，只能延长截止日期，不能修改" + "、".join(named), code="round_started",
+                           fields={f: [f"已有申报开始，不能再修改{name}"] for f, name in zip(frozen, named)})
     errors = {**_problems(current, changed, started=started, reason=reason, deadlines=deadlines, labels=labels,
                           round_=round_), **typing_errors}
     if errors:
