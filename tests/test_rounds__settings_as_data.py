@@ -223,3 +223,22 @@ def test_a_draft_edits_the_settings_list_through_the_api_and_validation_names_it
                for p in report["problems"])
     refused(api.put(url, "admin", json={"content": "{not json", "revision": saved["revision"]}),
             422, "validation_failed", "content")
+
+
+def test_next_years_form_for_a_version_with_a_new_setting_offers_its_default_for_next_year(api, person, clock, bundle):
+    version_id = deploy_bundle(with_declaration_timer(bundle, "material_deadline", NEW_SETTINGS), "新增两个批次设置")
+    admin = person("admin")
+    admin.get(f"/admin/rounds/{demo_round_id()}/next")
+    refill = admin.post(f"/admin/rounds/{demo_round_id()}/next", {"process_version_id": str(version_id), "refill": "1"})
+    assert refill.status_code == 302 and f"process_version_id={version_id}" in refill.headers["Location"]
+    page = text(admin.get(refill.headers["Location"]))
+    assert 'name="material_deadline" type="date" value="2025-06-05"' in page  # the list's 06-05, next year
+    assert 'name="min_item_score" type="number" value="50"' in page
+    assert 'name="city_deadline" type="date" value="2025-06-10"' in page  # last year's, a year on
+    made = admin.post(f"/admin/rounds/{demo_round_id()}/next", {
+        "process_version_id": str(version_id), "material_deadline": "2025-06-08", "min_item_score": "45"})
+    assert made.status_code == 302
+    following = next(r for r in ok(api.get("/api/rounds", "admin")) if r["name"] == "2025")
+    detail = ok(api.get(f"/api/rounds/{following['id']}", "admin"))
+    assert detail["extra_settings"] == {"material_deadline": "2025-06-08", "min_item_score": 45.0}
+    assert detail["notice_days"] == 5 and detail["process_version_id"] == version_id

@@ -157,6 +157,8 @@ def next_round_page(previous: Round):
     specs = setting_specs(version_id)
     carried = next_round_defaults(previous, version_id)
     errors, status = {}, 200
+    if request.method == "POST" and request.form.get("refill") and chosen is not None:
+        return redirect(url_for("web.admin_next_round", round_id=previous.id, process_version_id=chosen))
     if request.method == "POST":
         try:
             if chosen is None:
