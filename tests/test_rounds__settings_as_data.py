@@ -242,3 +242,24 @@ def test_next_years_form_for_a_version_with_a_new_setting_offers_its_default_for
     detail = ok(api.get(f"/api/rounds/{following['id']}", "admin"))
     assert detail["extra_settings"] == {"material_deadline": "2025-06-08", "min_item_score": 45.0}
     assert detail["notice_days"] == 5 and detail["process_version_id"] == version_id
+
+
+def test_a_draft_reading_a_new_setting_rehearses_with_its_default(api, clock):
+    """The recorded round never had the new setting: the rehearsal starts with the draft's default, so the
+    paths follow the change instead of failing at the first expression that reads it."""
+    from tests.api import ApiScenario
+
+    recorded = ApiScenario(api).start().declare()
+    draft = ok(api.post("/api/process-drafts", "admin", json={"from_version": first_version_id()}), 201)
+    main = next(name for name in draft["files"] if name.endswith(".bpmn"))
+    listed = json.loads(draft["files"]["processes/settings.json"])
+    listed["settings"] += NEW_SETTINGS
+    url = f"/api/process-drafts/{draft['id']}/files/"
+    saved = ok(api.put(url + "processes/settings.json", "admin", json={
+        "content": json.dumps(listed, ensure_ascii=False), "revision": draft["revision"]}))
+    diagram = draft["files"][main].replace(DECLARE_TIMER, DECLARE_TIMER.replace("city_deadline", "material_deadline"), 1)
+    ok(api.put(url + main, "admin", json={"content": diagram, "revision": saved["revision"]}))
+    assert ok(api.post(f"/api/process-drafts/{draft['id']}/validate", "admin"))["valid"] is True
+    report = ok(api.post(f"/api/process-drafts/{draft['id']}/rehearse", "admin", json={"round": recorded.round_id}))
+    assert {row["status"] for row in report["standard"]} <= {"same", "different"}, report["standard"]
+    assert [row["status"] for row in report["recorded"]] == ["running"]  # still at the city review, as recorded

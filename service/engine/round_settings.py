@@ -14,9 +14,10 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
 from service.engine.bundle import SETTINGS_FILE
+from service.engine.calendar import SHANGHAI
 
 TYPES = {"date": "日期（截止日）", "int": "整数", "number": "数字", "text": "文字"}
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
@@ -237,3 +238,18 @@ def settings_of(files: dict[str, str]) -> tuple[RoundSetting, ...]:
     if SETTINGS_FILE not in files:
         return BUILT_IN
     return parse_settings(files[SETTINGS_FILE])
+
+
+def deadline_instant(day: date) -> str:
+    """A date setting as the diagram reads it: the midnight ending ``day`` in Changchun, ISO, in UTC."""
+    return datetime.combine(day + timedelta(days=1), time(0, 0), SHANGHAI).astimezone(timezone.utc).isoformat()
+
+
+def default_start_data(settings: tuple[RoundSetting, ...], when: datetime) -> dict:
+    """Each listed setting's default as start data for a round of ``when``'s year (a rehearsal's start)."""
+    data = {}
+    for setting in settings:
+        value = setting.default_for(when.astimezone(SHANGHAI).year)
+        if value is not None:
+            data[setting.name] = deadline_instant(value) if isinstance(value, date) else value
+    return data

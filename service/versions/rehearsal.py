@@ -23,12 +23,14 @@ from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from service.engine.clock import ManualClock
 from service.engine.confine import ConfinedFailure, Limits, run_confined
 from service.engine.definition import ProcessDefinition
+from service.engine.round_settings import default_start_data
 from service.engine.workflow import Engine, EngineError
 from service.platform.errors import ServiceError
 from service.platform.extensions import db
 from service.applications.models import Application
 from service.versions.models import ProcessVersion
 from service.rounds.models import Round
+from service.rounds.setting_values import start_data as round_start_data
 from service.accounts.models import User
 from service.rounds.calendar import current_calendar
 
@@ -105,7 +107,8 @@ def replay(definition: ProcessDefinition, start_data: dict, events: list[Event],
     engine = Engine(definition, clock=clock, calendar=calendar)
     applied = 0
     try:
-        wf, _ = engine.start(start_data)
+        # A setting the draft lists that the round never had: the draft's default, as a new round would get.
+        wf, _ = engine.start({**default_start_data(definition.round_settings, started_at), **start_data})
         for event in events:
             clock.set(max(event.at, clock.now()))
             if event.action == "task_completed":
@@ -131,10 +134,7 @@ def replay(definition: ProcessDefinition, start_data: dict, events: list[Event],
 
 
 def _round_start_data(round_: Round, application_id: int, category: str, city: str) -> dict:
-    return {"application_id": application_id, "category": category, "city": city,
-            "city_deadline": round_.city_deadline.isoformat(), "notice_days": round_.notice_days,
-            "unit_deadline": round_.unit_deadline.isoformat(),
-            "expert_count": round_.expert_count, "pass_score": round_.pass_score}
+    return {"application_id": application_id, "category": category, "city": city, **round_start_data(round_)}
 
 
 def recorded_events(application: Application) -> list[Event]:
