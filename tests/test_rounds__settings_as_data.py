@@ -263,3 +263,13 @@ def test_a_draft_reading_a_new_setting_rehearses_with_its_default(api, clock):
     report = ok(api.post(f"/api/process-drafts/{draft['id']}/rehearse", "admin", json={"round": recorded.round_id}))
     assert {row["status"] for row in report["standard"]} <= {"same", "different"}, report["standard"]
     assert [row["status"] for row in report["recorded"]] == ["running"]  # still at the city review, as recorded
+
+
+def test_next_years_round_through_the_api_takes_any_setting(api, clock):
+    made = ok(api.post(f"/api/rounds/{demo_round_id()}/next", "admin", json={
+        "process_version_id": first_version_id(), "notice_days": 7, "unit_deadline": "2025-05-31"}), 201)
+    assert made["notice_days"] == 7 and made["unit_deadline"].startswith("2025-05-31T16:00")
+    body = refused(api.post(f"/api/rounds/{demo_round_id()}/next", "admin", json={
+        "process_version_id": first_version_id(), "name": "2026", "notice_days": 40}), 422, "validation_failed",
+        "notice_days")
+    assert "公示期" in body["errors"]["notice_days"][0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from service.engine.round_settings import COLUMNS, RoundSetting, check_value
+from service.platform.inputs import text_problem
 from service.rounds.models import Round
 from service.rounds.settings import deadline_day, deadline_end_of_day
 from service.versions.deploy import loaded_version
@@ -68,6 +69,8 @@ def check_extras(specs: tuple[RoundSetting, ...], given: dict, *, year: int, fil
                 values[setting.name] = default
             continue
         value, problem = check_value(setting, given[setting.name])
+        if problem is None and setting.type == "text" and text_problem(value):
+            problem = f"{setting.label}{text_problem(value)}"
         if problem:
             errors[setting.name] = [problem]
         else:
