@@ -94,9 +94,12 @@ def test_edit_validate_rehearse_deploy_and_both_versions_finish(api):
 
     report = ok(api.post(f"/api/process-drafts/{draft['id']}/rehearse", "admin", json={"round": before.round_id}))
     standard = {row["label"]: row for row in report["standard"]}
-    # Every standard path now meets the pre-check the recorded decisions never made.
-    assert standard["列入名单"]["status"] == "stuck" and standard["列入名单"]["diverged_at"] == "Task_city_review"
-    assert standard["逾期未推荐"]["status"] == "same"
+    # The standard paths pass the pre-check the script never names, filling its form, and end as before.
+    assert {row["status"] for row in report["standard"]} == {"same"}, report["standard"]
+    assert standard["列入名单"]["new_steps"] == ["省厅预审"]
+    assert report["coverage"]["steps_not_covered"] == []
+    # Its required remark is new on a new step: no finding (findings compare steps both versions have).
+    assert report["findings"] == []
     assert [row["application_id"] for row in report["recorded"]] == [before.application_id]
 
     deployed = ok(api.post(f"/api/process-drafts/{draft['id']}/deploy", "admin", json={"note": "2025年：增加省厅预审"}),

@@ -22,7 +22,8 @@ from service.notify.outbox import queue_mail
 from service.platform.errors import Conflict, Invalid, NotFound
 from service.platform.extensions import db
 from service.platform.inputs import text_problem
-from service.platform.reference import CATEGORIES, CITIES
+from service.platform.reference import CITIES
+from service.versions.categories import known_categories
 
 # The kinds of account an administrator makes (applicants register themselves, see organisations).
 KIND_NAMES = {"province_staff": "省工信厅", "city_reviewer": "市州工信局", "expert": "评审专家",
@@ -138,9 +139,10 @@ def _contact_problems(values, bad, _roles_allowed) -> None:
 
 def _expert_problems(values, bad, _roles_allowed) -> None:
     specialties, codes = values.get("specialties") or [], values.get("industry_codes") or []
+    known = known_categories() if specialties else {}
     for key in specialties:
-        if key not in CATEGORIES:
-            bad("specialties", f"未知的专业类别“{key}”，可选：{'、'.join(CATEGORIES.values())}")
+        if key not in known:
+            bad("specialties", f"未知的专业类别“{key}”，可选：{'、'.join(known.values())}")
     for code in codes:
         if not INDUSTRY_CODE.match(code):
             bad("industry_codes", f"“{code}”不是国民经济行业代码（GB/T 4754，如 C3670 或 3670：门类字母加 2–4 位数字，字母可省略）")

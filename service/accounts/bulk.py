@@ -20,7 +20,8 @@ from service.audit import chain as audit
 from service.platform.errors import Invalid, ServiceError, TooLarge
 from service.platform.extensions import db
 from service.platform.inputs import text_problem
-from service.platform.reference import CATEGORIES, CITIES
+from service.platform.reference import CITIES
+from service.versions.categories import known_categories
 from service.platform.timeutil import to_shanghai
 from service.rounds.xlsx import append_row
 
@@ -39,14 +40,21 @@ KIND_ALIASES = {**{name: key for key, name in KIND_NAMES.items()}, "省厅工作
                 "省厅": "province_staff", "市州审核员": "city_reviewer", "市州初审员": "city_reviewer",
                 "专家": "expert", "审计员": "auditor"}
 CITY_BY_NAME = {name: code for code, name in CITIES.items()}
-CATEGORY_BY_NAME = {name: key for key, name in CATEGORIES.items()}
+
+
+
+def instructions() -> list[str]:
+    """The template's instruction lines (the categories are those the deployed versions declare)."""
+    return [line.replace("{categories}", "、".join(known_categories().values())) for line in INSTRUCTIONS]
+
+
 INSTRUCTIONS = [
     "每行一个账号；第 1 行为表头，请勿修改列名；空行会被跳过。",
     f"一次最多导入 {MAX_ROWS} 行，文件不超过 {MAX_BYTES // 1024 // 1024} MB；任何一行有错误时整个文件都不导入。",
     "用户名：3–64 位字母、数字或 _ . -，以字母或数字开头，不能与已有账号重复。",
     f"账号类型：{'、'.join(KIND_NAMES[k] for k in IMPORT_KINDS)}（一人多种用“、”分隔）。",
     f"所在市州：市州工信局必填，评审专家选填；填名称或代码：{'、'.join(f'{n}（{c}）' for c, n in CITIES.items())}。",
-    f"专业类别（仅评审专家）：{'、'.join(CATEGORIES.values())}，多个用“、”分隔。",
+    "专业类别（仅评审专家）：{categories}，多个用“、”分隔。",
     "行业代码（仅评审专家）：国民经济行业分类 GB/T 4754 代码，如 C3670，多个用“、”分隔。",
     "手机：11 位手机号或带区号的固定电话；邮箱：填写后系统发送设置密码的链接，不填则导入后显示一次临时密码。",
 ]
@@ -60,7 +68,7 @@ def template_workbook() -> bytes:
     append_row(sheet, ["zhangsan", "张三", "评审专家", "长春市", "吉林大学", "绿色工厂、绿色供应链管理企业",
                        "C3670、C3825", "13800000000", "zhangsan@example.com"])
     notes = workbook.create_sheet("填写说明")
-    for line in INSTRUCTIONS:
+    for line in instructions():
         append_row(notes, [line])
     notes.column_dimensions["A"].width = 120
     for letter in "ABCDEFGHI":
@@ -138,7 +146,7 @@ def _data_rows(workbook) -> list[tuple[int, dict]]:
     return found
 
 
-def _translate(cells: dict) -> tuple[dict, dict[str, list[str]]]:
+def _translate(cells: dict, category_by_name: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
     """A row's cells as account values (Chinese names → keys), with what could not be translated."""
     values, errors = normalise(cells), {}
     kinds = []
@@ -155,7 +163,7 @@ def _translate(cells: dict) -> tuple[dict, dict[str, list[str]]]:
         if code not in CITIES:
             errors.setdefault("city_code", []).append(f"“{city}”不是吉林省的市州，请填名称或代码（如 长春市 或 220100）")
         values["city_code"] = code
-    values["specialties"] = [CATEGORY_BY_NAME.get(s, s) for s in values.get("specialties") or []]
+    values["specialties"] = [category_by_name.get(s, s) for s in values.get("specialties") or []]
     return values, errors
 
 
@@ -168,8 +176,9 @@ def check_rows(rows: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
         messages.append(f"第 {number} 行 “{column}”：{reason}")
         details.append({"row": number, "column": column, "message": reason})
 
+    category_by_name = {name: key for key, name in known_categories().items()}
     for number, cells in rows:
-        values, errors = _translate(cells)
+        values, errors = _translate(cells, category_by_name)
         for field, reasons in account_problems(values, roles_allowed=IMPORT_KINDS).items():
             if field not in errors:  # a translation problem already says it better
                 errors[field] = reasons
@@ -221,13 +230,14 @@ def export_workbook(*, role: str | None = None, city: str | None = None, active:
     sheet.title = SHEET
     append_row(sheet, [header for _, header in COLUMNS] + ["状态", "创建时间"])
     query, last_id = account_query(role=role, city=city, active=active), 0
+    names = known_categories()
     while True:
         chunk = db.session.scalars(query.where(User.id > last_id).order_by(User.id).limit(1000)).all()
         for user in chunk:
             append_row(sheet, [user.username, user.display_name,
                                "、".join(KIND_NAMES.get(r, r) for r in user.roles or []),
                                CITIES.get(user.city_code, user.city_code), user.employer,
-                               "、".join(CATEGORIES.get(s, s) for s in user.specialties or []),
+                               "、".join(names.get(s, s) for s in user.specialties or []),
                                "、".join(user.industry_codes or []), user.phone, user.email,
                                "启用" if user.active else "停用", to_shanghai(user.created_at).strftime("%Y-%m-%d %H:%M")])
         if len(chunk) < 1000:

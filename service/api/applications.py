@@ -11,7 +11,7 @@ from service.versions.deploy import loaded_version
 from service.applications.commands import start_application
 from service.applications.batch import ObjectionSchema, record_objection
 from service.platform.inputs import Int, Text
-from service.platform.reference import CATEGORIES, CITIES
+from service.platform.reference import CITIES
 from service.platform.transactions import transaction
 from service.api.auth import BEARER, current_user, protect, roles_required
 from service.api.blueprint import Blueprint
@@ -23,15 +23,15 @@ protect(blp)
 
 class StartSchema(Schema):
     round = Int(required=True, metadata={"description": "批次 id"})
-    category = Text(required=True, validate=validate.OneOf(list(CATEGORIES)),
-                    metadata={"description": "factory / park / supply_chain"})
+    category = Text(required=True, validate=validate.Length(min=1, max=40),
+                    metadata={"description": "类别代码：批次所用流程版本声明的类别之一，如 factory"})
 
 
 class ListArgs(PageArgs):
     round = Int()
     stage = Text()
     city = Text(validate=validate.OneOf(list(CITIES)))
-    category = Text(validate=validate.OneOf(list(CATEGORIES)))
+    category = Text(validate=validate.Length(min=1, max=40))
     outcome = Text()
 
 

@@ -83,12 +83,32 @@ class RehearsedPathSchema(Schema):
     diverged_name = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     application_id = fields.Integer(allow_none=True)
+    new_steps = fields.List(fields.String(), metadata={"description": "脚本未写到、按表单自动办理的新增环节"})
+    findings = fields.List(fields.Dict(), metadata={"description": "这条真实申报从未回答、草稿却要求的字段"})
+
+
+class RequirementSchema(Schema):
+    kind = fields.String(metadata={"description": "required_field（新增必填字段）或 exclusion（新增排除情形）"})
+    element_id = fields.String()
+    step = fields.String()
+    key = fields.String()
+    label = fields.String()
+    unanswered_by = fields.List(fields.Integer(), metadata={"description": "从未回答此项的真实申报编号"})
+
+
+class CoverageSchema(Schema):
+    categories = fields.List(fields.Dict())
+    steps = fields.Integer(metadata={"description": "草稿中的用户任务数"})
+    steps_not_covered = fields.List(fields.Dict(), metadata={"description": "标准路径未经过的环节"})
 
 
 class RehearsalSchema(Schema):
     round_id = fields.Integer(allow_none=True)
     standard = fields.List(fields.Nested(RehearsedPathSchema))
     recorded = fields.List(fields.Nested(RehearsedPathSchema))
+    coverage = fields.Nested(CoverageSchema)
+    findings = fields.List(fields.Nested(RequirementSchema),
+                           metadata={"description": "草稿新增的必填字段和排除情形，及从未回答它们的真实申报"})
     summary = fields.Dict()
 
 

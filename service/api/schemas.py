@@ -5,7 +5,8 @@ from marshmallow import Schema, fields, validate
 from marshmallow.utils import get_value
 
 from service.platform.inputs import Int, Text
-from service.platform.reference import CATEGORIES, CITIES
+from service.platform.reference import CITIES
+from service.versions.categories import category_label
 
 
 class UserSchema(Schema):
@@ -34,7 +35,8 @@ def page_schema(item_schema, name):
 
 
 # The settings' values are checked by rounds/settings.py, whose reasons name the setting in Chinese.
-CATEGORY = fields.String(metadata={"enum": list(CATEGORIES)})
+# A category is a key the round's version declares (processes/categories.json); the service says which.
+CATEGORY = Text(validate=validate.Length(min=1, max=40), metadata={"description": "类别代码，如 factory"})
 DEADLINE_DAY = "当日24时（北京时间）为止；不能是已过去的日期"
 
 
@@ -129,11 +131,16 @@ class OpenTaskSchema(Schema):
     due_at = fields.DateTime(allow_none=True)
 
 
+def _category_name(application) -> str:
+    version_id = get_value(application, "process_version_id")
+    return category_label(get_value(application, "category"), version_id if isinstance(version_id, int) else None)
+
+
 class ApplicationSchema(Schema):
     id = fields.Integer()
     round_id = fields.Integer()
     category = fields.String()
-    category_name = fields.Function(lambda a: CATEGORIES.get(get_value(a, "category")))
+    category_name = fields.Function(lambda a: _category_name(a))
     city_code = fields.String()
     city_name = fields.Function(lambda a: CITIES.get(get_value(a, "city_code")))
     unit_name = fields.String()

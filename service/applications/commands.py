@@ -24,7 +24,7 @@ from service.organisations.service import may_declare
 from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
 from service.platform.inputs import text_problem
-from service.platform.reference import CATEGORIES
+from service.versions.categories import version_categories
 from service.platform.timeutil import utcnow
 from service.rounds.models import Round
 from service.rounds.service import check_open_for
@@ -108,15 +108,17 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
         raise Conflict(f"批次“{round_.name}”已关闭，不能再申报", code="round_closed")
     if utcnow() >= round_.city_deadline:
         raise Conflict(f"批次“{round_.name}”的市州推荐截止时间已过，不能再申报", code="deadline_passed")
-    if category not in CATEGORIES:
-        raise Invalid("申报类别不正确", fields={"category": [f"应为 {', '.join(CATEGORIES)} 之一"]})
+    offered = version_categories(round_.process_version_id)  # the round's version says which categories exist
+    if category not in offered:
+        raise Invalid("申报类别不正确", fields={"category": [
+            "应为 " + "、".join(f"{c.key}（{c.name}）" for c in offered.values()) + " 之一"]})
     check_open_for(round_, category)  # the categories the round opened, the unit filing deadline
     unit = may_declare(user)
     duplicate = db.session.scalar(select(Application).where(
         Application.round_id == round_id, Application.applicant_unit == unit.credit_code,
         Application.category == category, Application.outcome.is_(None)))
     if duplicate is not None:
-        raise Conflict(f"本单位在该批次已有进行中的{CATEGORIES[category]}申报（编号 {duplicate.id}）", code="duplicate")
+        raise Conflict(f"本单位在该批次已有进行中的{offered[category].name}申报（编号 {duplicate.id}）", code="duplicate")
     version = loaded_version(round_.process_version_id)
     # The unit's identity comes from its organisation record, never from what is typed into a form.
     application = Application(round_id=round_id, process_version_id=version.id, category=category,

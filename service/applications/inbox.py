@@ -18,7 +18,8 @@ from service.platform.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
 from service.forms.schema import draft_problems
 from service.platform.inputs import text_problem
-from service.platform.reference import CATEGORIES, CITIES
+from service.platform.reference import CITIES
+from service.versions.categories import known_categories
 from service.applications.models import Application, TaskDraft, WorkCount, WorkItem
 from service.audit.models import AuditEvent
 from service.accounts.models import User
@@ -53,17 +54,19 @@ def inbox(user: User, *, page: int, page_size: int, step=None, city=None, catego
                               .join(page_ids, page_ids.c.id == WorkItem.id)
                               .join(Application, Application.id == WorkItem.application_id)
                               .order_by(WorkItem.due_order, WorkItem.id)).all()
-    return {"items": [task_summary(item, unit_name) for item, unit_name in rows], "total": total,
+    names = known_categories()
+    return {"items": [task_summary(item, unit_name, names) for item, unit_name in rows], "total": total,
             "page": page, "page_size": page_size}
 
 
-def task_summary(item: WorkItem, unit_name: str) -> dict:
+def task_summary(item: WorkItem, unit_name: str, category_names: dict[str, str] | None = None) -> dict:
     now = utcnow()
+    category_names = known_categories() if category_names is None else category_names
     claimer = db.session.get(User, item.claimed_by) if item.claimed_by else None
     return {
         "task_id": item.task_id, "application_id": item.application_id, "unit_name": unit_name,
         "city_code": item.city_code, "city_name": CITIES.get(item.city_code), "category": item.category,
-        "category_name": CATEGORIES.get(item.category), "step": item.bpmn_id, "name": item.name, "role": item.role,
+        "category_name": category_names.get(item.category, item.category), "step": item.bpmn_id, "name": item.name, "role": item.role,
         "claimed_by": None if claimer is None else {"id": claimer.id, "display_name": claimer.display_name},
         "created_at": item.created_at, "due_at": item.due_at,
         "overdue": item.due_at is not None and item.due_at <= now,

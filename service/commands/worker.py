@@ -18,6 +18,7 @@ from service.notify.outbox import claim_pending, queue_deadline_reminders, recor
 from service.platform.timeutil import to_shanghai, utcnow
 from service.platform.transactions import transaction
 from service.rounds.calendar import current_calendar
+from service.rounds.calendar_watch import queue_calendar_reminders
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,9 @@ def run_due_timers(limit: int = TIMER_BATCH) -> int:
 def queue_reminders() -> int:
     try:
         with transaction():
-            return queue_deadline_reminders(current_calendar())
+            calendar = current_calendar()
+            return queue_deadline_reminders(calendar) + \
+                queue_calendar_reminders(calendar, to_shanghai(utcnow()).date())
     except ServiceError as err:  # another worker queued the same reminder first
         log.info("reminders left to the next round: %s", err.message)
         return 0

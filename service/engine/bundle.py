@@ -13,6 +13,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from service.engine.categories import CATEGORIES_FILE
+
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NSMAP = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
@@ -71,7 +73,8 @@ def parse_xml(text: str | bytes):
 
 @dataclass(frozen=True)
 class Bundle:
-    """The deployable files, by file name: BPMN/DMN under ``processes``, form-js JSON under ``forms``."""
+    """The deployable files, by file name: BPMN/DMN (and the categories.json) under ``processes``, form-js JSON
+    under ``forms``."""
 
     processes: dict[str, str] = field(default_factory=dict)
     forms: dict[str, str] = field(default_factory=dict)
@@ -85,7 +88,8 @@ class Bundle:
             return {p.name: p.read_text(encoding="utf-8") for pattern in patterns
                     for p in sorted(folder.glob(pattern)) if p.is_file()}
 
-        return cls(read(processes_dir, ("*.bpmn", "*.dmn", *PROCESS_DATA_FILES)), read(forms_dir, ("*.json",)))
+        return cls(read(processes_dir, ("*.bpmn", "*.dmn", CATEGORIES_FILE, *PROCESS_DATA_FILES)),
+                   read(forms_dir, ("*.json",)))
 
     @property
     def content_hash(self) -> str:

@@ -10,6 +10,7 @@ working day.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -37,19 +38,15 @@ class WorkdayCalendar:
     def is_workday(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
+        # The library first: confirming a year it knows must not turn its holidays into working days.
+        if library_knows(day.year):
+            return chinese_calendar.is_workday(day)
         if day.year in self.confirmed_years:
             return day.weekday() < 5
-        try:
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            raise CalendarYearUnknown(day.year) from None
+        raise CalendarYearUnknown(day.year)
 
     def knows_year(self, year: int) -> bool:
-        try:
-            self.is_workday(date(year, 1, 1))
-            return True
-        except CalendarYearUnknown:
-            return False
+        return library_knows(year) or year in self.confirmed_years
 
     def nth_workday(self, start: date, n: int) -> date:
         """The n-th working day counting ``start`` itself as the first when it is one."""
@@ -73,3 +70,32 @@ class WorkdayCalendar:
         last = self.nth_workday(local_day, working_days)
         closes = datetime.combine(last + timedelta(days=1), time(0, 0), SHANGHAI)
         return closes.astimezone(timezone.utc)
+
+
+@lru_cache(maxsize=64)
+def library_knows(year: int) -> bool:
+    """Whether the installed ``chinesecalendar`` carries the State Council's arrangement for ``year``."""
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+        return True
+    except NotImplementedError:
+        return False
+
+
+def library_days(year: int) -> dict[date, tuple[bool, str]]:
+    """The library's days of ``year`` that break the weekday rule: holidays on weekdays and make-up
+    workdays on weekends, each with the holiday's Chinese name; {} for a year it does not know."""
+    if not library_knows(year):
+        return {}
+    found, day = {}, date(year, 1, 1)
+    while day.year == year:
+        workday = chinese_calendar.is_workday(day)
+        if workday != (day.weekday() < 5):
+            holiday, name = chinese_calendar.get_holiday_detail(day)
+            label = _HOLIDAY_NAMES.get(name, name or "")
+            found[day] = (workday, f"{label}调休上班" if workday and label else label)
+        day += timedelta(days=1)
+    return found
+
+
+_HOLIDAY_NAMES = {h.value: h.chinese for h in chinese_calendar.Holiday}

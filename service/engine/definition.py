@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 
+from service.engine.categories import Category, categories_in
 from service.engine.bundle import NSMAP, Bundle, bpmn_validator, parse_xml, role_for_lane
 from service.engine.round_settings import settings_of
 from service.engine.time_limits import TIME_LIMIT, time_limit_days
@@ -92,6 +93,8 @@ class ProcessDefinition:
         self.user_tasks = self._user_tasks()
         self.round_settings = settings_of(bundle.processes)  # the round settings the diagram reads
         self.catch_events = self._catch_events()
+        # The categories this version offers, in their declared order (the standard three without a file).
+        self.categories: dict[str, Category] = {c.key: c for c in categories_in(bundle.processes)}
 
     def _user_tasks(self) -> dict[str, UserTaskInfo]:
         found = {}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from service.forms.schema import form_problems
+from service.engine.categories import CATEGORIES_FILE, CategoriesInvalid, categories_in
 from service.engine.bundle import BPMN_NS, NSMAP, SERVICE_MESSAGES, Bundle, XmlRefused, parse_xml, role_for_lane
 from service.engine.probe import Expression, probe_all
 from service.engine.round_settings import SETTINGS_FILE, settings_problems
@@ -93,6 +94,7 @@ class _BundleChecker:
         for element, message in settings_problems(self.bundle.processes):
             self.add(f"processes/{SETTINGS_FILE}", element, message)
         self.check_forms()
+        self.check_categories()
         self.probe_expressions()
         return self.problems
 
@@ -299,6 +301,68 @@ class _BundleChecker:
         for index, reason in sorted(refused.items()):
             file, element, what, _ = self.expressions[index]
             self.add(file, element, f"{what}试运行被拒绝：{reason}；请改正该表达式，流程运行到这里时同样会被拒绝")
+
+    # -- categories -------------------------------------------------------------------
+    def check_categories(self):
+        """Each declared category's declaration step is an applicant's user task with its form, the forms
+        and summary columns exist, and some condition routes the category's key into the diagram."""
+        file = f"processes/{CATEGORIES_FILE}"
+        try:
+            categories = categories_in(self.bundle.processes)
+        except CategoriesInvalid as err:
+            for where, message in err.problems:
+                self.add(file, where, message)
+            return
+        tasks, lanes, conditions = {}, {}, []
+        for name, root in self.trees.items():
+            if not name.endswith(".bpmn"):
+                continue
+            tasks.update({t.get("id"): t for t in root.iterfind(".//bpmn:userTask", NSMAP)})
+            for lane in root.iterfind(".//bpmn:lane", NSMAP):
+                lanes.update({ref.text: lane.get("name") for ref in lane.iterfind("bpmn:flowNodeRef", NSMAP)})
+            conditions += [c.text or "" for c in root.iterfind(".//bpmn:conditionExpression", NSMAP)]
+        for category in categories:
+            where = f"类别“{category.name}”（{category.key}）"
+            task = tasks.get(category.step)
+            if task is None:
+                self.add(file, where, f"申报环节“{category.step}”不是流程中的人工任务；请填写申报单位泳道中填报申报书的人工任务 id")
+            elif role_for_lane(lanes.get(category.step)) != "applicant":
+                self.add(file, where, f"申报环节“{category.step}”不在申报单位泳道中")
+            elif self._form_property(task) not in (None, category.form):
+                self.add(file, where, f"申报表单“{category.form}”与申报环节“{category.step}”的表单"
+                                      f"“{self._form_property(task)}”不一致")
+            if category.form not in self.bundle.forms:
+                self.add(file, where, f"申报表单“{category.form}”不存在；请在“表单”页新建 forms/{category.form}")
+            else:
+                self._check_summary_columns(file, where, category)
+            if not any(f'"{category.key}"' in text or f"'{category.key}'" in text for text in conditions):
+                self.add(file, where, f"流程中没有任何分支条件引用该类别（如 category == \"{category.key}\"），"
+                                      "该类别的申报将无法进入申报环节")
+
+    @staticmethod
+    def _form_property(task) -> str | None:
+        for prop in task.iterfind(".//spiffworkflow:property", NSMAP):
+            if prop.get("name") == "form":
+                return prop.get("value")
+        return None
+
+    def _check_summary_columns(self, file, where, category):
+        try:
+            form = json.loads(self.bundle.forms[category.form])
+        except (json.JSONDecodeError, RecursionError):
+            return  # the form's own check reports it
+        keys, pending = set(), [form]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, dict):
+                if isinstance(node.get("key"), str):
+                    keys.add(node["key"])
+                pending += [v for v in node.values() if isinstance(v, (dict, list))]
+            elif isinstance(node, list):
+                pending += node
+        for column in category.summary_columns:
+            if column.field not in keys:
+                self.add(file, where, f"汇总表附加列“{column.label}”引用的字段“{column.field}”不在表单 {category.form} 中")
 
     def check_forms(self):
         for name, text in sorted(self.bundle.forms.items()):

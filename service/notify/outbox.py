@@ -15,7 +15,8 @@ from service.accounts.links import without_tokens
 from service.applications.access import unit_accounts, workers_for
 from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from service.platform.extensions import db
-from service.platform.reference import CATEGORIES, CITIES
+from service.platform.reference import CITIES
+from service.versions.categories import category_label
 from service.applications.models import Application, WorkItem
 from service.notify.models import Notification
 from service.platform.timeutil import to_shanghai, utcnow
@@ -53,7 +54,7 @@ def queue_mail(key: str, *, kind: str, to: list[dict], subject: str, body: str) 
 
 
 def _label(application: Application) -> str:
-    return f"{application.unit_name}（{CITIES.get(application.city_code, '')}，{CATEGORIES.get(application.category)}）"
+    return f"{application.unit_name}（{CITIES.get(application.city_code, '')}，{category_label(application.category, application.process_version_id)}）"
 
 
 def notify_new_work(application: Application, items: list[WorkItem], *, done_before: set[str]) -> None:

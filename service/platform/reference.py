@@ -1,9 +1,6 @@
-"""Reference data: the 11 recommenders (cities) and the three categories."""
+"""Reference data: the 11 recommenders (cities). The categories are the process version's (engine/categories.py)."""
 from __future__ import annotations
 
-
-
-CATEGORIES = {"factory": "绿色工厂", "park": "绿色工业园区", "supply_chain": "绿色供应链管理企业"}
 
 
 CITIES = {

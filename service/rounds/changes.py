@@ -14,7 +14,7 @@ from service.audit import chain as audit
 from service.platform.errors import Conflict, Invalid, NotFound
 from service.platform.extensions import db
 from service.platform.inputs import text_problem
-from service.platform.reference import CATEGORIES
+from service.versions.categories import version_categories
 from service.platform.timeutil import utcnow
 from service.rounds import setting_values, settings
 from service.rounds.models import Round, RoundDeadlineChange
@@ -102,7 +102,8 @@ def _changed(current: dict, changes: dict, extra_specs, *, year: int) -> tuple[d
         if isinstance(value, str):
             value = value.strip()
         if field == "categories" and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            value = settings.ordered_categories(value) if set(value) <= set(CATEGORIES) else value
+            offered = _offered(changes.get("process_version_id") or current["process_version_id"])
+            value = settings.ordered_categories(value, offered) if offered and set(value) <= set(offered) else value
         if value != current[field]:
             changed[field] = value
     given = {**(changes.get("extra_settings") or {}),
@@ -113,11 +114,22 @@ def _changed(current: dict, changes: dict, extra_specs, *, year: int) -> tuple[d
     return changed, errors
 
 
+def _offered(version_id) -> dict[str, str] | None:
+    """key → name of the categories a version offers; None when there is no such version."""
+    if not isinstance(version_id, int) or db.session.get(ProcessVersion, version_id) is None:
+        return None
+    return {key: c.name for key, c in version_categories(version_id).items()}
+
+
 def _problems(current: dict, changed: dict, *, started: bool, reason: str, deadlines, labels, round_) -> dict:
     merged = {**current, **changed}
     values = {**changed, "unit_deadline": merged["unit_deadline"], "city_deadline": merged["city_deadline"]}
-    errors = settings.problems(values, now=utcnow(), check_past=tuple(f for f in DEADLINES if f in changed))
-    specs = setting_values.listed(changed.get("process_version_id", round_.process_version_id))
+    offered = _offered(merged["process_version_id"])
+    if offered is not None and ("categories" in changed or "process_version_id" in changed):
+        values["categories"] = merged["categories"]  # the open ones must exist in the (new) version
+    errors = settings.problems(values, now=utcnow(), check_past=tuple(f for f in DEADLINES if f in changed),
+                               offered=offered)
+    specs = setting_values.listed(merged["process_version_id"]) if offered is not None else ()
     for field, reasons in {**setting_values.check_listed_columns(specs, changed),
                            **past_extra_deadlines(specs, changed, names=set(changed))}.items():
         errors.setdefault(field, []).extend(reasons)

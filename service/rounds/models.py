@@ -17,7 +17,7 @@ class Round(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     year: Mapped[int] = mapped_column(Integer)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
-    # The categories units may declare in this round: keys of platform.reference.CATEGORIES.
+    # The categories units may declare in this round: keys of the categories its process version declares.
     categories: Mapped[list] = mapped_column(JSON)
     # 单位申报截止 and 市州推荐截止: each the midnight that ends the day, Asia/Shanghai, stored in UTC.
     unit_deadline: Mapped[datetime] = mapped_column(UTCDateTime)

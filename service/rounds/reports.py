@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from service.audit import chain as audit
 from service.platform.extensions import db
-from service.platform.reference import CATEGORIES, CITIES
+from service.platform.reference import CITIES
+from service.versions.categories import category_label, version_categories
 from service.applications.models import Application
 from service.audit.models import AuditEvent
 from service.rounds.models import Round
@@ -67,14 +68,24 @@ def recommended(round_id: int, city_code: str) -> list[tuple[Application, Submit
     return rows
 
 
-def _summary_row(rank: int, application: Application, submitted: Submitted) -> list:
+def _summary_row(rank: int, application: Application, submitted: Submitted, category) -> list:
+    """One row of the 推荐汇总表: the common columns, then the ones the category's definition adds."""
     d = submitted.declaration
     third_party = d.get("third_party_name") if d.get("evaluation_method") == "third_party" else ""
+    extra = [_cell(d.get(column.field)) for column in category.summary_columns]
     return [rank, CITIES.get(application.city_code), d.get("county"), d.get("unit_name") or application.unit_name,
-            d.get("credit_code"), CATEGORIES.get(application.category), d.get("industry_codes"),
+            d.get("credit_code"), category.name, d.get("industry_codes"),
             d.get("evaluation_standard"), METHODS.get(d.get("evaluation_method"), ""), third_party,
-            d.get("evaluation_score"), d.get("contact_name"), d.get("contact_phone"),
+            d.get("evaluation_score"), d.get("contact_name"), d.get("contact_phone"), *extra,
             "开展过工业节能诊断" if d.get("energy_diagnosis") else ""]
+
+
+def _cell(value):
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(item) for item in value)
+    return value
 
 
 def _sheet(workbook, title: str, heading: str, columns: list[str], rows: list[list], footer: list[str]):
@@ -103,10 +114,15 @@ def summary_table(round_id: int, city_code: str) -> bytes:
     rows = recommended(round_id, city_code)
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for category, label in CATEGORIES.items():
-        in_category = [(a, s) for a, s in rows if a.category == category]
-        _sheet(workbook, label, f"{round_.name} 省级绿色制造名单推荐汇总表（{city}·{label}）", SUMMARY_COLUMNS,
-               [_summary_row(n, a, s) for n, (a, s) in enumerate(in_category, start=1)],
+    offered = version_categories(round_.process_version_id)
+    for key in round_.categories:
+        category = offered.get(key)
+        if category is None:
+            continue
+        in_category = [(a, s) for a, s in rows if a.category == key]
+        columns = [*SUMMARY_COLUMNS[:-1], *(c.label for c in category.summary_columns), SUMMARY_COLUMNS[-1]]
+        _sheet(workbook, category.name, f"{round_.name} 省级绿色制造名单推荐汇总表（{city}·{category.name}）", columns,
+               [_summary_row(n, a, s, category) for n, (a, s) in enumerate(in_category, start=1)],
                ["推荐单位（盖章）：", "日期：    年    月    日"])
     return _save(workbook)
 
@@ -129,7 +145,7 @@ def round_list(round_id: int, kind: str) -> list[Application]:
 
 
 def list_rows(applications: list[Application]) -> list[list]:
-    return [[n, a.unit_name, CATEGORIES.get(a.category), CITIES.get(a.city_code)]
+    return [[n, a.unit_name, category_label(a.category, a.process_version_id), CITIES.get(a.city_code)]
             for n, a in enumerate(applications, start=1)]
 
 
@@ -165,10 +181,12 @@ def statistics_workbook(round_id: int) -> bytes:
 
     round_ = db.session.get(Round, round_id)
     figures = round_statistics(round_id)
+    offered = version_categories(round_.process_version_id)
     workbook = Workbook()
     workbook.remove(workbook.active)
     _sheet(workbook, "环节分布", f"{round_.name} 各环节申报数", ["环节", "市州", "类别", "申报数"],
-           [[row["stage"] or "未开始", CITIES.get(row["city_code"]), CATEGORIES.get(row["category"]), row["count"]]
+           [[row["stage"] or "未开始", CITIES.get(row["city_code"]),
+            offered[row["category"]].name if row["category"] in offered else category_label(row["category"]), row["count"]]
             for row in figures["by_stage"]], [])
     _sheet(workbook, "办理时长", f"{round_.name} 各环节办理时长（小时）", ["环节", "名称", "办结数", "中位数", "P90", "办理时限（工作日）"],
            [[row["step"], row["name"], row["completed"], row["median_hours"], row["p90_hours"], row.get("time_limit_days")]

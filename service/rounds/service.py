@@ -8,13 +8,12 @@ from sqlalchemy import select
 from service.audit import chain as audit
 from service.platform.errors import Conflict, Invalid, NotFound
 from service.platform.extensions import db
-from service.platform.reference import CATEGORIES
+from service.versions.categories import version_categories
 from service.platform.timeutil import utcnow
 from service.rounds import setting_values, settings
 from service.rounds.models import Round
 from service.rounds.settings import deadline_end_of_day  # noqa: F401  (callers import it from here)
 from service.versions.deploy import get_version_or_404, latest_version
-from service.versions.models import ProcessVersion
 
 
 def get_round_or_404(round_id: int) -> Round:
@@ -32,34 +31,31 @@ def open_round(*, name: str, year: int, city_deadline: date, actor: str, process
     deadline unless ``unit_deadline`` is earlier; the objection channel is required (the notice prints it).
     ``extra_settings``: values of the other settings the version lists (settings.json), each checked against
     the list; one not given takes the list's default."""
-    values = {"name": name, "year": year, "categories": list(CATEGORIES) if categories is None else categories,
+    version = get_version_or_404(process_version_id) if process_version_id else latest_version()
+    if version is None:
+        raise NotFound("尚未部署任何流程版本，请先部署流程")
+    offered = {key: c.name for key, c in version_categories(version.id).items()}
+    values = {"name": name, "year": year, "categories": list(offered) if categories is None else categories,
               "unit_deadline": unit_deadline or city_deadline, "city_deadline": city_deadline,
               "notice_days": notice_days, "expert_count": expert_count, "pass_score": pass_score,
               "objection_address": objection_address, "objection_phone": objection_phone,
               "objection_email": objection_email}
-    errors = settings.problems(values, now=utcnow())
-    version = db.session.get(ProcessVersion, process_version_id) if process_version_id else latest_version()
-    extra = {}
-    if version is not None:
-        specs = setting_values.listed(version.id)
-        extra, extra_errors = setting_values.check_extras(setting_values.extras(version.id), extra_settings or {},
-                                                          year=year, fill_defaults=True)
-        extra_errors.update(setting_values.check_listed_columns(specs, values))
-        extra_errors.update(setting_values.unknown_names(setting_values.extras(version.id), extra_settings))
-        extra_errors.update(past_extra_deadlines(specs, extra))
-        for field, reasons in extra_errors.items():
-            errors.setdefault(field, []).extend(reasons)
+    errors = settings.problems(values, now=utcnow(), offered=offered)
+    specs = setting_values.listed(version.id)
+    extra, extra_errors = setting_values.check_extras(setting_values.extras(version.id), extra_settings or {},
+                                                      year=year, fill_defaults=True)
+    extra_errors.update(setting_values.check_listed_columns(specs, values))
+    extra_errors.update(setting_values.unknown_names(setting_values.extras(version.id), extra_settings))
+    extra_errors.update(past_extra_deadlines(specs, extra))
+    for field, reasons in extra_errors.items():
+        errors.setdefault(field, []).extend(reasons)
     if errors:
         names = {**settings.LABELS, **(setting_values.labels(version.id) if version is not None else {})}
         raise Invalid("批次设置不正确：" + "、".join(names.get(f, f) for f in errors), fields=errors)
     if db.session.scalar(select(Round).where(Round.name == name)) is not None:
         raise Conflict(f"批次“{name}”已存在", code="duplicate", fields={"name": [f"批次名称“{name}”已被使用"]})
-    if version is None:
-        if process_version_id:
-            get_version_or_404(process_version_id)
-        raise NotFound("尚未部署任何流程版本，请先部署流程")
     round_ = Round(name=name, year=year, process_version_id=version.id,
-                   categories=settings.ordered_categories(values["categories"]),
+                   categories=settings.ordered_categories(values["categories"], offered),
                    unit_deadline=deadline_end_of_day(values["unit_deadline"]),
                    city_deadline=deadline_end_of_day(city_deadline), notice_days=notice_days,
                    expert_count=expert_count, pass_score=pass_score, status="open",
@@ -123,12 +119,21 @@ _CARRIED_COLUMNS = ("notice_days", "expert_count", "pass_score", "categories", "
                     "objection_address", "objection_phone", "objection_email")
 
 
+def carried_categories(previous: Round, version_id: int) -> list[str]:
+    """Next year's open categories: last year's that the new version still offers, and the ones it adds."""
+    before, after = version_categories(previous.process_version_id), version_categories(version_id)
+    return [key for key in after if key in previous.categories or key not in before]
+
+
 def next_round_defaults(previous: Round, process_version_id: int | None = None) -> dict:
     """What next_round carries over (for the page that shows it before creating the round): last year's
     settings, deadlines a year later; a setting the chosen version lists that last year's round did not
     have takes the version's default for next year."""
     year = previous.year + 1
-    carried = {"name": _next_name(previous.name, previous.year), "categories": list(previous.categories),
+    categories = list(previous.categories)
+    if process_version_id is not None:
+        categories = carried_categories(previous, get_version_or_404(process_version_id).id)
+    carried = {"name": _next_name(previous.name, previous.year), "categories": categories,
                "unit_deadline": _a_year_later_day(settings.deadline_day(previous.unit_deadline)),
                "city_deadline": _a_year_later_day(settings.deadline_day(previous.city_deadline)),
                "notice_days": previous.notice_days, "expert_count": previous.expert_count,
@@ -164,9 +169,10 @@ def check_open_for(round_: Round, category: str) -> None:
     """
     round_ = db.session.scalars(select(Round).where(Round.id == round_.id).with_for_update(read=True)
                                 .execution_options(populate_existing=True)).one()
-    if category in CATEGORIES and category not in round_.categories:
-        opened = "、".join(CATEGORIES[key] for key in round_.categories)
-        raise Invalid(f"批次“{round_.name}”未开放{CATEGORIES[category]}申报",
+    offered = version_categories(round_.process_version_id)
+    if category in offered and category not in round_.categories:
+        opened = "、".join(offered[key].name if key in offered else key for key in round_.categories)
+        raise Invalid(f"批次“{round_.name}”未开放{offered[category].name}申报",
                       fields={"category": [f"本批次开放的类别：{opened}"]})
     if utcnow() >= round_.unit_deadline:
         raise Conflict(f"批次“{round_.name}”的单位申报截止时间（{settings.shown(round_.unit_deadline)}）已过，不能再开始申报",

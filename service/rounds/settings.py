@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from service.engine.calendar import SHANGHAI
 from service.platform.inputs import text_problem
-from service.platform.reference import CATEGORIES
+from service.engine.categories import STANDARD_CATEGORIES
 
 LABELS = {"name": "批次名称", "year": "年度", "categories": "开放类别", "unit_deadline": "单位申报截止日",
           "city_deadline": "市州推荐截止日", "notice_days": "公示期", "expert_count": "评审专家人数",
@@ -38,15 +38,18 @@ def shown(moment: datetime) -> str:
     return f"{deadline_day(moment):%Y-%m-%d} 24:00"
 
 
-def ordered_categories(keys) -> list[str]:
-    """The chosen categories, without repeats, in the reference order."""
+def ordered_categories(keys, offered: dict[str, str]) -> list[str]:
+    """The chosen categories, without repeats, in the order the version declares them."""
     chosen = set(keys)
-    return [key for key in CATEGORIES if key in chosen]
+    return [key for key in offered if key in chosen]
 
 
-def problems(values: dict, *, now: datetime, check_past: tuple[str, ...] = DEADLINES) -> dict[str, list[str]]:
+def problems(values: dict, *, now: datetime, check_past: tuple[str, ...] = DEADLINES,
+             offered: dict[str, str] | None = None) -> dict[str, list[str]]:
     """Field → reasons for every given setting that may not be stored. Deadlines are dates (the day they end);
-    ``check_past`` names the deadlines that must not have passed (an edit checks only the ones it changes)."""
+    ``check_past`` names the deadlines that must not have passed (an edit checks only the ones it changes);
+    ``offered`` (key → name) are the categories of the round's version (the standard ones when not given)."""
+    offered = offered if offered is not None else {c.key: c.name for c in STANDARD_CATEGORIES}
     errors: dict[str, list[str]] = {}
 
     def add(field: str, reason: str) -> None:
@@ -73,8 +76,9 @@ def problems(values: dict, *, now: datetime, check_past: tuple[str, ...] = DEADL
         categories = values["categories"]
         if not categories:
             add("categories", "开放类别至少选择一个")
-        elif any(key not in CATEGORIES for key in categories):
-            add("categories", f"开放类别应为 {'、'.join(CATEGORIES.values())} 中的一个或几个")
+        elif any(not isinstance(key, str) or key not in offered for key in categories):
+            unknown = "、".join(str(key) for key in categories if not isinstance(key, str) or key not in offered)
+            add("categories", f"流程版本中没有类别“{unknown}”；开放类别应为 {'、'.join(offered.values())} 中的一个或几个")
     if "notice_days" in values and not 1 <= values["notice_days"] <= 30:
         add("notice_days", "公示期应在 1–30 个工作日之间")
     if "expert_count" in values and not 1 <= values["expert_count"] <= 15:

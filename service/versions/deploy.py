@@ -27,6 +27,7 @@ def deploy(bundle: Bundle, *, actor: str, note: str = "") -> tuple[ProcessVersio
                              bundle=bundle.to_json(), note=note, deployed_by=actor, validation_report=[])
     db.session.add(version)
     db.session.flush()
+    _changes["deployed"] += 1
     audit.append(audit.SYSTEM_CHAIN, actor=actor, action="deployed",
                  data={"version": number, "content_hash": version.content_hash, "note": note,
                        "files": sorted([f"processes/{n}" for n in bundle.processes] + [f"forms/{n}" for n in bundle.forms])})
@@ -56,6 +57,11 @@ class LoadedVersion:
 
 
 _loaded: dict[int, LoadedVersion] = {}
+_changes = {"deployed": 0}  # bumped by every deployment in this process (caches over all versions look at it)
+
+
+def local_deployments() -> int:
+    return _changes["deployed"]
 
 
 def loaded_version(version_id: int) -> LoadedVersion:
@@ -78,3 +84,4 @@ def loaded_version(version_id: int) -> LoadedVersion:
 def forget_loaded_versions() -> None:
     """For tests, which wipe the database and so reuse version ids for other content."""
     _loaded.clear()
+    _changes["deployed"] += 1

@@ -14,6 +14,7 @@ import zipfile
 from sqlalchemy import func, select
 
 from service.engine.bundle import SETTINGS_FILE, Bundle, XmlRefused, parse_xml
+from service.engine.categories import CATEGORIES_FILE
 from service.engine.validation import Problem, validate_bundle
 from service.platform.errors import Conflict, Invalid, NotFound, StaleVersion
 from service.platform.extensions import db
@@ -24,8 +25,11 @@ from service.rounds.models import Round
 from service.versions.deploy import deploy, get_version_or_404
 from service.platform.timeutil import utcnow
 
-FILE_NAME = re.compile(r"^(processes/[\w.\-]+\.(bpmn|dmn)|forms/[\w.\-]+\.form\.json)$")
-SETTINGS_NAME = f"processes/{SETTINGS_FILE}"  # the round settings the diagram reads (a JSON list)
+FILE_NAME = re.compile(
+    r"^(processes/[\w.\-]+\.(bpmn|dmn)|processes/(categories|settings)\.json|forms/[\w.\-]+\.form\.json)$")
+# The JSON files deployed with the diagrams: what each is, and its shape (validation checks the entries).
+DATA_FILES = {f"processes/{CATEGORIES_FILE}": ("类别定义", '{"categories": [...]}'),
+              f"processes/{SETTINGS_FILE}": ("批次设置列表", '{"settings": [...]}')}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -57,18 +61,19 @@ def create_draft(*, actor: str, from_version_id: int, name: str | None = None) -
 
 
 def _check_file(name: str, text: str) -> None:
-    if name == SETTINGS_NAME:
-        _check_settings_list(name, text)
-        return
     if not FILE_NAME.match(name):
         raise Invalid("文件名不正确", fields={"name": [
-            "应为 processes/<名称>.bpmn、processes/<名称>.dmn 或 forms/<名称>.form.json（字母、数字、点、横线、下划线）"]})
+            "应为 processes/<名称>.bpmn、processes/<名称>.dmn、processes/categories.json、processes/settings.json "
+            "或 forms/<名称>.form.json"
+            "（字母、数字、点、横线、下划线）"]})
     problem = text_problem(text, multiline=True)
     if problem:
         raise Invalid(f"{name} 含有无法保存的字符", fields={"content": [problem]})
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise Invalid("文件过大", fields={"content": [f"不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB"]})
-    if name.startswith("processes/"):
+    if name in DATA_FILES:
+        _check_data_file(name, text)
+    elif name.startswith("processes/"):
         try:
             parse_xml(text)
         except XmlRefused as err:
@@ -78,24 +83,19 @@ def _check_file(name: str, text: str) -> None:
         _check_form(name, text)
 
 
-def _check_settings_list(name: str, text: str) -> None:
-    """Clean text, sane depth and JSON; whether its entries are right is validation's to say (each by name)."""
-    problem = text_problem(text, multiline=True)
-    if problem:
-        raise Invalid(f"{name} 含有无法保存的字符", fields={"content": [problem]})
-    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-        raise Invalid("文件过大", fields={"content": [f"不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB"]})
+def _check_data_file(name: str, text: str) -> None:
+    """A JSON object of sane depth: what it declares is checked by the validation, so a draft can be saved
+    half done and the validation lists what is still missing."""
+    what, shape = DATA_FILES[name]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise Invalid(f"{name} 不是有效的 JSON", fields={"content": [f"第 {err.lineno} 行：{err.msg}"]}) from None
     except RecursionError:
-        data, too_deep = None, True
-    else:
-        too_deep = json_depth(data) > MAX_JSON_DEPTH
-    if too_deep:
-        raise Invalid(f"{name} 嵌套层数过多", fields={"content": [f"JSON 嵌套不能超过 {MAX_JSON_DEPTH} 层"]})
-    problem = unclean_text_in(data, multiline=True)
+        data = None
+    if not isinstance(data, dict) or json_depth(data) > MAX_JSON_DEPTH:
+        raise Invalid(f"{name} 不是{what}", fields={"content": [f"应为 {shape} 形式的 JSON 对象"]})
+    problem = unclean_text_in(data, multiline=False)
     if problem:
         raise Invalid(f"{name} 含有无法保存的字符", fields={"content": [problem]})
 

@@ -3,7 +3,9 @@ the paths that real applications of an earlier round took (their audit trails re
 
 Everything happens in memory on a private clock: no application, task, timer or audit row is written.
 A path either reaches the same end as before, ends differently, or gets stuck at the element where the
-draft can no longer follow the recorded decisions.
+draft can no longer follow the recorded decisions. Forms follow the draft: the standard paths fill the
+draft's own forms (standard_paths.py), and a field the draft newly requires that a recorded application
+never answered is a finding, named with the applications, not a reason to call the path stuck.
 
 The draft's code has not been reviewed, so the replays run in a confined child process (see
 engine/confine.py); the database is read here, in the server, and only plain data crosses over.
@@ -11,20 +13,16 @@ engine/confine.py); the database is read here, in the server, and only plain dat
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
 from service.audit import chain as audit
-from service.versions.samples import sample_declaration
 from service.engine.bundle import Bundle
-from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
-from service.engine.clock import ManualClock
+from service.engine.calendar import WorkdayCalendar
 from service.engine.confine import ConfinedFailure, Limits, run_confined
 from service.engine.definition import ProcessDefinition
-from service.engine.round_settings import default_start_data
-from service.engine.workflow import Engine, EngineError
 from service.platform.errors import ServiceError
 from service.platform.extensions import db
 from service.applications.models import Application
@@ -33,6 +31,9 @@ from service.rounds.models import Round
 from service.rounds.setting_values import start_data as round_start_data
 from service.accounts.models import User
 from service.rounds.calendar import current_calendar
+from service.versions.formfill import TaskForms
+from service.versions.replay import Event, PathResult, compare, replay
+from service.versions.standard_paths import rehearse_standard
 
 # What a replay acts on; everything else in a trail is the engine's own consequence.
 DECISIONS = ("task_completed", "batch_action", "objection_recorded", "timer_fired")
@@ -41,50 +42,6 @@ LIMITS = Limits(seconds=300, cpu_seconds=300, memory_mb=1024)
 
 class RehearsalStopped(ServiceError):
     status, code = 422, "rehearsal_stopped"
-
-
-@dataclass
-class Event:
-    """One recorded (or scripted) decision: who did what to which element, when, with which data."""
-
-    action: str
-    at: datetime
-    element_id: str | None = None
-    data: dict = field(default_factory=dict)
-    actor: str = ""
-
-
-@dataclass
-class PathResult:
-    label: str
-    status: str  # same / different / stuck / running
-    expected: str | None
-    rehearsed: str | None
-    diverged_at: str | None = None
-    diverged_name: str | None = None
-    reason: str | None = None
-    application_id: int | None = None
-
-    def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
-
-
-@dataclass
-class Replay:
-    outcome: tuple[str, str] | None
-    stuck_at: str | None = None
-    reason: str | None = None
-    applied: int = 0
-
-
-def _name_of(definition: ProcessDefinition, element: str | None) -> str | None:
-    if element is None:
-        return None
-    for wf_spec in (definition.spec, *definition.subprocess_specs.values()):
-        for spec in wf_spec.task_specs.values():
-            if spec.bpmn_id == element:
-                return spec.bpmn_name or element
-    return element
 
 
 @dataclass
@@ -98,39 +55,6 @@ class RecordedPath:
     started_at: datetime
     expected: tuple[str, str] | None
     finished: bool
-
-
-def replay(definition: ProcessDefinition, start_data: dict, events: list[Event], user_ids: dict[str, str], *,
-           started_at: datetime, calendar: WorkdayCalendar) -> Replay:
-    """Start an instance of ``definition`` and apply ``events`` in order; stop where it cannot follow."""
-    clock = ManualClock(started_at)
-    engine = Engine(definition, clock=clock, calendar=calendar)
-    applied = 0
-    try:
-        # A setting the draft lists that the round never had: the draft's default, as a new round would get.
-        wf, _ = engine.start({**default_start_data(definition.round_settings, started_at), **start_data})
-        for event in events:
-            clock.set(max(event.at, clock.now()))
-            if event.action == "task_completed":
-                ready = [t for t in engine.ready_tasks(wf) if t.bpmn_id == event.element_id]
-                mine = [t for t in ready if t.assignee is not None and t.assignee == user_ids.get(event.actor)]
-                if not ready:
-                    return Replay(engine.outcome(wf), event.element_id, "草稿流程走到这里时没有这一环节可办理", applied)
-                engine.complete(wf, (mine or ready)[0].id, event.data.get("form") or {})
-            elif event.action == "batch_action":
-                engine.send_message(wf, event.data["action"], {})
-            elif event.action == "objection_recorded":
-                engine.send_message(wf, "objection", {k: v for k, v in event.data.items() if k != "name"})
-            elif event.action == "timer_fired":
-                fired = engine.fire_timers(wf)
-                if event.element_id and not any(step.element_id == event.element_id for step in fired):
-                    return Replay(engine.outcome(wf), event.element_id, "草稿流程在这一时刻没有到期的这个定时器",
-                                  applied)
-            applied += 1
-    except (EngineError, CalendarYearUnknown) as err:
-        element = getattr(err, "element_id", None) or (event.element_id if events else None)
-        return Replay(None, element, str(err), applied)
-    return Replay(engine.outcome(wf), None, None, applied)
 
 
 def _round_start_data(round_: Round, application_id: int, category: str, city: str) -> dict:
@@ -180,104 +104,24 @@ def recorded_paths(round_id: int) -> tuple[list[RecordedPath], dict[str, str]]:
 def rehearse_recorded(definition: ProcessDefinition, paths: list[RecordedPath], user_ids: dict[str, str],
                       calendar: WorkdayCalendar) -> list[PathResult]:
     """Replay every application of a round; compare each end with the end it really reached."""
-    return [_compare(path.label, path.expected,
-                     replay(definition, path.start, path.events, user_ids, started_at=path.started_at,
-                            calendar=calendar),
-                     definition, path.finished, path.application_id)
+    forms = TaskForms(definition.bundle, definition.user_tasks)
+    return [compare(path.label, path.expected,
+                    replay(definition, path.start, path.events, user_ids, started_at=path.started_at,
+                           calendar=calendar, forms=forms),
+                    definition, path.finished, path.application_id)
             for path in paths]
 
 
-# -- the standard paths of the round ------------------------------------------------------
-T0 = datetime(2024, 5, 6, 1, 0, tzinfo=timezone.utc)
-SCENARIO_ROUND = {"city_deadline": datetime(2024, 6, 10, 16, 0, tzinfo=timezone.utc).isoformat(), "notice_days": 5,
-                  "unit_deadline": datetime(2024, 6, 10, 16, 0, tzinfo=timezone.utc).isoformat(),
-                  "expert_count": 3, "pass_score": 60.0}
-EXPERTS = ["9001", "9002", "9003"]
-CITY_OK = {"consult_ecology": "无环境违法记录", "consult_emergency": "无安全事故", "consult_market": "经营正常"}
-
-
-def _script(*steps) -> list[Event]:
-    """Scripted decisions a day apart (a timer a month later), with the actors the assignees expect."""
-    events, at = [], T0
-    for action, element, data, actor in steps:
-        at += timedelta(days=30 if action == "timer_fired" else 1)
-        events.append(Event(action, at, element, data, actor))
-    return events
-
-
-def _declare(exclusions=()):
-    return ("task_completed", "Task_declare_factory", {"form": sample_declaration("factory", exclusions=exclusions)},
-            "applicant")
-
-
-def _city(decision):
-    form = {**CITY_OK, "decision": decision}
-    form.update({"recommend_rank": 1} if decision == "recommend" else {"comments": "意见"})
-    return ("task_completed", "Task_city_review", {"form": form}, "city")
-
-
-def _formal(decision="accept", site=False):
-    form = {"materials_complete": True, "decision": decision, "require_site_inspection": site}
-    form.update({"experts": EXPERTS} if decision == "accept" else {"comments": "材料不全"})
-    return ("task_completed", "Task_formal_review", {"form": form}, "province")
-
-
-def _experts(scores=(80, 75, 70), site=False):
-    return [("task_completed", "Task_expert_review", {"form": {"score": s, "site_inspection": site and n == 0,
-                                                               "opinion": "评审意见"}}, f"expert-{EXPERTS[n]}")
-            for n, s in enumerate(scores)]
-
-
-def _batch(action):
-    return ("batch_action", None, {"action": action}, "province")
-
-
-NOTICE_OVER = ("timer_fired", None, {}, "worker")
-OBJECTION = ("objection_recorded", None, {"real_name": "陈某", "contact": "13900000000", "content": "异议内容",
-                                          "evidence": "证明材料"}, "province")
-
-
-def standard_paths() -> dict[str, list[Event]]:
-    listed = [_declare(), _city("recommend"), _formal(), *_experts(), _batch("start_notice")]
-    paths = {
-        "列入名单": listed + [NOTICE_OVER, _batch("publish")],
-        "退回修改后推荐": [_declare(), _city("send_back"), _declare(), _city("recommend"), _formal("reject")],
-        "市州不予推荐": [_declare(), _city("reject")],
-        "存在排除情形": [_declare(exclusions=("exc_dishonest",))],
-        "形式审查未通过": [_declare(), _city("recommend"), _formal("reject")],
-        "专家评分未达标": [_declare(), _city("recommend"), _formal(), *_experts((50, 40, 55))],
-        "现场核查通过": [_declare(), _city("recommend"), _formal(site=True), *_experts(site=True),
-                   ("task_completed", "Task_site_inspection", {"form": {"inspected_on": "2024-07-01", "inspectors": "王工",
-                                                                        "findings": "核查情况", "decision": "pass"}},
-                    "province"), _batch("start_notice"), NOTICE_OVER, _batch("publish")],
-        "异议成立": listed + [OBJECTION, ("task_completed", "Task_objection",
-                                        {"form": {"investigation": "已核实", "decision": "upheld", "reply": "已答复"}},
-                                        "province")],
-    }
-    scripted = {label: _script(*steps) for label, steps in paths.items()}
-    # Past the city deadline with nothing declared: the deadline ends it.
-    scripted["逾期未推荐"] = [Event("timer_fired", datetime(2024, 6, 12, tzinfo=timezone.utc))]
-    return scripted
-
-
-def _scenario_start() -> dict:
-    return {"application_id": 0, "category": "factory", "city": "220100", **SCENARIO_ROUND}
-
-
-def rehearse_standard(draft: ProcessDefinition, baseline: ProcessDefinition,
-                      calendar: WorkdayCalendar) -> list[PathResult]:
-    """Each standard path on the baseline version and on the draft: the same end, another, or stuck."""
-    actors = {f"expert-{e}": e for e in EXPERTS}
-    results = []
-    for label, events in standard_paths().items():
-        before = replay(baseline, _scenario_start(), events, actors, started_at=T0, calendar=calendar)
-        after = replay(draft, _scenario_start(), events, actors, started_at=T0, calendar=calendar)
-        if before.reason:
-            results.append(PathResult(label, "skipped", None, None, before.stuck_at, _name_of(baseline, before.stuck_at),
-                                      f"当前版本也走不通此路径：{before.reason}"))
-            continue
-        results.append(_compare(label, before.outcome, after, draft, True))
-    return results
+def findings(new: list[dict], recorded: list[PathResult]) -> list[dict]:
+    """Each field the draft newly requires (or that recorded forms left unanswered), with the recorded
+    applications that reached its step and never answered it: what to settle before deploying."""
+    by_field = {(item["element_id"], item["key"]): {**item, "unanswered_by": []} for item in new}
+    for row in recorded:
+        for item in row.findings:
+            entry = by_field.setdefault((item["element_id"], item["key"]), {**item, "unanswered_by": []})
+            if row.application_id not in entry["unanswered_by"]:
+                entry["unanswered_by"].append(row.application_id)
+    return list(by_field.values())
 
 
 def rehearse(bundle: Bundle, *, baseline_version: ProcessVersion, round_id: int | None = None) -> dict:
@@ -297,8 +141,10 @@ def _rehearse_confined(draft_json: str, baseline_json: str, calendar: WorkdayCal
     """In the confined child: parse both versions and run every path."""
     draft = ProcessDefinition(Bundle.from_json(draft_json))
     baseline = ProcessDefinition(Bundle.from_json(baseline_json))
-    report = {"standard": [r.as_dict() for r in rehearse_standard(draft, baseline, calendar)],
-              "recorded": [r.as_dict() for r in rehearse_recorded(draft, paths, user_ids, calendar)]}
+    standard, coverage = rehearse_standard(draft, baseline, calendar)
+    recorded = rehearse_recorded(draft, paths, user_ids, calendar)
+    report = {"standard": [r.as_dict() for r in standard], "recorded": [r.as_dict() for r in recorded],
+              "coverage": coverage, "findings": findings(coverage["new_requirements"], recorded)}
     report["summary"] = {kind: _tally(report[kind]) for kind in ("standard", "recorded")}
     return report
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from service.engine.diff import diff_bundles
 from service.versions.drafts import bundle_of, create_draft, files_of, get_draft_or_404, version_usage
 from service.engine.bundle import ROLE_BY_LANE, SERVICE_MESSAGES, Bundle
+from service.engine.categories import CATEGORIES_FILE, STANDARD_CATEGORIES, to_json as categories_json
 from service.platform.errors import Invalid, ServiceError
 from service.platform.extensions import db
 from service.platform.inputs import id_from
@@ -75,6 +76,7 @@ def admin_draft(draft_id):
     context = {"draft_id": draft.id, "revision": draft.revision, "files": files_of(bundle),
                "main": "processes/" + main,
                "deployed": draft.deployed_version_id is not None,
+               "categories": bundle.processes.get(CATEGORIES_FILE) or categories_json(STANDARD_CATEGORIES),
                "lane_roles": ROLE_BY_LANE, "role_names": ROLE_NAMES, "messages": list(SERVICE_MESSAGES)}
     return render_template("admin_draft.html", draft=draft, rounds=rounds, context_json=dump(context))
 

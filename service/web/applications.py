@@ -12,7 +12,8 @@ from service.applications.batch import ObjectionSchema, record_objection, waits_
 from service.platform.errors import Invalid, ServiceError
 from service.platform.extensions import db
 from service.platform.inputs import id_from
-from service.platform.reference import CATEGORIES, CITIES
+from service.platform.reference import CITIES
+from service.web.filters import CATEGORIES
 from service.versions.models import ProcessVersion
 from service.rounds.models import Round
 from service.applications.models import WorkItem
@@ -57,7 +58,7 @@ def start():
         return redirect(url_for("web.my_applications"))
     item = db.session.scalar(select(WorkItem).where(WorkItem.application_id == application_id,
                                                     WorkItem.role == "applicant"))
-    flash(f"已创建{CATEGORIES[category]}申报（编号 {application_id}），请填写申报书", "success")
+    flash(f"已创建{CATEGORIES.get(category, category)}申报（编号 {application_id}），请填写申报书", "success")
     if item is None:
         return redirect(url_for("web.application", application_id=application_id))
     return redirect(url_for("web.task", task_id=item.task_id))

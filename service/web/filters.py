@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from service.platform.reference import CATEGORIES, CITIES
+from collections.abc import Mapping
+
+from flask import g
+
+from service.platform.reference import CITIES
+from service.versions.categories import known_categories
 from service.platform.timeutil import to_shanghai, utcnow
 
 ROLE_NAMES = {"applicant": "申报单位", "city_reviewer": "市州工信局", "province_staff": "省工信厅",
@@ -38,6 +43,28 @@ def waited(since: datetime | None) -> str:
     if hours:
         return f"{hours} 小时 {minutes} 分钟"
     return f"{minutes} 分钟"
+
+
+class KnownCategories(Mapping):
+    """The pages' ``CATEGORIES``: key → Chinese name of every category a deployed version declares, read once
+    per request (see versions/categories.py)."""
+
+    def _names(self) -> dict[str, str]:
+        if "known_categories" not in g:
+            g.known_categories = known_categories()
+        return g.known_categories
+
+    def __getitem__(self, key):
+        return self._names()[key]
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self):
+        return len(self._names())
+
+
+CATEGORIES = KnownCategories()
 
 
 def register_filters(app) -> None:

@@ -9,7 +9,8 @@ from service.platform.errors import ServiceError
 from service.platform.inputs import id_from, text_problem
 from service.applications.inbox import done_list, in_inbox, inbox, inbox_counts
 from service.organisations.registration import waiting_count
-from service.platform.reference import CATEGORIES, CITIES
+from service.platform.reference import CITIES
+from service.web.filters import CATEGORIES
 from service.platform.transactions import transaction
 from service.web.base import back_to, bp, flash_error, me
 

@@ -22,6 +22,7 @@ from service.rounds.models import Round
 from service.rounds.service import get_round_or_404, next_round, next_round_defaults, open_round
 from service.rounds.setting_values import extra_values, extras, labels, listed
 from service.rounds.settings import DEADLINES, OBJECTION_FIELDS
+from service.versions.categories import version_categories
 from service.versions.models import ProcessVersion
 from service.web.base import bp, flash_error, me, roles_required
 
@@ -99,8 +100,9 @@ def _versions() -> list[ProcessVersion]:
 def new_round():
     versions = _versions()
     errors, status = {}, 200
-    values = {"notice_days": 5, "expert_count": 3, "pass_score": 60, "categories": None,
-                          "process_version_id": versions[0].id if versions else None}
+    values = {"notice_days": 5, "expert_count": 3, "pass_score": 60,
+              "categories": list(version_categories(versions[0].id)) if versions else None,
+              "process_version_id": versions[0].id if versions else None}
     chosen = id_from(request.values.get("process_version_id", "")) or values["process_version_id"]
     specs = setting_specs(chosen if any(v.id == chosen for v in versions) else values["process_version_id"])
     values.update({s.name: s.default_for(utcnow().year) for s in specs if s.name not in values})

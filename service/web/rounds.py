@@ -11,7 +11,7 @@ from service.engine.bundle import Bundle
 from service.platform.errors import Invalid, ServiceError
 from service.platform.extensions import db
 from service.platform.inputs import id_from
-from service.platform.reference import CATEGORIES
+from service.versions.categories import version_categories
 from service.versions.models import ProcessVersion
 from service.rounds.models import Round
 from service.rounds.changes import deadline_history, has_started
@@ -20,6 +20,8 @@ from service.rounds.statistics import round_statistics, stage_counts
 from service.platform.transactions import transaction
 from service.web.base import bp, flash_error, me, roles_required
 from service.web.presenters import dump
+from service.rounds.calendar import current_calendar
+from service.rounds.calendar_watch import round_warnings
 
 READERS = ("province_staff", "admin", "auditor")
 
@@ -36,7 +38,8 @@ def rounds():
 @roles_required(*READERS)
 def round_page(round_id):
     round_ = get_round_or_404(round_id)
-    category = request.args.get("category") if request.args.get("category") in CATEGORIES else None
+    offered = {key: c.name for key, c in version_categories(round_.process_version_id).items()}
+    category = request.args.get("category") if request.args.get("category") in offered else None
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     cities_present = set()
     for row in stage_counts(round_id):
@@ -46,11 +49,13 @@ def round_page(round_id):
         table[row["stage"] or "未开始"]["total"] += row["count"]
         cities_present.add(row["city_code"])
     return render_template("round.html", round_=round_, table=dict(sorted(table.items())), category=category,
+                           offered=offered,
                            cities_present=cities_present, ready_for_notice=awaiting(round_id, "start_notice"),
                            ready_for_publish=awaiting(round_id, "publish"),
                            under_notice=awaiting(round_id, "objection"), labels=BATCH_LABELS,
                            version=db.session.get(ProcessVersion, round_.process_version_id),
-                           editable=not has_started(round_id), history=deadline_history(round_id))
+                           editable=not has_started(round_id), history=deadline_history(round_id),
+                           calendar_warnings=round_warnings(round_, current_calendar()))
 
 
 @bp.post("/rounds/<int:round_id>/batch")

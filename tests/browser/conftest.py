@@ -107,8 +107,8 @@ class Browser:
         self.context.close()
 
 
-@pytest.fixture
-def browse(chromium, live_server, seeded, request):
+def browsers(chromium, live_server, request):
+    """Open browsers on demand; afterwards, fail on any script error or anything the CSP blocked."""
     opened = []
 
     def open_browser() -> Browser:
@@ -123,3 +123,9 @@ def browse(chromium, live_server, seeded, request):
         browser.close()
     assert not errors, f"script errors on the pages: {errors}"
     assert not violations, f"the Content-Security-Policy blocked: {violations}"
+
+
+@pytest.fixture
+def browse(chromium, live_server, seeded, request):
+    """Browsers on the demo (seeded) site."""
+    yield from browsers(chromium, live_server, request)

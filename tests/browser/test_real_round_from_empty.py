@@ -13,8 +13,9 @@ from service.commands.cli import cli
 from service.platform.extensions import db
 from service.platform.timeutil import to_shanghai, utcnow
 from service.versions.samples import sample_declaration
-from tests.browser.conftest import Browser
+from tests.browser.conftest import browsers
 from tests.browser.formfill import fill_form
+from tests.browser.test_registration import fill_registration
 from tests.browser.test_declaration_and_review import form, start_declaration, submit
 from tests.registration import credit_code, link_token, mails
 from tests.test_accounts__import import xlsx
@@ -34,19 +35,7 @@ def empty_site(app, chromium, live_server, request):
     created = runner.invoke(cli, ["create-admin", "chief", "--name", "信息中心管理员"], input=f"{ADMIN_PASSWORD}\n")
     assert created.exit_code == 0, created.output
     db.session.remove()
-    opened = []
-
-    def open_browser() -> Browser:
-        browser = Browser(chromium, live_server, request.node.name)
-        opened.append(browser)
-        return browser
-
-    yield open_browser
-    errors = [error for browser in opened for error in browser.errors]
-    violations = [violation for browser in opened for violation in browser.csp_violations]
-    for browser in opened:
-        browser.close()
-    assert not errors and not violations, (errors, violations)
+    yield from browsers(chromium, live_server, request)
 
 
 def mailed_link(kind: str, path: str, username: str) -> str:
@@ -107,16 +96,8 @@ def test_a_province_runs_a_round_from_an_empty_database(empty_site, tmp_path):
     page = unit.page
     page.goto("/login")
     page.get_by_role("link", name="注册").click()
-    page.fill("input[name=credit_code]", credit_code(2025))
-    page.fill("input[name=name]", UNIT)
-    page.select_option("select[name=kind]", "enterprise")
-    page.select_option("select[name=city_code]", "220100")
-    page.fill("input[name=county]", "长春新区")
-    page.fill("input[name=contact_name]", "赵经办")
-    page.fill("input[name=contact_phone]", "13900000021")
-    page.fill("input[name=contact_email]", "zhao@lvyuan.example.cn")
-    page.fill("input[name=username]", "lvyuan")
-    page.fill("input[name=password]", "Green-Fields-2025")
+    fill_registration(page, credit_code(2025), name=UNIT, contact_email="zhao@lvyuan.example.cn", username="lvyuan",
+                      password="Green-Fields-2025")
     page.click("#register button[type=submit]")
     page.wait_for_selector("#register-sent")
     page.goto(f"/register/verify/{mailed_link('verify_email', '/register/verify/', 'lvyuan')}")

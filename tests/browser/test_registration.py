@@ -8,17 +8,19 @@ from service.platform.extensions import db
 from tests.registration import credit_code, link_token, mails, registered, with_wrong_organisation_digit
 
 
-def fill_registration(page, code: str):
+def fill_registration(page, code: str, *, name: str = "长春绿源新材料有限公司",
+                      contact_email: str = "wang@lvyuan.example.cn", username: str = "wangjb",
+                      password: str = "Lvyuan-Green-2024"):
     page.fill("input[name=credit_code]", code)
-    page.fill("input[name=name]", "长春绿源新材料有限公司")
+    page.fill("input[name=name]", name)
     page.select_option("select[name=kind]", "enterprise")
     page.select_option("select[name=city_code]", "220100")
     page.fill("input[name=county]", "长春新区")
     page.fill("input[name=contact_name]", "王经办")
     page.fill("input[name=contact_phone]", "13900000001")
-    page.fill("input[name=contact_email]", "wang@lvyuan.example.cn")
-    page.fill("input[name=username]", "wangjb")
-    page.fill("input[name=password]", "Lvyuan-Green-2024")
+    page.fill("input[name=contact_email]", contact_email)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
 
 
 def test_an_enterprise_registers_and_its_city_confirms_it(browse):

@@ -278,12 +278,18 @@
     const file = document.getElementById('upload-file').files[0];
     const status = document.getElementById('upload-status');
     if (!file) { status.textContent = '请选择文件'; return; }
-    const name = (file.name.endsWith('.json') && 'processes/' + file.name !== SETTINGS_FILE ? 'forms/' : 'processes/') + file.name;
-    if (await saveFile(name, await file.text(), status) && name === ctx.main) {
+    const name = (file.name.endsWith('.json') && !['categories.json', 'settings.json'].includes(file.name) ? 'forms/' : 'processes/') + file.name;
+    if (!(await saveFile(name, await file.text(), status))) return;
+    if (name.startsWith('forms/')) refreshFormList(currentForm);
+    if (name === ctx.main) {
+      document.querySelector('[data-tab="diagram"]').click();  // fitting needs the canvas on screen
       await modeler.importXML(ctx.files[name]);
       viewer.fit(modeler, container);
     }
   });
+
+  // The categories tab (category-editor.js) saves through the same revision and reads the diagram's tasks.
+  window.greenlist.draft = { ctx, saveFile, modeler, formFiles, getProperty };
 
   // -- validation, rehearsal, deployment -------------------------------------------------
   const problemList = document.getElementById('problems');
@@ -328,10 +334,26 @@
     if (status !== 200) { target.innerHTML = explain(body); return; }
     const rows = (list) => list.map((r) => '<tr><td>' + escapeHtml(r.label) + '</td><td class="status-' + r.status + '">' + STATUS[r.status] +
       '</td><td>' + escapeHtml(r.expected || '—') + '</td><td>' + escapeHtml(r.rehearsed || '—') + '</td><td>' +
-      escapeHtml(r.diverged_name ? r.diverged_name + '（' + r.diverged_at + '）' : '') + '</td></tr>').join('');
-    const table = (title, list) => '<h3>' + title + '</h3><table class="list"><thead><tr><th>路径</th><th>结论</th><th>原结果</th><th>预演结果</th><th>分歧环节</th></tr></thead><tbody>' + rows(list) + '</tbody></table>';
-    target.innerHTML = table('标准路径', body.standard) + (body.round_id ? table('批次真实申报', body.recorded) : '');
+      escapeHtml(r.diverged_name ? r.diverged_name + '（' + r.diverged_at + '）' : '') + escapeHtml(r.reason ? ' ' + r.reason : '') +
+      escapeHtml((r.new_steps || []).length ? ' 经过新增环节：' + r.new_steps.join('、') : '') + '</td></tr>').join('');
+    const table = (title, list) => '<h3>' + title + '</h3><table class="list"><thead><tr><th>路径</th><th>结论</th><th>原结果</th><th>预演结果</th><th>分歧环节与说明</th></tr></thead><tbody>' + rows(list) + '</tbody></table>';
+    target.innerHTML = findings(body) + coverage(body.coverage) + table('标准路径', body.standard) +
+      (body.round_id ? table('批次真实申报', body.recorded) : '');
   });
+
+  const KIND = { required_field: '新增必填字段', exclusion: '新增排除情形' };
+  function findings(body) {
+    if (!body.findings || !body.findings.length) return '';
+    const items = body.findings.map((f) => '<li>' + KIND[f.kind] + '：' + escapeHtml(f.step + ' —「' + f.label + '」（' + f.key + '）') +
+      (body.round_id ? escapeHtml(f.unanswered_by.length ? '；从未回答此项的真实申报：' + f.unanswered_by.join('、') : '；所选批次的申报均未走到此环节') : '') + '</li>');
+    return '<h3 id="rehearsal-findings">需要注意</h3><ul>' + items.join('') + '</ul>';
+  }
+  function coverage(cov) {
+    if (!cov) return '';
+    const missing = cov.steps_not_covered.map((s) => s.name).join('、');
+    return '<p id="rehearsal-coverage">标准路径覆盖类别：' + escapeHtml(cov.categories.map((c) => c.name).join('、')) + '；环节 ' +
+      (cov.steps - cov.steps_not_covered.length) + '/' + cov.steps + (missing ? escapeHtml('，未覆盖：' + missing) : '') + '</p>';
+  }
 
   document.getElementById('deploy').addEventListener('click', async () => {
     const note = document.getElementById('deploy-note').value.trim();
