@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from service.accounts import links
 from service.accounts.models import User, UserRole
 from service.accounts.passwords import password_problem
+from service.accounts.roles import all_roles
 from service.accounts.service import change_password, deactivate_user
 from service.audit import chain as audit
 from service.notify.outbox import queue_mail
@@ -25,11 +26,7 @@ from service.platform.inputs import text_problem
 from service.platform.reference import CITIES
 from service.versions.categories import known_categories
 
-# The kinds of account an administrator makes (applicants register themselves, see organisations).
-KIND_NAMES = {"province_staff": "省工信厅", "city_reviewer": "市州工信局", "expert": "评审专家",
-              "auditor": "审计", "admin": "系统管理员"}
-ALL_ROLES = (*KIND_NAMES, "applicant")
-CITY_ROLES = ("city_reviewer", "expert", "applicant")  # the roles for which a city means something
+CITY_ROLES = ("expert", "applicant")  # built-ins for which a city means something besides their scope
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # [0-9], not \d: \d also matches other scripts' digits
@@ -85,9 +82,20 @@ def normalise(values: dict) -> dict:
     return clean
 
 
-def account_problems(values: dict, *, roles_allowed=ALL_ROLES) -> dict[str, list[str]]:
-    """Every field of a whole account (normalised) that breaks a rule: {field: [中文原因]}."""
+def account_kinds() -> dict[str, str]:
+    """key -> name of the kinds of account an administrator makes: every role of the deployment's table
+    but the applicant's (applicants register themselves, see organisations)."""
+    return {role.key: role.name for role in all_roles() if role.key != "applicant"}
+
+
+def account_problems(values: dict, *, roles_allowed=None, unit_code: str | None = None) -> dict[str, list[str]]:
+    """Every field of a whole account (normalised) that breaks a rule: {field: [中文原因]}. ``roles_allowed``
+    defaults to every role of the deployment; ``unit_code`` is the account's unit, if it belongs to one."""
     errors: dict[str, list[str]] = {}
+    roles = all_roles()
+    if roles_allowed is None:
+        roles_allowed = tuple(role.key for role in roles)
+    values = {**values, "_roles": {role.key: role for role in roles}, "_unit_code": unit_code}
 
     def bad(field, reason):
         errors.setdefault(field, []).append(reason)
@@ -114,19 +122,23 @@ def _text_problems(values, bad, _roles_allowed) -> None:
 
 
 def _role_problems(values, bad, roles_allowed) -> None:
-    roles, city = values.get("roles") or [], values.get("city_code")
+    roles, city, known = values.get("roles") or [], values.get("city_code"), values["_roles"]
     if not roles:
         bad("roles", "请选择账号类型")
-    choices = "、".join(KIND_NAMES[k] for k in roles_allowed if k in KIND_NAMES)
+    choices = "、".join(known[k].name for k in roles_allowed if k in known and k != "applicant")
     for role in roles:
-        if role not in roles_allowed:
+        if role not in roles_allowed or role not in known:
             bad("roles", f"未知的账号类型“{role}”，可选：{choices}")
+    scoped = [known[role] for role in roles if role in known]
     if city is not None and city not in CITIES:
         bad("city_code", f"“{city}”不是吉林省的市州代码（如 220100 长春市）")
-    elif "city_reviewer" in roles and not city:
-        bad("city_code", "市州工信局账号必须选择所在市州")
-    elif city and roles and not any(role in CITY_ROLES for role in roles):
-        bad("city_code", "省厅、审计和管理员账号不设所在市州，请留空")
+    elif not city and any(role.scope == "city" for role in scoped):
+        bad("city_code", f"{'、'.join(r.name for r in scoped if r.scope == 'city')}账号必须选择所在市州")
+    elif city and roles and not any(role.key in CITY_ROLES or role.scope == "city" for role in scoped):
+        bad("city_code", "该类账号不设所在市州，请留空")
+    if not values["_unit_code"] and any(r.scope == "organisation" and r.key != "applicant" for r in scoped):
+        bad("roles", f"{'、'.join(r.name for r in scoped if r.scope == 'organisation' and r.key != 'applicant')}"
+                     f"按单位办理，只能授予已关联单位的账号")
 
 
 def _contact_problems(values, bad, _roles_allowed) -> None:
@@ -169,7 +181,7 @@ def _record(actor: str, action: str, user: User, before: dict, after: dict) -> N
                  data={"account_id": user.id, "username": user.username, "before": before, "after": after})
 
 
-def create_account(*, actor: str, values: dict, base_url: str | None = None, roles_allowed=ALL_ROLES,
+def create_account(*, actor: str, values: dict, base_url: str | None = None, roles_allowed=None,
                    preset_password: str | None = None) -> Created:
     """Create one account from ``values`` (username, display_name, roles, city_code, email, phone, employer,
     specialties, industry_codes; unit_name for an applicant) after checking every field.
@@ -258,7 +270,7 @@ def reissue_access(user: User, *, actor: str, base_url: str | None) -> Created:
     return created
 
 
-def update_account(user: User, *, actor: str, changes: dict, roles_allowed=ALL_ROLES) -> dict:
+def update_account(user: User, *, actor: str, changes: dict, roles_allowed=None) -> dict:
     """Change profile fields of ``user`` (username, active state and password have their own commands);
     returns {field: [before, after]} of what changed. Refuses an administrator taking away its own role."""
     unknown = set(changes) - set(PROFILE)
@@ -266,7 +278,8 @@ def update_account(user: User, *, actor: str, changes: dict, roles_allowed=ALL_R
         raise Invalid("不能修改这些字段", fields={field: ["不能通过编辑修改"] for field in sorted(unknown)})
     changes = normalise(changes)
     merged = {"username": user.username, "unit_name": user.unit_name, **_snapshot(user), **changes}
-    errors = account_problems(merged, roles_allowed=(*roles_allowed, *user.roles))
+    allowed = None if roles_allowed is None else (*roles_allowed, *user.roles)
+    errors = account_problems(merged, roles_allowed=allowed, unit_code=user.unit_code)
     if actor == user.username and user.has_role("admin") and "admin" not in (merged["roles"] or []):
         errors.setdefault("roles", []).append("不能取消自己的管理员身份")
     if errors:

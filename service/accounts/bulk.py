@@ -13,7 +13,8 @@ from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
 
-from service.accounts.admin import (FIELD_NAMES, KIND_NAMES, USERNAME, account_problems, account_query, insert_checked,
+from service.accounts.roles import role_names
+from service.accounts.admin import (FIELD_NAMES, USERNAME, account_kinds, account_problems, account_query, insert_checked,
                                     normalise, taken_usernames)
 from service.accounts.models import User
 from service.audit import chain as audit
@@ -31,12 +32,12 @@ MAX_UNPACKED = 40 * 1024 * 1024  # what the xlsx's zip members may unpack to (a 
 MAX_ERRORS = 200
 MAX_SCANNED = 20_000  # spreadsheet rows read at most, blank ones included
 SHEET = "账号"
-IMPORT_KINDS = ("province_staff", "city_reviewer", "expert", "auditor")
+NOT_IMPORTED = ("admin", "applicant")  # administrators are made one by one; applicants register themselves
 COLUMNS = [("username", "用户名"), ("display_name", "姓名"), ("roles", "账号类型"), ("city_code", "所在市州"),
            ("employer", "工作单位"), ("specialties", "专业类别"), ("industry_codes", "行业代码"),
            ("phone", "手机"), ("email", "邮箱")]
 REQUIRED = ("username", "display_name", "roles")
-KIND_ALIASES = {**{name: key for key, name in KIND_NAMES.items()}, "省厅工作人员": "province_staff",
+KIND_ALIASES = {"省厅工作人员": "province_staff",
                 "省厅": "province_staff", "市州审核员": "city_reviewer", "市州初审员": "city_reviewer",
                 "专家": "expert", "审计员": "auditor"}
 CITY_BY_NAME = {name: code for code, name in CITIES.items()}
@@ -44,15 +45,17 @@ CITY_BY_NAME = {name: code for code, name in CITIES.items()}
 
 
 def instructions() -> list[str]:
-    """The template's instruction lines (the categories are those the deployed versions declare)."""
-    return [line.replace("{categories}", "、".join(known_categories().values())) for line in INSTRUCTIONS]
+    """The template's instruction lines (the kinds are the deployment's roles; the categories those the
+    deployed versions declare)."""
+    kinds, categories = "、".join(import_kinds().values()), "、".join(known_categories().values())
+    return [line.replace("{categories}", categories).replace("{kinds}", kinds) for line in INSTRUCTIONS]
 
 
 INSTRUCTIONS = [
     "每行一个账号；第 1 行为表头，请勿修改列名；空行会被跳过。",
     f"一次最多导入 {MAX_ROWS} 行，文件不超过 {MAX_BYTES // 1024 // 1024} MB；任何一行有错误时整个文件都不导入。",
     "用户名：3–64 位字母、数字或 _ . -，以字母或数字开头，不能与已有账号重复。",
-    f"账号类型：{'、'.join(KIND_NAMES[k] for k in IMPORT_KINDS)}（一人多种用“、”分隔）。",
+    "账号类型：{kinds}（一人多种用“、”分隔）。",
     f"所在市州：市州工信局必填，评审专家选填；填名称或代码：{'、'.join(f'{n}（{c}）' for c, n in CITIES.items())}。",
     "专业类别（仅评审专家）：{categories}，多个用“、”分隔。",
     "行业代码（仅评审专家）：国民经济行业分类 GB/T 4754 代码，如 C3670，多个用“、”分隔。",
@@ -146,15 +149,22 @@ def _data_rows(workbook) -> list[tuple[int, dict]]:
     return found
 
 
-def _translate(cells: dict, category_by_name: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
+def import_kinds() -> dict[str, str]:
+    """key -> name of the kinds an import may give: the deployment's roles but administrators and applicants."""
+    return {key: name for key, name in account_kinds().items() if key not in NOT_IMPORTED}
+
+
+def _translate(cells: dict, kinds_allowed: dict[str, str],
+               category_by_name: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
     """A row's cells as account values (Chinese names → keys), with what could not be translated."""
     values, errors = normalise(cells), {}
+    aliases = {**{name: key for key, name in kinds_allowed.items()}, **KIND_ALIASES}
     kinds = []
     for label in values.get("roles") or []:
-        kind = KIND_ALIASES.get(label, label if label in IMPORT_KINDS else None)
+        kind = aliases.get(label, label if label in kinds_allowed else None)
         if kind is None:
             errors.setdefault("roles", []).append(
-                f"未知的账号类型“{label}”，可选：{'、'.join(KIND_NAMES[k] for k in IMPORT_KINDS)}")
+                f"未知的账号类型“{label}”，可选：{'、'.join(kinds_allowed.values())}")
         kinds.append(kind or label)
     values["roles"] = kinds
     city = values.get("city_code")
@@ -176,10 +186,11 @@ def check_rows(rows: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
         messages.append(f"第 {number} 行 “{column}”：{reason}")
         details.append({"row": number, "column": column, "message": reason})
 
+    kinds_allowed = import_kinds()
     category_by_name = {name: key for key, name in known_categories().items()}
     for number, cells in rows:
-        values, errors = _translate(cells, category_by_name)
-        for field, reasons in account_problems(values, roles_allowed=IMPORT_KINDS).items():
+        values, errors = _translate(cells, kinds_allowed, category_by_name)
+        for field, reasons in account_problems(values, roles_allowed=tuple(kinds_allowed)).items():
             if field not in errors:  # a translation problem already says it better
                 errors[field] = reasons
         username = values.get("username")
@@ -230,14 +241,14 @@ def export_workbook(*, role: str | None = None, city: str | None = None, active:
     sheet.title = SHEET
     append_row(sheet, [header for _, header in COLUMNS] + ["状态", "创建时间"])
     query, last_id = account_query(role=role, city=city, active=active), 0
-    names = known_categories()
+    kinds, categories = role_names(), known_categories()
     while True:
         chunk = db.session.scalars(query.where(User.id > last_id).order_by(User.id).limit(1000)).all()
         for user in chunk:
             append_row(sheet, [user.username, user.display_name,
-                               "、".join(KIND_NAMES.get(r, r) for r in user.roles or []),
+                               "、".join(kinds.get(r, r) for r in user.roles or []),
                                CITIES.get(user.city_code, user.city_code), user.employer,
-                               "、".join(names.get(s, s) for s in user.specialties or []),
+                               "、".join(categories.get(s, s) for s in user.specialties or []),
                                "、".join(user.industry_codes or []), user.phone, user.email,
                                "启用" if user.active else "停用", to_shanghai(user.created_at).strftime("%Y-%m-%d %H:%M")])
         if len(chunk) < 1000:

@@ -109,6 +109,21 @@ class LoginFailure(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class Role(db.Model):
+    """A role of this deployment: the built-ins and those the administrator adds. ``scope`` says which of a
+    role's tasks a holder works: none (every holder), city (their city's), organisation (their unit's) or
+    assignee (only those naming them). Lanes name a role by ``key`` or ``name``; neither changes once made."""
+
+    __tablename__ = "role"
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(30), unique=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    works_tasks: Mapped[bool] = mapped_column(Boolean)
+    built_in: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class UserRole(db.Model):
     """One role of one user: the index behind "who holds role R". ``User.roles`` stays the record; this
     table is rewritten from it whenever an account is written through the ORM (see below)."""

@@ -6,7 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 from marshmallow.utils import get_value
 
-from service.accounts.admin import (ALL_ROLES, KIND_NAMES, create_account, deactivate_account, get_account_or_404,
+from service.accounts.admin import (account_kinds, create_account, deactivate_account, get_account_or_404,
                                     list_accounts, reactivate_account, reissue_access, update_account)
 from service.accounts.bulk import export_workbook, import_accounts, template_workbook
 from service.audit import chain as audit
@@ -21,7 +21,7 @@ blp = Blueprint("accounts", __name__, url_prefix="/api/accounts",
                 description="账号管理（仅系统管理员）：省厅、市州工信局、评审专家、审计账号")
 protect(blp)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = " / ".join(f"{key}（{name}）" for key, name in KIND_NAMES.items())
+KINDS = "角色代码，见 GET /api/roles（如 province_staff、city_reviewer、expert、auditor、admin，及管理员添加的角色）"
 
 
 class AccountSchema(Schema):
@@ -67,14 +67,14 @@ class CreatedSchema(Schema):
 
 
 class AccountArgs(PageArgs):
-    role = Text(validate=validate.OneOf(ALL_ROLES), metadata={"description": "按账号类型筛选"})
+    role = Text(validate=validate.Length(max=32), metadata={"description": "按账号类型（角色代码）筛选"})
     city = Text(validate=validate.OneOf(list(CITIES)), metadata={"description": "按市州代码筛选"})
     active = fields.Boolean(metadata={"description": "true 仅启用，false 仅停用"})
     q = Text(validate=validate.Length(max=64), metadata={"description": "按用户名或姓名查找"})
 
 
 class ExportArgs(Schema):
-    role = Text(validate=validate.OneOf(ALL_ROLES))
+    role = Text(validate=validate.Length(max=32))
     city = Text(validate=validate.OneOf(list(CITIES)))
     active = fields.Boolean()
 
@@ -119,7 +119,7 @@ def create(values):
     """新建账号：有邮箱则发送设置密码链接，否则返回一次性临时密码"""
     with transaction():
         created = create_account(actor=current_user().username, values=values, base_url=_base_url(),
-                                 roles_allowed=tuple(KIND_NAMES))
+                                 roles_allowed=tuple(account_kinds()))
         account_id, link_sent, password = created.user.id, created.link_sent, created.temporary_password
     return {"account": get_account_or_404(account_id), "link_sent": link_sent, "temporary_password": password}
 
@@ -142,7 +142,7 @@ def patch(changes, account_id):
     """修改账号信息（用户名不可改；变更前后记入系统审计链）"""
     with transaction():
         update_account(get_account_or_404(account_id), actor=current_user().username, changes=changes,
-                       roles_allowed=tuple(KIND_NAMES))
+                       roles_allowed=tuple(account_kinds()))
     return get_account_or_404(account_id)
 
 

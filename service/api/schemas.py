@@ -148,6 +148,7 @@ class ApplicationSchema(Schema):
     stage = fields.String()
     outcome = fields.String(allow_none=True)
     version = fields.Integer(metadata={"description": "乐观锁版本，提交任务时带回"})
+    needs_repair = fields.Boolean(metadata={"description": "流程出错，待管理员修复（见 /repair）"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)

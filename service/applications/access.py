@@ -8,8 +8,11 @@ from service.platform.extensions import db
 from service.applications.models import Application, WorkCount, WorkItem
 from service.audit.models import AuditEvent
 from service.accounts.models import User, UserRole
+from service.accounts.roles import scope_of, scopes_of
 
 SEE_ALL = ("admin", "auditor", "province_staff")
+# The roles this module has rules about by name; a role the deployment added is governed by its scope alone.
+BUILT_IN = ("applicant", "city_reviewer", "province_staff", "expert", "admin", "auditor")
 EXPERT_LANE_ROLES = ("expert",)
 
 
@@ -22,26 +25,35 @@ def application_filter(user: User):
         clauses.append(Application.city_code == user.city_code)
     if user.has_role("applicant") and user.unit_code:
         clauses.append(Application.applicant_unit == user.unit_code)
-    if user.has_role("expert"):
-        assigned = select(WorkItem.application_id).where(WorkItem.assignee == str(user.id))
+    if user.has_role("expert") or any(role not in BUILT_IN for role in user.roles or []):
+        # Experts and the holders of roles the deployment added: the applications they work or worked on.
+        working = select(WorkItem.application_id).where(work_item_filter(user))
         reviewed = select(AuditEvent.application_id).where(AuditEvent.actor == user.username,
                                                            AuditEvent.action == "task_completed")
-        clauses.append(Application.id.in_(assigned.union(reviewed)))
+        clauses.append(Application.id.in_(working.union(reviewed)))
     return or_(*clauses) if clauses else false()
 
 
+def _scope_columns(user: User, scope: str) -> dict | None:
+    """The columns a task of a role with ``scope`` must match for ``user`` to work it (None: no task at all,
+    e.g. a city-scoped account without a city)."""
+    if scope == "city":
+        return {"city_code": user.city_code} if user.city_code else None
+    if scope == "organisation":
+        return {"applicant_unit": user.unit_code} if user.unit_code else None
+    if scope == "assignee":
+        return {"assignee": str(user.id)}
+    return {}
+
+
 def _inbox_scopes(user: User) -> list[tuple[str, dict]]:
-    """(role, equal columns) of each kind of task ``user`` may work on: the one rule behind the inbox,
-    its counts, can_work_on and the notification recipients."""
+    """(role, equal columns) of each kind of task ``user`` may work on, by each held role's scope: the one
+    rule behind the inbox, its counts, can_work_on and the notification recipients."""
     scopes = []
-    if user.has_role("province_staff"):
-        scopes.append(("province_staff", {}))
-    if user.has_role("city_reviewer") and user.city_code:
-        scopes.append(("city_reviewer", {"city_code": user.city_code}))
-    if user.has_role("applicant") and user.unit_code:
-        scopes.append(("applicant", {"applicant_unit": user.unit_code}))
-    if user.has_role("expert"):
-        scopes.append(("expert", {"assignee": str(user.id)}))
+    for role, scope in sorted(scopes_of(user.roles).items()):
+        columns = _scope_columns(user, scope)
+        if columns is not None:
+            scopes.append((role, columns))
     return scopes
 
 
@@ -65,37 +77,44 @@ def work_item_filter(user: User):
 
 def work_count_filter(user: User):
     """The same rule over the inbox counters (work_count: '' stands for no assignee, and for the unit of
-    any task but the applicant's own)."""
+    any task whose role is not scoped by organisation; the triggers of migration 0018 write them so)."""
     return _inbox_clause(WorkCount, user, WorkCount.assignee == "", every_unit="")
 
 
-def can_work_on(user: User, item: WorkItem) -> bool:
-    """The same rule as work_item_filter, for one item already loaded (checks and notification recipients)."""
+def works_tasks(user: User) -> bool:
+    """Whether any role ``user`` holds works tasks (administrators and auditors only read)."""
+    return bool(scopes_of(user.roles))
+
+
+def can_work_on(user: User, item: WorkItem, scope: str | None = None) -> bool:
+    """The same rule as work_item_filter, for one item already loaded (checks and notification recipients);
+    ``scope`` is the item's role's, when the caller has read it already."""
     if not user.active or not user.has_role(item.role):
         return False
     if item.assignee is not None and item.assignee != str(user.id):
         return False
-    if item.role == "city_reviewer":
-        return user.city_code == item.city_code
-    if item.role == "applicant":
-        return user.unit_code == item.applicant_unit
-    return True
+    scope = scope_of(item.role) if scope is None else scope
+    columns = None if scope is None else _scope_columns(user, scope)
+    return columns is not None and all(getattr(item, column) == value for column, value in columns.items())
 
 
 def workers_for(item: WorkItem):
     """The active accounts that may work on ``item``: can_work_on as one indexed query, so finding a
     task's recipients costs the same with 60 accounts or 20,000."""
+    scope = scope_of(item.role)
+    if scope is None:
+        return []
     query = (select(User).join(UserRole, UserRole.user_id == User.id)
              .where(UserRole.role == item.role, User.active.is_(True)))
     if item.assignee is not None:
         if not item.assignee.isdigit():
             return []
         query = query.where(User.id == int(item.assignee))
-    if item.role == "city_reviewer":
+    if scope == "city":
         query = query.where(User.city_code == item.city_code)
-    elif item.role == "applicant":
+    elif scope == "organisation":
         query = query.where(User.unit_code == item.applicant_unit)
-    return [user for user in db.session.scalars(query) if can_work_on(user, item)]
+    return [user for user in db.session.scalars(query) if can_work_on(user, item, scope)]
 
 
 def holders_of(role: str):

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from service.accounts.models import User
 from service.applications import panels
 from service.applications.access import can_work_on
+from service.applications.faults import Attempt
 from service.applications.models import Application, TaskDraft, Timer, TimerFiring, WorkItem
 from service.applications.saving import Loaded, engine_for, load, lock, run, save
 from service.audit import chain as audit
@@ -181,6 +182,13 @@ def complete_task(*, task_id: str, data, user: User, expected_version: int | Non
     loaded = lock(application, expected_version, items=items)
     if item is None:
         item = _the_item(items, task_id, loaded)  # raises, saying whether the task exists at all
+    return submit_item(loaded, item, data, actor=user.username)
+
+
+def submit_item(loaded: Loaded, item: WorkItem, data, *, actor: str, audit_extra: dict | None = None) -> Completed:
+    """Complete the ready task of ``item`` on an application locked by the caller (who checked who may):
+    the data checked against the step's form, the engine run, everything saved with its audit event."""
+    application, task_id = loaded.application, item.task_id
     if panels.is_substitution(item, application):
         raise Conflict(f"“{item.name}”：专家已声明回避，请先选定替补专家", code="substitution_pending")
     bundle = loaded.engine.definition.bundle
@@ -193,15 +201,17 @@ def complete_task(*, task_id: str, data, user: User, expected_version: int | Non
     except ValidationError as err:
         raise Invalid("提交的数据未通过校验", fields=err.messages) from None
     panels.check_submitted_panel(application, str(task_id), form, cleaned)
-    steps = run(lambda: loaded.engine.complete(loaded.workflow, task_id, cleaned))
+    attempt = Attempt(application.id, application.process_version_id, "task", actor, task_id=str(task_id),
+                      step_name=item.name, replay={"data": cleaned})
+    steps = run(lambda: loaded.engine.complete(loaded.workflow, task_id, cleaned), attempt)
     if item.has_draft:
         db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
-    audit.append(audit.application_chain(application.id), actor=user.username, action="task_completed",
+    audit.append(audit.application_chain(application.id), actor=actor, action="task_completed",
                  element_id=item.bpmn_id, application_id=application.id,
                  data={"name": item.name, "task_id": str(task_id), "form": cleaned,
                        "opened_at": item.created_at.isoformat(),
-                       "due_at": item.due_at.isoformat() if item.due_at else None})
-    save(loaded, actor=user.username, steps=steps)
+                       "due_at": item.due_at.isoformat() if item.due_at else None, **(audit_extra or {})})
+    save(loaded, actor=actor, steps=steps)
     return Completed(application, loaded.items, loaded_version(application.process_version_id).number)
 
 
@@ -249,7 +259,9 @@ def deliver_message(*, application_id: int, message: str, payload: dict, actor: 
                     audit_data: dict) -> Application:
     """Deliver one message to one application and record why."""
     loaded = load(application_id)
-    steps = run(lambda: loaded.engine.send_message(loaded.workflow, message, payload))
+    attempt = Attempt(application_id, loaded.application.process_version_id, "message", actor,
+                      replay={"message": message, "payload": payload, "action": action, "audit_data": audit_data})
+    steps = run(lambda: loaded.engine.send_message(loaded.workflow, message, payload), attempt)
     audit.append(audit.application_chain(application_id), actor=actor, action=action, data=audit_data,
                  application_id=application_id)
     save(loaded, actor=actor, steps=steps)
@@ -269,7 +281,8 @@ def fire_timers_for(application_id: int) -> int:
     if not due:
         return 0
     loaded = load(application_id)
-    steps = run(lambda: loaded.engine.fire_timers(loaded.workflow))
+    attempt = Attempt(application_id, loaded.application.process_version_id, "timers", SYSTEM_TIMER)
+    steps = run(lambda: loaded.engine.fire_timers(loaded.workflow), attempt)
     still_waiting = {t.task_id for t in loaded.engine.waiting_timers(loaded.workflow)}
     for timer in due:
         if timer.task_id not in still_waiting:

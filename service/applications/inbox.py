@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from service.audit import chain as audit
 from service.applications import panels
-from service.applications.access import (can_work_on, sees_everything, visible_application_or_404,
+from service.applications.access import (can_work_on, sees_everything, works_tasks, visible_application_or_404,
                                          visible_event_data, visible_work_item_or_404, work_count_filter,
                                          work_item_filter)
 from service.applications.commands import NotYours, form_options, get_application_or_404, organisation_fields
@@ -83,7 +83,7 @@ def task_for(user: User, task_id: str, *, to_work: bool) -> WorkItem:
         if item is None:
             raise NotFound(f"待办任务 {task_id} 不存在", code="task_not_found")
         return item
-    if to_work and not any(user.has_role(r) for r in ("applicant", "city_reviewer", "province_staff", "expert")):
+    if to_work and not works_tasks(user):
         raise Forbidden("您的角色不办理任务")
     try:
         return visible_work_item_or_404(user, task_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.platform.extensions import db
@@ -32,6 +32,9 @@ class Application(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A state change was refused by a process error (its record: ApplicationFault); cleared by the next one
+    # that succeeds, so a submit learns it from the row it reads anyway.
+    needs_repair: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # Concurrent writers: the UPDATE carries "WHERE version = <read version>".
     __mapper_args__ = {"version_id_col": version}
@@ -165,3 +168,25 @@ class ExpertConflict(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_expert_conflict_task", "task_id", "resolved_at"),)
+
+
+class ApplicationFault(db.Model):
+    """The last process error that stopped a state change of an application (a script or expression of the
+    diagram failed): where, what it said, when, and what was being done, so that an administrator sees it
+    and can replay it (重试) once a fixed version is deployed and the application moved to it. Written in a
+    transaction of its own when the state change is refused; removed by the next one that succeeds."""
+
+    __tablename__ = "application_fault"
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), primary_key=True, autoincrement=False)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))  # the version that failed
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    element_name: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))  # "task" (a submit), "message", "timers"
+    task_id: Mapped[str | None] = mapped_column(String(36))  # the task being submitted
+    step_name: Mapped[str | None] = mapped_column(String(200))
+    replay: Mapped[dict] = mapped_column(JSON)  # what a retry sends again: the submitted data, the message
+    actor: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=1)  # in a row, counting retries
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -105,5 +105,5 @@ def move_application(application_id: int, version_id: int, *, user: User, note: 
     audit.append(audit.application_chain(application_id), actor=user.username, action="version_moved",
                  application_id=application_id,
                  data={"from_version": source_number, "to_version": target.number, "note": note})
-    save(loaded, actor=user.username, steps=steps)
+    save(loaded, actor=user.username, steps=steps, keeps_fault=True)  # the failed step is retried after it
     return loaded.application

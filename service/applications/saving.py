@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from service.applications import faults
 from service.applications.models import NO_DUE_DATE, Application, Timer, WorkItem
 from service.audit import chain as audit
 from service.engine.calendar import CalendarYearUnknown
@@ -41,6 +42,7 @@ class Loaded:
     workflow: object
     items: list[WorkItem] = field(default_factory=list)  # the open items; after save(), the new ones
     timers_before: set = field(default_factory=set)
+    returned_to: set = field(default_factory=set)  # steps done before that a rewind made open again
 
 
 def engine_for(application: Application) -> Engine:
@@ -69,8 +71,9 @@ def load(application_id: int, expected_version: int | None = None) -> Loaded:
     return lock(application, expected_version)
 
 
-def run(operation):
-    """Translate engine failures into service errors (the caller's transaction rolls back)."""
+def run(operation, attempt: faults.Attempt | None = None):
+    """Translate engine failures into service errors (the caller's transaction rolls back). A process error
+    of an ``attempt`` on an application is kept for the administrators once the rollback is done."""
     try:
         return operation()
     except CalendarYearUnknown as err:
@@ -82,16 +85,22 @@ def run(operation):
     except EngineTaskNotReady as err:
         raise TaskNotReady(str(err)) from None
     except ScriptFailed as err:
+        if attempt is not None:
+            faults.record_later(attempt, message=str(err), element_id=err.element_id,
+                                definition=loaded_version(attempt.process_version_id).definition)
         raise Conflict(f"流程执行失败，请联系管理员检查流程图：{err}", code="process_error",
                        details={"element_id": err.element_id}) from None
 
 
-def save(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:
-    """Write state, work items, timers, notifications and the engine's audit events together."""
+def save(loaded: Loaded, *, actor: str, steps: list[Step], keeps_fault: bool = False) -> None:
+    """Write state, work items, timers, notifications and the engine's audit events together; a process
+    error recorded earlier is cleared (unless ``keeps_fault``: a version move does not replay what failed)."""
     try:
         # Nothing here reads what it writes: the inserts go out together at the flush.
         with db.session.no_autoflush:
             _write(loaded, actor=actor, steps=steps)
+            if not keeps_fault:
+                faults.clear(loaded.application)
         db.session.flush()
     except StaleDataError:
         # The UPDATE carried "WHERE version = <what we read>" and matched nothing.
@@ -113,7 +122,7 @@ def _write(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:
     else:
         application.stage = "、".join(name for _, name in waiting)[:500]
     new_items = _rewrite_work_items(loaded, engine.ready_tasks(wf))
-    notify_new_work(application, new_items, done_before=engine.completed_elements(wf))
+    notify_new_work(application, new_items, done_before=engine.completed_elements(wf) | loaded.returned_to)
     if finished_now:
         notify_outcome(application)
     timers = engine.waiting_timers(wf)

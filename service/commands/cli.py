@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -32,13 +33,32 @@ def validate_command(processes_dir, forms_dir):
     from service.engine.validation import validate_bundle
 
     bundle = Bundle.from_directories(processes_dir, forms_dir)
-    problems = validate_bundle(bundle)
+    problems = validate_bundle(bundle, _deployment_lane_roles())
     if problems:
         click.echo(f"流程包校验未通过，共 {len(problems)} 个问题：", err=True)
         for problem in problems:
             click.echo(f"  - {problem}", err=True)
         sys.exit(1)
     click.echo(f"流程包校验通过：{len(bundle.processes)} 个流程文件，{len(bundle.forms)} 个表单，哈希 {bundle.content_hash[:12]}")
+
+
+def _deployment_lane_roles() -> dict[str, str] | None:
+    """The database's roles, when it has them (a lane may name a role an administrator added there); None,
+    meaning the built-in roles, when there is no database or it predates the role table."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.accounts.roles import lane_roles
+
+    from service.platform.extensions import db
+
+    try:
+        with app_for_commands().app_context():
+            url = db.engine.url
+            if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+                return None  # reading would create an empty database file
+            return lane_roles()
+    except SQLAlchemyError:
+        return None
 
 
 @cli.command("init-db")

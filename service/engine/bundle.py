@@ -23,27 +23,29 @@ NSMAP = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 BATCH_MESSAGES = ("start_notice", "publish")
 SERVICE_MESSAGES = BATCH_MESSAGES + ("objection",)
 
-# Lane name (as drawn) -> role code. A lane may also be named by its role code.
+# The built-in roles that work tasks, by the name a lane carries (Chinese name -> role key). A deployment
+# adds its own roles; the service passes its whole table in as ``lane_roles`` (the engine reads no database).
 ROLE_BY_LANE = {
     "申报单位": "applicant",
     "市州工信局": "city_reviewer",
     "省工信厅": "province_staff",
     "评审专家": "expert",
 }
-ROLES = ("applicant", "city_reviewer", "province_staff", "expert", "admin", "auditor")
-TASK_ROLES = ("applicant", "city_reviewer", "province_staff", "expert")
 
 # Data files deployed with the diagrams under processes/ (the round settings the diagram reads).
 SETTINGS_FILE = "settings.json"
 PROCESS_DATA_FILES = (SETTINGS_FILE,)
 
 
-def role_for_lane(lane: str | None) -> str | None:
+def role_for_lane(lane: str | None, lane_roles: dict[str, str] | None = None) -> str | None:
+    """The role a lane names, by its Chinese name or its key; None for a lane naming no known role."""
     if lane is None:
         return None
-    if lane in TASK_ROLES:
+    known = ROLE_BY_LANE if lane_roles is None else lane_roles
+    lane = lane.strip()
+    if lane in known.values():
         return lane
-    return ROLE_BY_LANE.get(lane.strip())
+    return known.get(lane)
 
 
 class XmlRefused(Exception):

@@ -75,8 +75,10 @@ def _spec_free_converter(spec, subprocess_specs):
 
 
 class ProcessDefinition:
-    def __init__(self, bundle: Bundle):
+    def __init__(self, bundle: Bundle, lane_roles: dict[str, str] | None = None):
+        """``lane_roles``: the deployment's roles that work tasks, Chinese name -> key (built-ins if None)."""
         self.bundle = bundle
+        self.lane_roles = lane_roles
         self.content_hash = bundle.content_hash
         self.process_id = main_process_id(bundle)
         parser = SpiffBpmnParser(validator=bpmn_validator())
@@ -106,7 +108,7 @@ class ProcessDefinition:
                 lane = getattr(task_spec, "lane", None)
                 found[task_spec.bpmn_id] = UserTaskInfo(
                     bpmn_id=task_spec.bpmn_id, name=task_spec.bpmn_name or task_spec.bpmn_id, lane=lane,
-                    role=role_for_lane(lane), form=props.get("form"), assignee=props.get("assignee"),
+                    role=role_for_lane(lane, self.lane_roles), form=props.get("form"), assignee=props.get("assignee"),
                     # SpiffWorkflow names the per-instance spec of a multi-instance task "<id> [child]".
                     multi_instance=task_spec.name.endswith(" [child]"),
                     time_limit_days=time_limit_days(props.get(TIME_LIMIT)))
@@ -155,16 +157,18 @@ _definitions: dict[str, ProcessDefinition] = {}
 _definitions_lock = threading.Lock()
 
 
-def definition_for(content_hash: str, load_bundle: Callable[[], Bundle]) -> ProcessDefinition:
+def definition_for(content_hash: str, load_bundle: Callable[[], Bundle],
+                   lane_roles: Callable[[], dict[str, str]] | None = None) -> ProcessDefinition:
     """The compiled definition of a deployed bundle, parsed once per content hash per process.
 
-    Deployed bundles are immutable, so the cache never needs invalidating.
+    Deployed bundles are immutable, and so are the roles their lanes name (roles are only ever added), so
+    the cache never needs invalidating. ``lane_roles`` gives the deployment's roles when it must parse.
     """
     definition = _definitions.get(content_hash)
     if definition is None:
         with _definitions_lock:
             definition = _definitions.get(content_hash)
             if definition is None:
-                definition = ProcessDefinition(load_bundle())
+                definition = ProcessDefinition(load_bundle(), None if lane_roles is None else lane_roles())
                 _definitions[content_hash] = definition
     return definition

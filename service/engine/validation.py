@@ -16,7 +16,8 @@ from lxml import etree
 
 from service.forms.schema import form_problems
 from service.engine.categories import CATEGORIES_FILE, CategoriesInvalid, categories_in
-from service.engine.bundle import BPMN_NS, NSMAP, SERVICE_MESSAGES, Bundle, XmlRefused, parse_xml, role_for_lane
+from service.engine.bundle import (BPMN_NS, NSMAP, ROLE_BY_LANE, SERVICE_MESSAGES, Bundle, XmlRefused, parse_xml,
+                                   role_for_lane)
 from service.engine.probe import Expression, probe_all
 from service.engine.round_settings import SETTINGS_FILE, settings_problems
 from service.engine.time_limits import MAX_TIME_LIMIT, TIME_LIMIT, time_limit_days
@@ -55,8 +56,9 @@ def _label(node) -> str:
 
 
 class _BundleChecker:
-    def __init__(self, bundle: Bundle):
+    def __init__(self, bundle: Bundle, lane_roles: dict[str, str]):
         self.bundle = bundle
+        self.lane_roles = lane_roles
         self.problems: list[Problem] = []
         self.decision_ids: set[str] = set()
         self.trees: dict[str, etree._Element] = {}
@@ -261,8 +263,9 @@ class _BundleChecker:
         label = _label(node)
         if lane is None:
             self.add(file, label, "人工任务不在任何泳道中；请把它放进代表角色的泳道")
-        elif role_for_lane(lane) is None:
-            self.add(file, label, f"泳道“{lane}”不对应已知角色；泳道名应为 申报单位、市州工信局、省工信厅、评审专家 之一")
+        elif role_for_lane(lane, self.lane_roles) is None:
+            self.add(file, label, f"泳道“{lane}”不对应已知角色；泳道名应为 {'、'.join(self.lane_roles)} 之一，"
+                                  f"新的角色请先由管理员在“角色管理”中添加")
         form = None
         for prop in node.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NSMAP):
             if prop.get("name") == "form":
@@ -326,7 +329,7 @@ class _BundleChecker:
             task = tasks.get(category.step)
             if task is None:
                 self.add(file, where, f"申报环节“{category.step}”不是流程中的人工任务；请填写申报单位泳道中填报申报书的人工任务 id")
-            elif role_for_lane(lanes.get(category.step)) != "applicant":
+            elif role_for_lane(lanes.get(category.step), self.lane_roles) != "applicant":
                 self.add(file, where, f"申报环节“{category.step}”不在申报单位泳道中")
             elif self._form_property(task) not in (None, category.form):
                 self.add(file, where, f"申报表单“{category.form}”与申报环节“{category.step}”的表单"
@@ -378,16 +381,18 @@ class _BundleChecker:
                 self.add(f"forms/{name}", component, problem)
 
 
-def validate_bundle(bundle: Bundle) -> list[Problem]:
-    """Every problem in ``bundle``; an empty list means it can be deployed."""
-    problems = _BundleChecker(bundle).run()
+def validate_bundle(bundle: Bundle, lane_roles: dict[str, str] | None = None) -> list[Problem]:
+    """Every problem in ``bundle``; an empty list means it can be deployed. ``lane_roles`` are the
+    deployment's roles that work tasks (Chinese name -> key; the built-ins when not given)."""
+    lane_roles = ROLE_BY_LANE if lane_roles is None else lane_roles
+    problems = _BundleChecker(bundle, lane_roles).run()
     if problems:
         return problems
     # What our own checks cannot see (XSD, SpiffWorkflow's own rules) shows up here.
     from service.engine.definition import ProcessDefinition
 
     try:
-        ProcessDefinition(bundle)
+        ProcessDefinition(bundle, lane_roles)
     except Exception as err:  # any parser failure is a validation problem, reported with its location
         file = getattr(err, "file_name", None) or "processes"
         element = getattr(err, "id", None) or getattr(err, "name", None)

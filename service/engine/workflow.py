@@ -25,6 +25,7 @@ from service.engine.clock import Clock, SystemClock, install_timer_hook, use_clo
 from service.engine.definition import ProcessDefinition, UserTaskInfo
 from service.engine.errors import EngineError, MessageNotExpected, ScriptFailed, TaskNotFound, TaskNotReady
 from service.engine.history import compact
+from service.engine.rewind import Rewinding
 from service.engine.sandbox import DEFAULT_TIME_LIMIT, SandboxScriptEngine, ScriptError
 
 
@@ -77,7 +78,7 @@ def _parse_utc(value) -> datetime:
     return datetime.fromtimestamp(moment.timestamp(), timezone.utc)
 
 
-class Engine(Reassignment):
+class Engine(Reassignment, Rewinding):
     """Runs instances of one process definition with one clock and one calendar."""
 
     def __init__(self, definition: ProcessDefinition, *, clock: Clock | None = None,

@@ -1,4 +1,5 @@
 """The transaction boundary: jobs and requests commit; services never do."""
+import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -14,6 +15,8 @@ from service.platform.extensions import db
 # and downloads never wait for a writer nor make one wait; the few GETs that write (the last-seen
 # time of a session, a recorded export) end their read and take the lock in transaction().
 _reads_only: ContextVar[bool] = ContextVar("greenlist_reads_only", default=False)
+_AFTERWARDS = "greenlist_afterwards"
+log = logging.getLogger(__name__)
 
 
 def reads_only(flag: bool):
@@ -29,6 +32,24 @@ def begins_read_only() -> bool:
     return _reads_only.get()
 
 
+def afterwards(callback) -> None:
+    """Run ``callback`` in a transaction of its own once the current one has ended, committed or rolled
+    back: for what must be kept although the state change it describes is refused (a process error)."""
+    db.session().info.setdefault(_AFTERWARDS, []).append(callback)
+
+
+def _run_afterwards() -> None:
+    callbacks = db.session().info.pop(_AFTERWARDS, None)
+    if not callbacks:
+        return
+    try:
+        with transaction():
+            for callback in callbacks:
+                callback()
+    except Exception:  # never hides nor replaces what the request itself ended with
+        log.exception("work left for after the transaction failed")
+
+
 @contextmanager
 def transaction():
     """Commit what the block did, or roll all of it back.
@@ -40,6 +61,7 @@ def transaction():
     if _reads_only.get():
         db.session.rollback()  # end the read; the write begins with the lock and reads afresh
         upgraded = _reads_only.set(False)
+    db.session().info.pop(_AFTERWARDS, None)  # left by work outside any transaction: not this one's
     try:
         yield db.session
         db.session.commit()
@@ -58,3 +80,4 @@ def transaction():
     finally:
         if upgraded is not None:
             _reads_only.reset(upgraded)
+        _run_afterwards()

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from service.accounts.roles import lane_roles
 from service.audit import chain as audit
 from service.engine.bundle import Bundle
 from service.engine.definition import ProcessDefinition, definition_for, main_process_id
@@ -16,7 +17,7 @@ from service.versions.models import ProcessVersion
 
 def deploy(bundle: Bundle, *, actor: str, note: str = "") -> tuple[ProcessVersion, bool]:
     """Store ``bundle`` as a new version; an identical bundle returns the version it already is."""
-    problems = validate_bundle(bundle)
+    problems = validate_bundle(bundle, lane_roles())
     if problems:
         raise Invalid("流程包校验未通过，未部署", code="bundle_invalid", details=[str(p) for p in problems])
     existing = db.session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == bundle.content_hash))
@@ -46,7 +47,7 @@ def get_version_or_404(version_id: int) -> ProcessVersion:
 
 
 def definition_of(version: ProcessVersion) -> ProcessDefinition:
-    return definition_for(version.content_hash, lambda: Bundle.from_json(version.bundle))
+    return definition_for(version.content_hash, lambda: Bundle.from_json(version.bundle), lane_roles)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def loaded_version(version_id: int) -> LoadedVersion:
                                  .where(ProcessVersion.id == version_id)).one_or_none()
         if row is None:
             raise NotFound(f"流程版本 {version_id} 不存在")
-        definition = definition_for(row.content_hash, lambda: Bundle.from_json(row.bundle))
+        definition = definition_for(row.content_hash, lambda: Bundle.from_json(row.bundle), lane_roles)
         loaded = _loaded[version_id] = LoadedVersion(version_id, row.number, definition)
     return loaded
 

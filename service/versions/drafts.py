@@ -13,6 +13,7 @@ import zipfile
 
 from sqlalchemy import func, select
 
+from service.accounts.roles import lane_roles
 from service.engine.bundle import SETTINGS_FILE, Bundle, XmlRefused, parse_xml
 from service.engine.categories import CATEGORIES_FILE
 from service.engine.validation import Problem, validate_bundle
@@ -153,7 +154,7 @@ def delete_file(draft: ProcessDraft, name: str, *, actor: str, expected_revision
 
 
 def validate_draft(draft: ProcessDraft) -> list[Problem]:
-    return validate_bundle(bundle_of(draft))
+    return validate_bundle(bundle_of(draft), lane_roles())
 
 
 def deploy_draft(draft: ProcessDraft, *, actor: str, note: str) -> ProcessVersion:

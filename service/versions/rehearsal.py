@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from service.accounts.roles import lane_roles
 from service.audit import chain as audit
 from service.engine.bundle import Bundle
 from service.engine.calendar import WorkdayCalendar
@@ -129,7 +130,7 @@ def rehearse(bundle: Bundle, *, baseline_version: ProcessVersion, round_id: int 
     paths, user_ids = recorded_paths(round_id) if round_id is not None else ([], {})
     try:
         report = run_confined(_rehearse_confined, bundle.to_json(), baseline_version.bundle, current_calendar(),
-                              paths, user_ids, limits=LIMITS)
+                              paths, user_ids, lane_roles(), limits=LIMITS)
     except ConfinedFailure as failure:
         raise RehearsalStopped(f"演练被强制停止：{failure.reason}；请检查草稿中的脚本和表达式") from None
     report["round_id"] = round_id
@@ -137,10 +138,10 @@ def rehearse(bundle: Bundle, *, baseline_version: ProcessVersion, round_id: int 
 
 
 def _rehearse_confined(draft_json: str, baseline_json: str, calendar: WorkdayCalendar,
-                       paths: list[RecordedPath], user_ids: dict[str, str]) -> dict:
+                       paths: list[RecordedPath], user_ids: dict[str, str], roles: dict[str, str]) -> dict:
     """In the confined child: parse both versions and run every path."""
-    draft = ProcessDefinition(Bundle.from_json(draft_json))
-    baseline = ProcessDefinition(Bundle.from_json(baseline_json))
+    draft = ProcessDefinition(Bundle.from_json(draft_json), roles)
+    baseline = ProcessDefinition(Bundle.from_json(baseline_json), roles)
     standard, coverage = rehearse_standard(draft, baseline, calendar)
     recorded = rehearse_recorded(draft, paths, user_ids, calendar)
     report = {"standard": [r.as_dict() for r in standard], "recorded": [r.as_dict() for r in recorded],

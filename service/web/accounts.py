@@ -5,8 +5,9 @@ import io
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 
-from service.accounts.admin import (KIND_NAMES, PROFILE, create_account, deactivate_account, get_account_or_404,
+from service.accounts.admin import (PROFILE, account_kinds, create_account, deactivate_account, get_account_or_404,
                                     list_accounts, reactivate_account, reissue_access, update_account)
+from service.accounts.roles import role_names
 from service.accounts.bulk import MAX_BYTES, MAX_ROWS, export_workbook, import_accounts, template_workbook
 from service.audit import chain as audit
 from service.platform.errors import Invalid, ServiceError
@@ -17,13 +18,12 @@ from service.web.base import bp, flash_error, me, roles_required
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ROLE_FILTERS = (*KIND_NAMES, "applicant")
 
 
 def _filters() -> dict:
     args = request.args
     active = {"1": True, "0": False}.get(args.get("active", ""))
-    return {"role": args.get("role") if args.get("role") in ROLE_FILTERS else None,
+    return {"role": args.get("role") if args.get("role") in role_names() else None,
             "city": args.get("city") if args.get("city") in CITIES else None,
             "active": active, "q": _search_text(args.get("q"))}
 
@@ -53,12 +53,12 @@ def accounts():
     filters = _filters()
     result = list_accounts(page=_page(), page_size=PAGE_SIZE, **filters)
     pages = max(1, -(-result["total"] // PAGE_SIZE))
-    return render_template("accounts.html", result=result, pages=pages, filters=filters, kinds=KIND_NAMES)
+    return render_template("accounts.html", result=result, pages=pages, filters=filters, kinds=account_kinds())
 
 
 def _render_form(account, values, errors, status=200):
     return render_template("account_form.html", account=account, values=values, errors=errors,
-                           kinds=KIND_NAMES), status
+                           kinds=account_kinds()), status
 
 
 @bp.route("/admin/accounts/new", methods=["GET", "POST"])
@@ -69,7 +69,7 @@ def account_new():
     values = {"username": request.form.get("username", ""), **_form_values()}
     try:
         with transaction():
-            created = create_account(actor=me().username, values=values, roles_allowed=tuple(KIND_NAMES),
+            created = create_account(actor=me().username, values=values, roles_allowed=tuple(account_kinds()),
                                      base_url=current_app.config["GREENLIST_PUBLIC_URL"])
             account_id, username, email = created.user.id, created.user.username, created.user.email
             password = created.temporary_password
@@ -93,7 +93,7 @@ def account_edit(account_id):
     try:
         with transaction():
             changed = update_account(get_account_or_404(account_id), actor=me().username, changes=values,
-                                     roles_allowed=tuple(KIND_NAMES))
+                                     roles_allowed=tuple(account_kinds()))
     except ServiceError as err:
         flash_error(err)
         return _render_form(get_account_or_404(account_id), values, err.fields, 422)

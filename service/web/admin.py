@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from service.engine.diff import diff_bundles
 from service.versions.drafts import bundle_of, create_draft, files_of, get_draft_or_404, version_usage
-from service.engine.bundle import ROLE_BY_LANE, SERVICE_MESSAGES, Bundle
+from service.accounts.roles import lane_roles, role_names
+from service.engine.bundle import SERVICE_MESSAGES, Bundle
 from service.engine.categories import CATEGORIES_FILE, STANDARD_CATEGORIES, to_json as categories_json
 from service.platform.errors import Invalid, ServiceError
 from service.platform.extensions import db
@@ -21,7 +22,6 @@ from service.versions.deploy import get_version_or_404
 from service.platform.transactions import transaction
 from service.applications.moves import check_move, move_application
 from service.web.base import bp, flash_error, me, roles_required
-from service.web.filters import ROLE_NAMES
 from service.web.presenters import dump
 from service.web.round_settings import next_round_page
 
@@ -73,11 +73,13 @@ def admin_draft(draft_id):
     rounds = db.session.scalars(select(Round).order_by(Round.year.desc(), Round.id.desc())).all()
     # A draft whose diagram was deleted still opens: the editor starts an empty one under this name.
     main = next((name for name in sorted(bundle.processes) if name.endswith(".bpmn")), "process.bpmn")
+    lanes = lane_roles()  # a lane is named by a role's Chinese name or its key
     context = {"draft_id": draft.id, "revision": draft.revision, "files": files_of(bundle),
                "main": "processes/" + main,
                "deployed": draft.deployed_version_id is not None,
                "categories": bundle.processes.get(CATEGORIES_FILE) or categories_json(STANDARD_CATEGORIES),
-               "lane_roles": ROLE_BY_LANE, "role_names": ROLE_NAMES, "messages": list(SERVICE_MESSAGES)}
+               "lane_roles": {**lanes, **{key: key for key in lanes.values()}}, "role_names": role_names(),
+               "messages": list(SERVICE_MESSAGES)}
     return render_template("admin_draft.html", draft=draft, rounds=rounds, context_json=dump(context))
 
 

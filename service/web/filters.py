@@ -7,18 +7,45 @@ from collections.abc import Mapping
 
 from flask import g
 
+from service.accounts.roles import name_of, role_names
+from service.applications.access import works_tasks
 from service.platform.reference import CITIES
 from service.versions.categories import known_categories
 from service.platform.timeutil import to_shanghai, utcnow
 
-ROLE_NAMES = {"applicant": "申报单位", "city_reviewer": "市州工信局", "province_staff": "省工信厅",
-              "expert": "评审专家", "admin": "系统管理员", "auditor": "审计"}
+
+
+class RoleNames(Mapping):
+    """key -> Chinese name of the deployment's roles: a name by its key from what the process knows, the whole
+    list (a page offering every role) from the table once per request."""
+
+    def _names(self) -> dict[str, str]:
+        if "role_names" not in g:
+            g.role_names = role_names()
+        return g.role_names
+
+    def __getitem__(self, key):  # one account's roles: from what the process knows, without a query
+        name = name_of(key)
+        if name is None:
+            raise KeyError(key)
+        return name
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self):
+        return len(self._names())
+
+
+ROLE_NAMES = RoleNames()
 ACTION_NAMES = {"application_started": "开始申报", "started": "流程开始", "task_completed": "办理",
                 "task_claimed": "认领", "task_released": "释放认领", "timer_fired": "期限届满",
                 "message_received": "收到消息", "batch_action": "批量操作", "objection_recorded": "登记异议",
                 "gateway_decision": "分支判断", "rule_evaluated": "规则判定", "script_run": "自动计算",
                 "ended": "流程结束", "deadline_moved": "截止日期顺延", "expert_panel_drawn": "随机抽取专家",
-                "expert_conflict_declared": "专家回避声明", "expert_substituted": "更换评审专家"}
+                "expert_conflict_declared": "专家回避声明", "expert_substituted": "更换评审专家",
+                "version_moved": "迁移流程版本", "process_retried": "流程出错后重试",
+                "application_rewound": "退回到环节"}
 
 
 def shanghai(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -70,4 +97,4 @@ CATEGORIES = KnownCategories()
 def register_filters(app) -> None:
     app.jinja_env.filters.update(shanghai=shanghai, waited=waited, deadline=deadline)
     app.jinja_env.globals.update(CITIES=CITIES, CATEGORIES=CATEGORIES, ROLE_NAMES=ROLE_NAMES,
-                                 ACTION_NAMES=ACTION_NAMES)
+                                 ACTION_NAMES=ACTION_NAMES, works_tasks=works_tasks)

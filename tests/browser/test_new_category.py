@@ -54,6 +54,13 @@ def test_add_a_category_in_the_editor_open_a_round_with_it_declare_and_filter(br
 
     page.click("#validate")
     page.wait_for_selector("#problems li.ok")
+    # Rehearsal covers the new category: its own listed path, through its own declaration step.
+    page.click("#rehearse")
+    page.wait_for_selector("#rehearsal-coverage")
+    assert "绿色设计产品" in page.inner_text("#rehearsal-coverage")
+    new_path = page.locator("#rehearsal tr", has_text="列入名单（绿色设计产品）")
+    expect(new_path.locator("td.status-same")).to_be_visible()
+    admin.screenshot("rehearsed")
     page.fill("#deploy-note", "2025年：增加绿色设计产品")
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#deploy")

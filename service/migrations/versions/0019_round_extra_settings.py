@@ -1,7 +1,7 @@
 """round settings as data: the values of the settings a version lists beyond the round's own columns
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0021
 Create Date: 2026-11-26 11:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0019'
-down_revision = '0016'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
