@@ -149,4 +149,5 @@ def test_a_submit_and_the_pages_read_each_row_once_and_never_the_bundle(api):
     reads_bundle = [s for s in page + detail + submit if "process_version.bundle" in s]
     assert reads_bundle == []
     assert len(page) <= 6 and len(detail) <= 6, (page, detail)
-    assert len(submit) <= 12, submit
+    # 12, and one more here: the formal review it opens has a time limit, counted on the working-day calendar.
+    assert len(submit) <= 13, submit

@@ -124,7 +124,8 @@ def test_step_durations_follow_the_clock(users, round_, clock, client):
     book = load_workbook(io.BytesIO(exported.data))
     assert book.sheetnames == ["环节分布", "办理时长", "超期"]
     durations = {row[0]: row for row in book["办理时长"].iter_rows(min_row=3, values_only=True) if row[0]}
-    assert durations["Task_declare_factory"][3:] == (72.0, 96.0)
+    assert durations["Task_declare_factory"][3:] == (72.0, 96.0, None)  # the declaration has no time limit
+    assert durations["Task_formal_review"][5] == 10  # 办理时限, working days
     assert [row[:3] for row in book["超期"].iter_rows(min_row=3, max_row=3, values_only=True)] == \
         [("Timer_city_review", "推荐截止", 1)]
     assert client.get(f"/api/rounds/{round_}/statistics.xlsx", "changchun").status_code == 403

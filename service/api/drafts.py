@@ -20,7 +20,7 @@ from service.applications.moves import check_move, move_application
 from service.api.auth import BEARER, current_user, protect, roles_required
 from service.api.blueprint import Blueprint
 from service.api.processes import DiffSchema, VersionSchema
-from service.api.schemas import RoundOutSchema
+from service.api.schemas import EXTRA_SETTINGS, RoundOutSchema
 
 blp = Blueprint("process_drafts", __name__, url_prefix="/api/process-drafts", description="流程草稿（管理员）")
 protect(blp)
@@ -127,6 +127,10 @@ class NextRoundSchema(Schema):
     objection_address = Text(validate=validate.Length(min=1, max=300))
     objection_phone = Text(validate=validate.Length(min=1, max=50))
     objection_email = Text(validate=validate.Length(min=1, max=200))
+    notice_days = Int(metadata={"description": "公示期（工作日；省略则照搬）"})
+    expert_count = Int(metadata={"description": "评审专家人数（省略则照搬）"})
+    pass_score = fields.Float(metadata={"description": "合格分（省略则照搬）"})
+    extra_settings = EXTRA_SETTINGS()
 
 
 def _draft_view(draft: ProcessDraft, with_files: bool = True) -> dict:

@@ -66,6 +66,7 @@ class StepDurationSchema(Schema):
     completed = fields.Integer()
     median_hours = fields.Float()
     p90_hours = fields.Float()
+    time_limit_days = fields.Integer(allow_none=True, metadata={"description": "办理时限（工作日），流程图未设则为空"})
 
 
 class MissedSchema(Schema):

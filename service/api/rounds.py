@@ -7,7 +7,8 @@ from service.platform.extensions import db
 from service.platform.inputs import Int
 from service.rounds.models import Round
 from service.rounds.changes import deadline_history, has_started, update_round
-from service.rounds.service import get_round_or_404, open_round
+from service.rounds.service import get_round_or_404, open_round, settings_of as all_settings_of
+from service.rounds.setting_values import extras, listed
 from service.platform.transactions import transaction
 from service.api.auth import BEARER, current_user, protect, roles_required
 from service.api.blueprint import Blueprint
@@ -52,8 +53,10 @@ def create_round(settings):
 def _detail(round_id: int) -> dict:
     round_ = get_round_or_404(round_id)
     columns = {column.key: getattr(round_, column.key) for column in Round.__table__.columns}
-    return {**columns, "editable": not has_started(round_id),
-            "deadline_changes": deadline_history(round_id)}
+    recorded = all_settings_of(round_)
+    return {**columns, "editable": not has_started(round_id), "deadline_changes": deadline_history(round_id),
+            "extra_settings": {s.name: recorded[s.name] for s in extras(round_.process_version_id)},
+            "settings_list": [s.as_dict() for s in listed(round_.process_version_id)]}
 
 
 @blp.route("/<int:round_id>")

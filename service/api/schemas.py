@@ -40,6 +40,22 @@ CATEGORY = Text(validate=validate.Length(min=1, max=40), metadata={"description"
 DEADLINE_DAY = "当日24时（北京时间）为止；不能是已过去的日期"
 
 
+def EXTRA_SETTINGS(**kwargs):
+    return fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
+        "description": "流程版本列出的其他批次设置（processes/settings.json）：设置项名 → 值（日期为 YYYY-MM-DD，当日24时截止）；"
+                       "省略的取版本给出的默认值"}, **kwargs)
+
+
+class RoundSettingSchema(Schema):
+    name = fields.String()
+    type = fields.String(metadata={"enum": ["date", "int", "number", "text"]})
+    label = fields.String()
+    default = fields.Raw(allow_none=True)
+    min = fields.Float(allow_none=True)
+    max = fields.Float(allow_none=True)
+    help = fields.String()
+
+
 class RoundSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = Text(required=True, validate=validate.Length(min=1, max=200))
@@ -60,6 +76,7 @@ class RoundSchema(Schema):
                          metadata={"maxLength": 200, "description": "公示中受理异议的邮箱"})
     process_version_id = Int(load_default=None, allow_none=True,
                              metadata={"description": "流程版本（已部署的版本之一；省略则为最新版本）"})
+    extra_settings = EXTRA_SETTINGS(load_default=None)
     status = fields.String(dump_only=True)
 
 
@@ -80,6 +97,8 @@ class DeadlineChangeSchema(Schema):
 
 class RoundDetailSchema(RoundOutSchema):
     editable = fields.Boolean(metadata={"description": "尚无申报开始：所有设置均可修改；否则只能延长截止日期"})
+    settings_list = fields.List(fields.Nested(RoundSettingSchema), metadata={
+        "description": "本批次流程版本读取的批次设置（名称、类型、中文名、默认值、范围）"})
     deadline_changes = fields.List(fields.Nested(DeadlineChangeSchema))
 
 
@@ -98,6 +117,7 @@ class RoundChangeSchema(Schema):
     objection_phone = Text(metadata={"maxLength": 50})
     objection_email = Text(metadata={"maxLength": 200})
     process_version_id = Int()
+    extra_settings = EXTRA_SETTINGS()
     reason = Text(validate=validate.Length(max=500), metadata={"description": "原因（已有申报开始后延长截止日期时必填）"})
 
 

@@ -45,6 +45,8 @@ class TaskSummarySchema(Schema):
     due_at = fields.DateTime(allow_none=True)
     overdue = fields.Boolean()
     due_soon = fields.Boolean()
+    time_limit_days = fields.Integer(allow_none=True, metadata={
+        "description": "办理时限（工作日；流程图中该环节的 time_limit_days，仅任务页给出）"})
 
 
 class HistorySchema(Schema):

@@ -29,6 +29,7 @@ from service.versions.categories import version_categories
 from service.platform.timeutil import utcnow
 from service.rounds.models import Round
 from service.rounds.service import check_open_for
+from service.rounds.setting_values import start_data as round_start_data
 from service.versions.deploy import loaded_version
 
 SYSTEM_TIMER = "system:timer"
@@ -131,9 +132,7 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
     start_data = {
         "application_id": application.id, "category": category, "city": unit.city_code,
         "unit_name": unit.name, "credit_code": unit.credit_code,
-        "city_deadline": round_.city_deadline.isoformat(), "notice_days": round_.notice_days,
-        "unit_deadline": round_.unit_deadline.isoformat(),
-        "expert_count": round_.expert_count, "pass_score": round_.pass_score,
+        **round_start_data(round_),  # every round setting the version lists (settings.json)
     }
     wf, steps = run(lambda: engine.start(start_data))
     audit.append(audit.application_chain(application.id), actor=user.username, action="application_started",

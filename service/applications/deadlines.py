@@ -21,7 +21,7 @@ from service.rounds.settings import LABELS, shown
 
 
 def move_round_deadline(round_id: int, *, variable: str, before: datetime, after: datetime, actor: str,
-                        reason: str) -> int:
+                        reason: str, label: str | None = None) -> int:
     """Move ``variable`` (``city_deadline``, ``unit_deadline``) from ``before`` to ``after`` in every running
     application of the round; returns how many had a waiting timer moved."""
     running = db.session.scalars(select(Application.id).where(Application.round_id == round_id,
@@ -45,7 +45,7 @@ def move_round_deadline(round_id: int, *, variable: str, before: datetime, after
         _refresh_due_dates(loaded)
         audit.append(audit.application_chain(application_id), actor=actor, action="deadline_moved",
                      application_id=application_id,
-                     data={"name": LABELS.get(variable, variable), "new_deadline": shown(after),
+                     data={"name": label or LABELS.get(variable, variable), "new_deadline": shown(after),
                            "variable": variable, "before": before.isoformat(),
                            "after": after.isoformat(), "reason": reason,
                            "timers": [{"element_id": t.element_id, "before": t.before.isoformat(),
@@ -57,7 +57,9 @@ def move_round_deadline(round_id: int, *, variable: str, before: datetime, after
 def _refresh_due_dates(loaded: Loaded) -> None:
     """save() keeps an open work item as it was (its claim, its creation time); its due date comes from the
     boundary timer that just moved, so set it again."""
-    due = {task.id: task.due_at for task in loaded.engine.ready_tasks(loaded.workflow)}
+    # A task whose due date is its time limit (no boundary timer) keeps it.
+    due = {task.id: task.due_at for task in loaded.engine.ready_tasks(loaded.workflow)
+           if task.due_at is not None or not task.info.time_limit_days}
     for item in loaded.items:
         if item.task_id in due and item.due_at != due[item.task_id]:
             item.due_at, item.due_order = due[item.task_id], due[item.task_id] or NO_DUE_DATE

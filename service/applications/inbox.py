@@ -165,7 +165,9 @@ def task_page(user: User, task_id: str) -> dict:
         options[panels.POOL_KEY] = [{"value": str(c.id), "label": c.label} for c in pool]
         if can_work_on(user, item):  # the draw button is for who may do the step
             panel = {"count": options.get("expert_count"), "eligible_count": len(pool)}
-    return {"task": task_summary(item, application.unit_name), "form": form, "data": data, "data_source": source,
+    info = definition.user_tasks.get(item.bpmn_id)
+    task = {**task_summary(item, application.unit_name), "time_limit_days": info.time_limit_days if info else None}
+    return {"task": task, "form": form, "data": data, "data_source": source,
             "draft_saved_at": draft.updated_at if draft else None, "options": options,
             "version": application.version, "application": application, "history": history, "panel": panel,
             "substitution": substitution_view(item, application),

@@ -172,7 +172,7 @@ def substitute_expert(*, task_id: str, user: User, method: str, expert_id: int |
             raise Invalid("该专家不符合遴选条件", fields={"expert": ["该专家不符合本申报的遴选条件（专业、所在市州或单位回避）"]})
     replaced = run(lambda: loaded.engine.reassign(loaded.workflow, item.task_id, str(chosen)))
     task = next(t for t in loaded.engine.ready_tasks(loaded.workflow) if t.id == item.task_id)
-    assigned = work_item_for(application, task)
+    assigned = work_item_for(application, task, calendar=loaded.engine.calendar)
     _move_item(item, assigned)
     loaded.items = [i for i in loaded.items if i is not item] + [assigned]
     conflict.substitute_id, conflict.method, conflict.seed, conflict.note = chosen, method, seed, note

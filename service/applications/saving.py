@@ -8,6 +8,7 @@ submit reads each row once and writes only what changed.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
@@ -18,6 +19,7 @@ from service.applications.models import NO_DUE_DATE, Application, Timer, WorkIte
 from service.audit import chain as audit
 from service.engine.calendar import CalendarYearUnknown
 from service.engine.clock import current_clock
+from service.engine.time_limits import due_after
 from service.engine.workflow import Engine, MessageNotExpected, ScriptFailed, Step
 from service.engine.workflow import TaskNotFound as EngineTaskNotFound
 from service.engine.workflow import TaskNotReady as EngineTaskNotReady
@@ -27,6 +29,8 @@ from service.platform.extensions import db
 from service.platform.timeutil import utcnow
 from service.rounds.calendar import LazyCalendar
 from service.versions.deploy import loaded_version
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -165,19 +169,35 @@ def _rewrite_work_items(loaded: Loaded, tasks) -> list[WorkItem]:
     for task_id, task in ready.items():
         if task_id in existing:
             continue  # keeps its claim and creation time
-        added.append(work_item_for(application, task))
+        added.append(work_item_for(application, task, calendar=loaded.engine.calendar))
     db.session.add_all(added)
     loaded.items = [item for task_id, item in existing.items() if task_id in ready] + added
     return added
 
 
-def work_item_for(application: Application, task) -> WorkItem:
-    """The inbox row of one ready human task (``task``: the engine's HumanTask)."""
+def work_item_for(application: Application, task, *, calendar=None) -> WorkItem:
+    """The inbox row of one ready human task (``task``: the engine's HumanTask). Its due date is the task's
+    boundary timer, else its time limit (办理时限) counted in working days from now on ``calendar``."""
+    now = utcnow()
+    due = task.due_at or time_limit_due(task, now, calendar)
     return WorkItem(
         application_id=application.id, task_id=task.id, bpmn_id=task.bpmn_id, name=task.name,
         role=task.role or "", form=task.info.form, city_code=application.city_code,
         category=application.category, applicant_unit=application.applicant_unit, assignee=task.assignee,
-        due_at=task.due_at, due_order=task.due_at or NO_DUE_DATE, created_at=utcnow())
+        due_at=due, due_order=due or NO_DUE_DATE, created_at=now)
+
+
+def time_limit_due(task, opened, calendar):
+    """When a task with a time limit opened at ``opened`` is due (None: no limit, or a year the calendar does
+    not know yet: the task is not held up for it, and has no due date until the year is entered)."""
+    days = task.info.time_limit_days
+    if not days or calendar is None:
+        return None
+    try:
+        return due_after(calendar, opened, days)
+    except CalendarYearUnknown as err:
+        log.warning("no due date for task %s: %s", task.id, err)
+        return None
 
 
 def _rewrite_timers(application: Application, timers, *, had_timers: bool) -> None:

@@ -32,6 +32,10 @@ ROLE_BY_LANE = {
     "评审专家": "expert",
 }
 
+# Data files deployed with the diagrams under processes/ (the round settings the diagram reads).
+SETTINGS_FILE = "settings.json"
+PROCESS_DATA_FILES = (SETTINGS_FILE,)
+
 
 def role_for_lane(lane: str | None, lane_roles: dict[str, str] | None = None) -> str | None:
     """The role a lane names, by its Chinese name or its key; None for a lane naming no known role."""
@@ -86,7 +90,8 @@ class Bundle:
             return {p.name: p.read_text(encoding="utf-8") for pattern in patterns
                     for p in sorted(folder.glob(pattern)) if p.is_file()}
 
-        return cls(read(processes_dir, ("*.bpmn", "*.dmn", CATEGORIES_FILE)), read(forms_dir, ("*.json",)))
+        return cls(read(processes_dir, ("*.bpmn", "*.dmn", CATEGORIES_FILE, *PROCESS_DATA_FILES)),
+                   read(forms_dir, ("*.json",)))
 
     @property
     def content_hash(self) -> str:

@@ -20,6 +20,8 @@ from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 
 from service.engine.categories import Category, categories_in
 from service.engine.bundle import NSMAP, Bundle, bpmn_validator, parse_xml, role_for_lane
+from service.engine.round_settings import settings_of
+from service.engine.time_limits import TIME_LIMIT, time_limit_days
 
 
 class DefinitionError(Exception):
@@ -35,6 +37,7 @@ class UserTaskInfo:
     form: str | None
     assignee: str | None  # expression evaluated in task data giving the one user who may do it
     multi_instance: bool
+    time_limit_days: int | None = None  # 办理时限 in working days (modeler property time_limit_days)
 
 
 def main_process_id(bundle: Bundle) -> str:
@@ -90,6 +93,7 @@ class ProcessDefinition:
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         self.serializer_lock = threading.Lock()
         self.user_tasks = self._user_tasks()
+        self.round_settings = settings_of(bundle.processes)  # the round settings the diagram reads
         self.catch_events = self._catch_events()
         # The categories this version offers, in their declared order (the standard three without a file).
         self.categories: dict[str, Category] = {c.key: c for c in categories_in(bundle.processes)}
@@ -106,7 +110,8 @@ class ProcessDefinition:
                     bpmn_id=task_spec.bpmn_id, name=task_spec.bpmn_name or task_spec.bpmn_id, lane=lane,
                     role=role_for_lane(lane, self.lane_roles), form=props.get("form"), assignee=props.get("assignee"),
                     # SpiffWorkflow names the per-instance spec of a multi-instance task "<id> [child]".
-                    multi_instance=task_spec.name.endswith(" [child]"))
+                    multi_instance=task_spec.name.endswith(" [child]"),
+                    time_limit_days=time_limit_days(props.get(TIME_LIMIT)))
         return found
 
     def _catch_events(self) -> dict[str, tuple[str, str | None]]:

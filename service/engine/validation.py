@@ -19,6 +19,8 @@ from service.engine.categories import CATEGORIES_FILE, CategoriesInvalid, catego
 from service.engine.bundle import (BPMN_NS, NSMAP, ROLE_BY_LANE, SERVICE_MESSAGES, Bundle, XmlRefused, parse_xml,
                                    role_for_lane)
 from service.engine.probe import Expression, probe_all
+from service.engine.round_settings import SETTINGS_FILE, settings_problems
+from service.engine.time_limits import MAX_TIME_LIMIT, TIME_LIMIT, time_limit_days
 from service.engine.sandbox import ScriptError, compile_code
 
 DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20180521/MODEL/",
@@ -69,9 +71,7 @@ class _BundleChecker:
     def run(self) -> list[Problem]:
         if not self.bundle.bpmn_files():
             self.add("processes", None, "流程包中没有 .bpmn 文件")
-        for name, text in sorted(self.bundle.processes.items()):
-            if name == CATEGORIES_FILE:
-                continue
+        for name, text in sorted({**self.bundle.bpmn_files(), **self.bundle.dmn_files()}.items()):
             try:
                 self.trees[name] = parse_xml(text)
             except XmlRefused as err:
@@ -93,6 +93,8 @@ class _BundleChecker:
             if message not in caught_messages.values():
                 self.add("processes", f"消息 {message}",
                          f"服务会发送消息“{message}”，但流程中没有接收它的事件；请添加引用该消息的中间捕获事件")
+        for element, message in settings_problems(self.bundle.processes):
+            self.add(f"processes/{SETTINGS_FILE}", element, message)
         self.check_forms()
         self.check_categories()
         self.probe_expressions()
@@ -268,6 +270,8 @@ class _BundleChecker:
         for prop in node.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NSMAP):
             if prop.get("name") == "form":
                 form = prop.get("value")
+            if prop.get("name") == TIME_LIMIT and time_limit_days(prop.get("value")) is None:
+                self.add(file, label, f"办理时限 {TIME_LIMIT}=“{prop.get('value')}” 应为 1–{MAX_TIME_LIMIT} 的整数（工作日）")
         if not form:
             self.add(file, label, "人工任务没有指定表单；请添加扩展属性 form=表单文件名")
         elif form not in self.bundle.forms:

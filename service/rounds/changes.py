@@ -16,9 +16,9 @@ from service.platform.extensions import db
 from service.platform.inputs import text_problem
 from service.versions.categories import version_categories
 from service.platform.timeutil import utcnow
-from service.rounds import settings
+from service.rounds import setting_values, settings
 from service.rounds.models import Round, RoundDeadlineChange
-from service.rounds.service import settings_of
+from service.rounds.service import past_extra_deadlines, settings_of
 from service.rounds.settings import DEADLINES, LABELS
 from service.versions.models import ProcessVersion
 
@@ -32,13 +32,20 @@ def has_started(round_id: int) -> bool:
 
 
 def current_values(round_: Round) -> dict:
-    """The round's settings in the shape they are entered: deadlines as the day they end."""
+    """The round's settings in the shape they are entered: deadlines as the day they end; with them the
+    other settings its version lists (settings.json), by name."""
     return {"name": round_.name, "year": round_.year, "categories": list(round_.categories),
             "unit_deadline": settings.deadline_day(round_.unit_deadline),
             "city_deadline": settings.deadline_day(round_.city_deadline), "notice_days": round_.notice_days,
             "expert_count": round_.expert_count, "pass_score": round_.pass_score,
             "objection_address": round_.objection_address, "objection_phone": round_.objection_phone,
-            "objection_email": round_.objection_email, "process_version_id": round_.process_version_id}
+            "objection_email": round_.objection_email, "process_version_id": round_.process_version_id,
+            **setting_values.extra_values(round_)}
+
+
+def deadline_settings(round_: Round) -> tuple[str, ...]:
+    """The settings that are deadlines (extended, never brought forward, once applications run)."""
+    return DEADLINES + tuple(s.name for s in setting_values.extras(round_.process_version_id) if s.is_deadline)
 
 
 def deadline_history(round_id: int) -> list[RoundDeadlineChange]:
@@ -54,24 +61,29 @@ def update_round(round_id: int, *, changes: dict, actor: str, reason: str = "") 
     if round_ is None:
         raise NotFound(f"批次 {round_id} 不存在")
     current = current_values(round_)
-    changed = _changed(current, changes)
-    if not changed:
+    extra_specs = setting_values.extras(round_.process_version_id)
+    labels = {**LABELS, **setting_values.labels(round_.process_version_id)}
+    changed, typing_errors = _changed(current, changes, extra_specs, year=round_.year)
+    if not changed and not typing_errors:
         return round_
     started = has_started(round_id)
     reason = (reason or "").strip()
+    deadlines = deadline_settings(round_)
     if started:
-        frozen = [field for field in changed if field not in DEADLINES]
+        frozen = [field for field in {**changed, **typing_errors} if field not in deadlines]
         if frozen:
-            raise Conflict("本批次已有申报开始，只能延长截止日期，不能修改" + "、".join(LABELS[f] for f in frozen),
-                           code="round_started", fields={f: [f"已有申报开始，不能再修改{LABELS[f]}"] for f in frozen})
-    errors = _problems(current, changed, started=started, reason=reason)
+            named = [labels.get(f, "其他设置") for f in frozen]
+            raise Conflict("本批次已有申报开始，只能延长截止日期，不能修改" + "、".join(named), code="round_started",
+                           fields={f: [f"已有申报开始，不能再修改{name}"] for f, name in zip(frozen, named)})
+    errors = {**_problems(current, changed, started=started, reason=reason, deadlines=deadlines, labels=labels,
+                          round_=round_), **typing_errors}
     if errors:
-        raise Invalid("批次设置不正确：" + "、".join(LABELS[f] for f in errors), fields=errors)
+        raise Invalid("批次设置不正确：" + "、".join(labels.get(f, f) for f in errors), fields=errors)
     if "name" in changed and db.session.scalar(select(Round.id).where(Round.name == changed["name"])) is not None:
         raise Conflict(f"批次“{changed['name']}”已存在", code="duplicate",
                        fields={"name": [f"批次名称“{changed['name']}”已被使用"]})
     before = settings_of(round_)
-    moved = _apply(round_, changed, actor=actor, reason=reason, started=started)
+    moved = _apply(round_, changed, actor=actor, reason=reason, started=started, extra_specs=extra_specs)
     after = settings_of(round_)
     audit.append(audit.SYSTEM_CHAIN, actor=actor, action="round_deadline_extended" if started else "round_changed",
                  data={"round_id": round_.id, "name": round_.name, "reason": reason,
@@ -80,7 +92,9 @@ def update_round(round_id: int, *, changes: dict, actor: str, reason: str = "") 
     return round_
 
 
-def _changed(current: dict, changes: dict) -> dict:
+def _changed(current: dict, changes: dict, extra_specs, *, year: int) -> tuple[dict, dict]:
+    """(the settings that differ from the round's, field → reasons for extra settings that are no value of
+    their type). Extra settings come by name, as the page posts them or in the API's ``settings``."""
     changed = {}
     for field, value in changes.items():
         if field not in EDITABLE or value is None:
@@ -92,7 +106,12 @@ def _changed(current: dict, changes: dict) -> dict:
             value = settings.ordered_categories(value, offered) if offered and set(value) <= set(offered) else value
         if value != current[field]:
             changed[field] = value
-    return changed
+    given = {**(changes.get("extra_settings") or {}),
+             **{s.name: changes[s.name] for s in extra_specs if s.name in changes}}
+    typed, errors = setting_values.check_extras(extra_specs, given, year=year, fill_defaults=False)
+    changed.update({name: value for name, value in typed.items() if value != current.get(name)})
+    errors.update(setting_values.unknown_names(extra_specs, changes.get("extra_settings")))
+    return changed, errors
 
 
 def _offered(version_id) -> dict[str, str] | None:
@@ -102,7 +121,7 @@ def _offered(version_id) -> dict[str, str] | None:
     return {key: c.name for key, c in version_categories(version_id).items()}
 
 
-def _problems(current: dict, changed: dict, *, started: bool, reason: str) -> dict:
+def _problems(current: dict, changed: dict, *, started: bool, reason: str, deadlines, labels, round_) -> dict:
     merged = {**current, **changed}
     values = {**changed, "unit_deadline": merged["unit_deadline"], "city_deadline": merged["city_deadline"]}
     offered = _offered(merged["process_version_id"])
@@ -110,11 +129,15 @@ def _problems(current: dict, changed: dict, *, started: bool, reason: str) -> di
         values["categories"] = merged["categories"]  # the open ones must exist in the (new) version
     errors = settings.problems(values, now=utcnow(), check_past=tuple(f for f in DEADLINES if f in changed),
                                offered=offered)
+    specs = setting_values.listed(merged["process_version_id"]) if offered is not None else ()
+    for field, reasons in {**setting_values.check_listed_columns(specs, changed),
+                           **past_extra_deadlines(specs, changed, names=set(changed))}.items():
+        errors.setdefault(field, []).extend(reasons)
     if started:
-        for field in DEADLINES:
+        for field in deadlines:
             if field in changed and changed[field] < current[field]:
                 errors.setdefault(field, []).append(
-                    f"已有申报开始，{LABELS[field]}只能延后，不能提前（当前为 {current[field]:%Y-%m-%d}）")
+                    f"已有申报开始，{labels[field]}只能延后，不能提前（当前为 {current[field]:%Y-%m-%d}）")
         if not reason:
             errors["reason"] = ["已有申报开始，延长截止日期须说明原因"]
     if reason and (text_problem(reason) or len(reason) > 500):
@@ -124,20 +147,37 @@ def _problems(current: dict, changed: dict, *, started: bool, reason: str) -> di
     return errors
 
 
-def _apply(round_: Round, changed: dict, *, actor: str, reason: str, started: bool) -> dict:
+def _apply(round_: Round, changed: dict, *, actor: str, reason: str, started: bool, extra_specs) -> dict:
     """Write the new settings; for each deadline, its history row and (once applications run) their timers."""
     moved = {}
+    extras = {s.name: s for s in extra_specs}
+    stored = dict(round_.extra_settings or {})
     for field, value in changed.items():
+        if field in extras:
+            before_day = setting_values.stored_value(extras[field], stored.get(field)) \
+                or setting_values.extra_values(round_).get(field)
+            stored[field] = setting_values.to_stored(extras[field], value)
+            round_.extra_settings = dict(stored)  # a new dict: the JSON column sees the change
+            if extras[field].is_deadline and before_day is not None:
+                moved[field] = _moved(round_, field, settings.deadline_end_of_day(before_day),
+                                      settings.deadline_end_of_day(value), actor=actor, reason=reason,
+                                      started=started)
+            continue
         if field not in DEADLINES:
             setattr(round_, field, value)
             continue
         before, after = getattr(round_, field), settings.deadline_end_of_day(value)
         setattr(round_, field, after)
-        count = 0
-        if started:
-            count = move_round_deadline(round_.id, variable=field, before=before, after=after, actor=actor,
-                                        reason=reason)
-        moved[field] = count
-        db.session.add(RoundDeadlineChange(round_id=round_.id, field=field, before=before, after=after,
-                                           reason=reason, changed_by=actor, applications_moved=count))
+        moved[field] = _moved(round_, field, before, after, actor=actor, reason=reason, started=started)
     return moved
+
+
+def _moved(round_: Round, field: str, before, after, *, actor: str, reason: str, started: bool) -> int:
+    """The history row of one deadline change, and the running applications' timers moved with it."""
+    count = 0
+    if started:
+        count = move_round_deadline(round_.id, variable=field, before=before, after=after, actor=actor,
+                                    reason=reason, label=setting_values.labels(round_.process_version_id).get(field))
+    db.session.add(RoundDeadlineChange(round_id=round_.id, field=field, before=before, after=after,
+                                       reason=reason, changed_by=actor, applications_moved=count))
+    return count

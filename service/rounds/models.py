@@ -25,6 +25,9 @@ class Round(db.Model):
     notice_days: Mapped[int] = mapped_column(Integer, default=5)
     expert_count: Mapped[int] = mapped_column(Integer, default=3)
     pass_score: Mapped[float] = mapped_column(default=60.0)
+    # The values of the settings the version lists beyond the columns above (processes/settings.json):
+    # name → value as JSON holds it (a date setting as "YYYY-MM-DD", the day it ends).
+    extra_settings: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="open")
     # Where objections to the public notice go (受理异议的地址、电话、邮箱), printed on the notice.
     objection_address: Mapped[str] = mapped_column(String(300), default="")

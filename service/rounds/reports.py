@@ -188,8 +188,8 @@ def statistics_workbook(round_id: int) -> bytes:
            [[row["stage"] or "未开始", CITIES.get(row["city_code"]),
             offered[row["category"]].name if row["category"] in offered else category_label(row["category"]), row["count"]]
             for row in figures["by_stage"]], [])
-    _sheet(workbook, "办理时长", f"{round_.name} 各环节办理时长（小时）", ["环节", "名称", "办结数", "中位数", "P90"],
-           [[row["step"], row["name"], row["completed"], row["median_hours"], row["p90_hours"]]
+    _sheet(workbook, "办理时长", f"{round_.name} 各环节办理时长（小时）", ["环节", "名称", "办结数", "中位数", "P90", "办理时限（工作日）"],
+           [[row["step"], row["name"], row["completed"], row["median_hours"], row["p90_hours"], row.get("time_limit_days")]
             for row in figures["steps"]], [])
     _sheet(workbook, "超期", f"{round_.name} 各环节超期次数", ["环节", "名称", "超期次数"],
            [[row["step"], row["name"], row["count"]] for row in figures["missed_deadlines"]],

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from service.platform.extensions import db
 from service.applications.models import Application
 from service.audit.models import AuditEvent
+from service.rounds.models import Round
 from service.versions.deploy import loaded_version
 
 
@@ -27,6 +28,15 @@ def stage_counts(round_id: int) -> list[dict]:
         .group_by(Application.stage, Application.city_code, Application.category)).all()
     return [{"stage": stage, "city_code": city, "category": category, "count": count}
             for stage, city, category, count in rows]
+
+
+def _time_limits(round_id: int) -> dict[str, int]:
+    """Each step's time limit (办理时限, working days) in the round's process version."""
+    version_id = db.session.scalar(select(Round.process_version_id).where(Round.id == round_id))
+    if version_id is None:
+        return {}
+    tasks = loaded_version(version_id).definition.user_tasks.values()
+    return {task.bpmn_id: task.time_limit_days for task in tasks if task.time_limit_days}
 
 
 def round_statistics(round_id: int) -> dict:
@@ -53,8 +63,10 @@ def round_statistics(round_id: int) -> dict:
             durations[event.element_id].append(max(hours, 0.0))
             if data.get("due_at") and event.at > datetime.fromisoformat(data["due_at"]):
                 late[event.element_id] += 1
+    limits = _time_limits(round_id)
     steps = [{"step": element, "name": names[element], "completed": len(values),
-              "median_hours": round(stats.median(values), 2), "p90_hours": round(_percentile(values, 0.9), 2)}
+              "median_hours": round(stats.median(values), 2), "p90_hours": round(_percentile(values, 0.9), 2),
+              "time_limit_days": limits.get(element)}
              for element, values in sorted(durations.items())]
     return {
         "by_stage": stage_counts(round_id),

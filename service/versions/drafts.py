@@ -14,7 +14,7 @@ import zipfile
 from sqlalchemy import func, select
 
 from service.accounts.roles import lane_roles
-from service.engine.bundle import Bundle, XmlRefused, parse_xml
+from service.engine.bundle import SETTINGS_FILE, Bundle, XmlRefused, parse_xml
 from service.engine.categories import CATEGORIES_FILE
 from service.engine.validation import Problem, validate_bundle
 from service.platform.errors import Conflict, Invalid, NotFound, StaleVersion
@@ -26,7 +26,11 @@ from service.rounds.models import Round
 from service.versions.deploy import deploy, get_version_or_404
 from service.platform.timeutil import utcnow
 
-FILE_NAME = re.compile(r"^(processes/[\w.\-]+\.(bpmn|dmn)|processes/categories\.json|forms/[\w.\-]+\.form\.json)$")
+FILE_NAME = re.compile(
+    r"^(processes/[\w.\-]+\.(bpmn|dmn)|processes/(categories|settings)\.json|forms/[\w.\-]+\.form\.json)$")
+# The JSON files deployed with the diagrams: what each is, and its shape (validation checks the entries).
+DATA_FILES = {f"processes/{CATEGORIES_FILE}": ("类别定义", '{"categories": [...]}'),
+              f"processes/{SETTINGS_FILE}": ("批次设置列表", '{"settings": [...]}')}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -60,15 +64,16 @@ def create_draft(*, actor: str, from_version_id: int, name: str | None = None) -
 def _check_file(name: str, text: str) -> None:
     if not FILE_NAME.match(name):
         raise Invalid("文件名不正确", fields={"name": [
-            "应为 processes/<名称>.bpmn、processes/<名称>.dmn、processes/categories.json 或 forms/<名称>.form.json"
+            "应为 processes/<名称>.bpmn、processes/<名称>.dmn、processes/categories.json、processes/settings.json "
+            "或 forms/<名称>.form.json"
             "（字母、数字、点、横线、下划线）"]})
     problem = text_problem(text, multiline=True)
     if problem:
         raise Invalid(f"{name} 含有无法保存的字符", fields={"content": [problem]})
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise Invalid("文件过大", fields={"content": [f"不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB"]})
-    if name == f"processes/{CATEGORIES_FILE}":
-        _check_categories(name, text)
+    if name in DATA_FILES:
+        _check_data_file(name, text)
     elif name.startswith("processes/"):
         try:
             parse_xml(text)
@@ -79,9 +84,10 @@ def _check_file(name: str, text: str) -> None:
         _check_form(name, text)
 
 
-def _check_categories(name: str, text: str) -> None:
+def _check_data_file(name: str, text: str) -> None:
     """A JSON object of sane depth: what it declares is checked by the validation, so a draft can be saved
     half done and the validation lists what is still missing."""
+    what, shape = DATA_FILES[name]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
@@ -89,7 +95,7 @@ def _check_categories(name: str, text: str) -> None:
     except RecursionError:
         data = None
     if not isinstance(data, dict) or json_depth(data) > MAX_JSON_DEPTH:
-        raise Invalid(f"{name} 不是类别定义", fields={"content": ['应为 {"categories": [...]} 形式的 JSON 对象']})
+        raise Invalid(f"{name} 不是{what}", fields={"content": [f"应为 {shape} 形式的 JSON 对象"]})
     problem = unclean_text_in(data, multiline=False)
     if problem:
         raise Invalid(f"{name} 含有无法保存的字符", fields={"content": [problem]})

@@ -29,6 +29,7 @@ from service.platform.extensions import db
 from service.applications.models import Application
 from service.versions.models import ProcessVersion
 from service.rounds.models import Round
+from service.rounds.setting_values import start_data as round_start_data
 from service.accounts.models import User
 from service.rounds.calendar import current_calendar
 from service.versions.formfill import TaskForms
@@ -58,10 +59,7 @@ class RecordedPath:
 
 
 def _round_start_data(round_: Round, application_id: int, category: str, city: str) -> dict:
-    return {"application_id": application_id, "category": category, "city": city,
-            "city_deadline": round_.city_deadline.isoformat(), "notice_days": round_.notice_days,
-            "unit_deadline": round_.unit_deadline.isoformat(),
-            "expert_count": round_.expert_count, "pass_score": round_.pass_score}
+    return {"application_id": application_id, "category": category, "city": city, **round_start_data(round_)}
 
 
 def recorded_events(application: Application) -> list[Event]:

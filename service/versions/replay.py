@@ -13,6 +13,7 @@ from datetime import datetime
 from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from service.engine.clock import ManualClock
 from service.engine.definition import ProcessDefinition
+from service.engine.round_settings import default_start_data
 from service.engine.workflow import Engine, EngineError
 from service.versions.formfill import CannotFill, TaskForms
 
@@ -141,7 +142,8 @@ def replay(definition: ProcessDefinition, start_data: dict, events: list[Event],
     run = _Run(definition, forms, ManualClock(started_at), calendar, known_steps)
     event = None
     try:
-        run.wf, _ = run.engine.start(start_data)
+        # A setting the draft lists that the round never had: the draft's default, as a new round would get.
+        run.wf, _ = run.engine.start({**default_start_data(definition.round_settings, started_at), **start_data})
         for event in events:
             run.clock.set(max(event.at, run.clock.now()))
             reason = run.apply(event, user_ids)

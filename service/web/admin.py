@@ -19,13 +19,11 @@ from service.platform.inputs import id_from
 from service.versions.models import ProcessDraft, ProcessVersion
 from service.rounds.models import Round
 from service.versions.deploy import get_version_or_404
-from service.rounds.service import next_round, next_round_defaults
-from service.rounds.settings import OBJECTION_FIELDS
 from service.platform.transactions import transaction
 from service.applications.moves import check_move, move_application
 from service.web.base import bp, flash_error, me, roles_required
 from service.web.presenters import dump
-from service.web.round_settings import read_form
+from service.web.round_settings import next_round_page
 
 
 def _main_diagram(bundle: Bundle) -> str:
@@ -115,25 +113,7 @@ def admin_next_round(round_id):
     previous = db.session.get(Round, round_id)
     if previous is None:
         return render_template("error.html", status=404, message=f"批次 {round_id} 不存在"), 404
-    versions = db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.number.desc())).all()
-    errors = {}
-    if request.method == "POST":
-        version_id = request.form.get("process_version_id", "")
-        try:
-            if id_from(version_id) is None:
-                raise Invalid("请选择流程版本", fields={"process_version_id": ["必填项"]})
-            carried = read_form(request.form, ("unit_deadline", "city_deadline", *OBJECTION_FIELDS))
-            with transaction():
-                created = next_round(round_id, process_version_id=id_from(version_id), actor=me().username,
-                                     name=request.form.get("name", "").strip() or None, **carried)
-                created_id, created_name = created.id, created.name
-            flash(f"已新建批次“{created_name}”", "success")
-            return redirect(url_for("web.round_page", round_id=created_id))
-        except ServiceError as err:
-            flash_error(err)
-            errors = err.fields
-    return render_template("admin_next_round.html", previous=previous, versions=versions, errors=errors,
-                           carried=next_round_defaults(previous)), (422 if errors else 200)
+    return next_round_page(previous)
 
 
 @bp.post("/admin/applications/<int:application_id>/move")

@@ -262,9 +262,11 @@
   });
 
   // -- rules ----------------------------------------------------------------------------
+  const SETTINGS_FILE = 'processes/settings.json';
   const ruleSelect = document.getElementById('rule-file');
   const ruleText = document.getElementById('rule-text');
-  const rules = Object.keys(ctx.files).filter((n) => n.endsWith('.dmn'));
+  // The DMN rules, and the round settings the diagram reads (processes/settings.json), edited as text.
+  const rules = Object.keys(ctx.files).filter((n) => n.endsWith('.dmn') || n === SETTINGS_FILE);
   ruleSelect.replaceChildren(...rules.map((name) => Object.assign(document.createElement('option'), { value: name, textContent: name })));
   const openRule = () => { ruleText.value = ctx.files[ruleSelect.value] || ''; };
   ruleSelect.addEventListener('change', openRule);
@@ -276,7 +278,7 @@
     const file = document.getElementById('upload-file').files[0];
     const status = document.getElementById('upload-status');
     if (!file) { status.textContent = '请选择文件'; return; }
-    const name = (file.name.endsWith('.json') && file.name !== 'categories.json' ? 'forms/' : 'processes/') + file.name;
+    const name = (file.name.endsWith('.json') && !['categories.json', 'settings.json'].includes(file.name) ? 'forms/' : 'processes/') + file.name;
     if (!(await saveFile(name, await file.text(), status))) return;
     if (name.startsWith('forms/')) refreshFormList(currentForm);
     if (name === ctx.main) {
