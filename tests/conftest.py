@@ -151,3 +151,17 @@ def demo_passwords(users):
         for n in range(8):
             users[f"unit{n}"] = ensure_user(username=f"unit{n}", display_name=f"单位{n}", roles=["applicant"],
                                             city_code="220100", unit_name=f"长春单位{n}").id
+
+
+@pytest.fixture
+def visitor(app, api):
+    """Someone at a browser without JavaScript, logged in as ``username`` (or not at all)."""
+    from tests.pages import Visitor
+
+    def make(username=None):
+        person = Visitor(app)
+        if username:
+            assert person.login(username).status_code == 302
+        return person
+
+    return make

@@ -15,7 +15,6 @@ from service.audit.chain import SYSTEM_CHAIN, trail, verify_chain
 from service.notify.models import Notification
 from service.platform.extensions import db
 from tests.api import ok, refused
-from tests.test_web_pages import visitor  # noqa: F401  (a fixture)
 
 EXPERT = {"username": "wang.expert", "display_name": "王专家", "roles": ["expert"], "city_code": "220200",
           "employer": "吉林化工学院", "specialties": ["factory", "supply_chain"], "industry_codes": ["C3670", "c2614"],

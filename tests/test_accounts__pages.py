@@ -16,7 +16,6 @@ from service.audit.chain import SYSTEM_CHAIN, trail
 from service.notify.models import Notification
 from service.platform.extensions import db
 from tests.test_accounts__import import xlsx
-from tests.test_web_pages import visitor  # noqa: F401  (a fixture)
 
 FORM = {"username": "zhou.siping", "display_name": "周审核", "roles": "city_reviewer", "city_code": "220300",
         "email": "", "phone": "13600000000", "employer": "", "industry_codes": ""}

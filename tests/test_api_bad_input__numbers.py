@@ -8,7 +8,7 @@ import pytest
 from service.versions.samples import sample_declaration
 from tests.api import refused
 from tests.test_api_bad_input import at_declaration, world_state  # noqa: F401  (a fixture)
-from tests.test_web_pages import Visitor
+from tests.pages import Visitor
 
 HUGE = 99999999999999999999999  # beyond 2**63
 

@@ -9,7 +9,7 @@ import pytest
 from service.versions.samples import sample_declaration
 from tests.api import ok, refused
 from tests.test_api_bad_input import at_declaration, world_state  # noqa: F401  (a fixture)
-from tests.test_web_pages import Visitor
+from tests.pages import Visitor
 
 PDF = b"%PDF-1.7\n%%EOF\n"
 # One of each kind refused in single-line text: NUL, ESC, a line break, DEL, a C1 control, a lone surrogate.

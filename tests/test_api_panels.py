@@ -4,7 +4,7 @@ pages show the declaration, the substitutes and the trail."""
 from __future__ import annotations
 
 from tests.api import ApiScenario, ok, refused
-from tests.test_web_pages import Visitor, text
+from tests.pages import Visitor, text
 
 
 def at_formal_review(api, category="factory") -> tuple[ApiScenario, str]:

@@ -140,7 +140,7 @@ def test_limits_come_from_the_environment(monkeypatch, tmp_path):
 
 
 def test_the_task_page_states_the_limits(app, api, declaring, limits):
-    from tests.test_web_pages import Visitor
+    from tests.pages import Visitor
 
     limits(files_per_application=12)
     applicant = Visitor(app)

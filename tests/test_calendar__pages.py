@@ -21,7 +21,7 @@ from service.rounds.calendar_watch import queue_calendar_reminders
 from service.rounds.holiday_notice import parse_notice
 from tests.api import ApiScenario, first_version_id, ok, refused
 from tests.conftest import OBJECTION_CHANNEL
-from tests.test_web_pages import Visitor
+from tests.pages import Visitor, text
 
 NOTICE_2027 = """国务院办公厅关于2027年部分节假日安排的通知
 一、元旦：1月1日（周五）至3日放假，共3天。
@@ -33,10 +33,6 @@ NOTICE_2027 = """国务院办公厅关于2027年部分节假日安排的通知
 七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月26日（周日）、10月9日（周六）上班。
 """
 BAD_LINES = "八、植树节：2月30日放假。\n九、重阳节：10月14日（周五）放假。\n十月十日放假\n"
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from service.audit.models import AuditEvent
 from service.platform.extensions import db
 from service.platform.transactions import transaction
 from tests.api import ok, refused
-from tests.test_web_pages import text, visitor  # noqa: F401  (a fixture)
+from tests.pages import text
 from tests.test_web_sessions import bearer, sent_to_login
 
 NEW_PASSWORD = "Songhua-River-2024"

@@ -15,7 +15,7 @@ from service.platform.extensions import db
 from service.platform.transactions import transaction
 from tests.api import ok, refused
 from tests.scenario import Scenario
-from tests.test_web_pages import text, visitor  # noqa: F401  (a fixture)
+from tests.pages import text
 
 
 def account(username) -> User:

@@ -7,7 +7,6 @@ from sqlalchemy import select, update
 
 from service.accounts.models import User
 from service.audit.models import AuditEvent
-from service.organisations.models import Organisation
 from service.platform.extensions import db
 from service.platform.transactions import transaction
 from tests.api import demo_round_id, ok, refused

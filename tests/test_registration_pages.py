@@ -8,7 +8,6 @@ from service.accounts.models import User
 from service.platform.extensions import db
 from tests.registration import (credit_code, link_token, mails, registered, registration_form,
                                 with_wrong_organisation_digit)
-from tests.test_web_pages import visitor  # noqa: F401  (the fixture)
 
 
 def test_the_register_page_names_bad_fields_and_keeps_the_values_but_not_the_password(visitor):

@@ -22,7 +22,7 @@ from service.versions.models import ProcessVersion
 from service.versions.samples import sample_declaration
 from tests.api import ApiScenario, first_version_id, ok, refused
 from tests.conftest import OBJECTION_CHANNEL
-from tests.test_web_pages import Visitor
+from tests.pages import Visitor
 
 MAIN = "green_round.bpmn"
 GOOD_SCRIPT = ">exclusion_reasons = []<"

@@ -96,7 +96,7 @@ def test_the_added_role_works_exactly_its_step_and_nothing_else(users, clock, te
 
 def test_through_the_api_and_the_task_page(app, users, clock, tech):
     from tests.api import ApiClient
-    from tests.test_web_pages import Visitor
+    from tests.pages import Visitor
 
     with transaction():
         for name in ("tech1", "staff"):

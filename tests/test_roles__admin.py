@@ -7,7 +7,6 @@ import json
 
 from service.audit.chain import SYSTEM_CHAIN, trail, verify_chain
 from tests.api import ok, refused
-from tests.test_web_pages import visitor  # noqa: F401  (a fixture)
 
 TECH = {"key": "tech_support", "name": "技术支撑单位", "scope": "none"}
 

@@ -13,7 +13,7 @@ from tests.conftest import OBJECTION_CHANNEL
 from service.applications.models import Timer
 from service.platform.extensions import db
 from tests.api import ApiScenario, ok, refused
-from tests.test_web_pages import Visitor
+from tests.pages import Visitor
 
 OLD = datetime(2024, 6, 10, 16, 0, tzinfo=timezone.utc)  # 10 June, midnight in Changchun
 NEW = datetime(2024, 6, 30, 16, 0, tzinfo=timezone.utc)  # 30 June

@@ -5,7 +5,6 @@ extended once applications run, moving their timers."""
 import json
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import select
 
 from service.applications.models import Application, Timer
@@ -17,7 +16,7 @@ from service.platform.transactions import transaction
 from service.versions.deploy import deploy
 from tests.api import demo_round_id, first_version_id, ok, refused
 from tests.conftest import OBJECTION_CHANNEL
-from tests.test_web_pages import Visitor
+from tests.pages import text
 
 DECLARE_TIMER = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">city_deadline</bpmn:timeDate>'
 NEW_SETTINGS = [
@@ -27,18 +26,6 @@ NEW_SETTINGS = [
 ]
 
 
-@pytest.fixture
-def person(app, api):
-    def login(username):
-        visitor = Visitor(app)
-        assert visitor.login(username).status_code == 302
-        return visitor
-
-    return login
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def with_declaration_timer(bundle: Bundle, expression: str, extra_settings=()) -> Bundle:
@@ -73,8 +60,8 @@ def timers_of(application_id):
 
 
 def test_next_years_form_shows_every_setting_prefilled_and_a_7_day_notice_with_a_31_may_filing_deadline_reaches_the_diagram(
-        api, person, clock):
-    admin = person("admin")
+        api, visitor, clock):
+    admin = visitor("admin")
     page = text(admin.get(f"/admin/rounds/{demo_round_id()}/next"))
     for label in ("单位申报截止日", "市州推荐截止日", "公示期（工作日）", "评审专家人数", "合格分"):
         assert label in page, label
@@ -123,9 +110,9 @@ def test_extending_a_second_deadline_the_diagram_reads_moves_its_timers(api, clo
 
 
 def test_a_new_setting_in_the_list_is_in_the_round_form_validated_stored_and_read_by_the_diagram(
-        api, person, clock, bundle):
+        api, visitor, clock, bundle):
     version_id = deploy_bundle(with_declaration_timer(bundle, "material_deadline", NEW_SETTINGS), "新增两个批次设置")
-    province = person("province")
+    province = visitor("province")
     page = text(province.get(f"/rounds/new?process_version_id={version_id}"))
     assert "纸质材料报送截止日" in page and 'name="material_deadline" type="date" value="2024-06-05"' in page
     assert "单项最低分" in page and 'name="min_item_score" type="number" value="50"' in page
@@ -225,9 +212,9 @@ def test_a_draft_edits_the_settings_list_through_the_api_and_validation_names_it
             422, "validation_failed", "content")
 
 
-def test_next_years_form_for_a_version_with_a_new_setting_offers_its_default_for_next_year(api, person, clock, bundle):
+def test_next_years_form_for_a_version_with_a_new_setting_offers_its_default_for_next_year(api, visitor, clock, bundle):
     version_id = deploy_bundle(with_declaration_timer(bundle, "material_deadline", NEW_SETTINGS), "新增两个批次设置")
-    admin = person("admin")
+    admin = visitor("admin")
     admin.get(f"/admin/rounds/{demo_round_id()}/next")
     refill = admin.post(f"/admin/rounds/{demo_round_id()}/next", {"process_version_id": str(version_id), "refill": "1"})
     assert refill.status_code == 302 and f"process_version_id={version_id}" in refill.headers["Location"]

@@ -10,7 +10,7 @@ import pytest
 
 from service.api.reports import PAGE as PUBLIC_LIST_PAGE
 from tests.api import demo_round_id, first_version_id
-from tests.test_web_pages import Visitor
+from tests.pages import Visitor
 
 TEMPLATES = sorted((Path(__file__).resolve().parents[1] / "service").glob("*/templates/*.html"))
 

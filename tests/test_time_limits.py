@@ -15,7 +15,7 @@ from service.platform.extensions import db
 from service.platform.transactions import transaction
 from service.rounds.calendar import current_calendar
 from tests.api import ApiScenario, ok
-from tests.test_web_pages import Visitor
+from tests.pages import Visitor
 
 FRIDAY_7_JUNE = datetime(2024, 6, 7, 2, 0, tzinfo=timezone.utc)  # 10:00 in Changchun; Monday 10 June is 端午节
 # Ten working days after Friday 7 June: 11–14, 17–21 and Monday 24 June (weekends and the holiday skipped),

@@ -11,55 +11,10 @@ from sqlalchemy import select
 from service.platform.extensions import db
 from service.audit.models import AuditEvent
 from tests.api import ApiScenario, ok
+from tests.pages import text
 
 PAGES = ["/inbox", "/done", "/my", "/applications", "/applications/1", "/applications/1/audit", "/rounds",
          "/rounds/1", "/tasks/00000000-0000-0000-0000-000000000000"]
-
-
-class Visitor:
-    """A browser without JavaScript: keeps the session cookie, reads the CSRF token off each page."""
-
-    def __init__(self, app):
-        self.client = app.test_client()
-        self.token = None
-
-    def get(self, path, **kw):
-        response = self.client.get(path, **kw)
-        match = re.search(r'name="csrf-token" content="([^"]+)"', response.get_data(as_text=True))
-        if match:
-            self.token = match.group(1)
-        db.session.remove()
-        return response
-
-    def post(self, path, data=None, with_token=True, **kw):
-        form = dict(data or {})
-        if with_token:
-            form["csrf_token"] = self.token
-        response = self.client.post(path, data=form, **kw)
-        db.session.remove()
-        return response
-
-    def login(self, username, password="demo"):
-        self.get("/login")
-        response = self.post("/login", {"username": username, "password": password})
-        if response.status_code == 302:
-            self.get(response.headers["Location"])  # a new session and token come with the login
-        return response
-
-
-@pytest.fixture
-def visitor(app, api):
-    def make(username=None):
-        person = Visitor(app)
-        if username:
-            assert person.login(username).status_code == 302
-        return person
-
-    return make
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", PAGES)

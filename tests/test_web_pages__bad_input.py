@@ -8,19 +8,9 @@ from service.platform.extensions import db
 from service.versions.models import ProcessDraft
 from service.rounds.models import Round
 from tests.api import demo_round_id, first_version_id
-from tests.test_web_pages import Visitor
+from tests.pages import Visitor
 
 HUGE = "99999999999999999999999"
-
-
-@pytest.fixture
-def visitor(app, api):
-    def make(username):
-        person = Visitor(app)
-        assert person.login(username).status_code == 302
-        return person
-
-    return make
 
 
 @pytest.mark.parametrize("path", [f"/inbox?page={HUGE}", "/inbox?page=²", "/inbox?step=%00", f"/done?page={HUGE}",

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.test_web_pages import Visitor
+from tests.pages import Visitor
 
 # Each of these, as a browser reads it, leaves the site (or would split the Location header).
 HOSTILE = [

@@ -4,29 +4,17 @@ import pytest
 
 from tests.api import ApiScenario, demo_round_id, first_version_id, ok
 from tests.conftest import OBJECTION_CHANNEL
-from tests.test_web_pages import Visitor
+from tests.pages import text
 
 FORM = {"name": "2024年度第二批", "year": "2024", "categories": ["factory", "supply_chain"],
         "unit_deadline": "2024-06-01", "city_deadline": "2024-06-10", "notice_days": "7", "expert_count": "5",
         "pass_score": "70", **OBJECTION_CHANNEL}
 
 
-@pytest.fixture
-def person(app, api):
-    def login(username):
-        visitor = Visitor(app)
-        assert visitor.login(username).status_code == 302
-        return visitor
-
-    return login
 
 
-def text(response):
-    return response.get_data(as_text=True)
-
-
-def test_province_creates_a_round_in_the_page_and_the_round_page_shows_every_setting(api, person, clock):
-    province = person("province")
+def test_province_creates_a_round_in_the_page_and_the_round_page_shows_every_setting(api, visitor, clock):
+    province = visitor("province")
     page = province.get("/rounds/new")
     assert page.status_code == 200 and "新建批次" in text(page)
     assert f'value="{first_version_id()}" selected' in text(page)  # the newest version is chosen
@@ -39,8 +27,8 @@ def test_province_creates_a_round_in_the_page_and_the_round_page_shows_every_set
         assert words in shown, words
 
 
-def test_a_refused_form_keeps_what_was_typed_and_names_the_field(api, person, clock):
-    province = person("province")
+def test_a_refused_form_keeps_what_was_typed_and_names_the_field(api, visitor, clock):
+    province = visitor("province")
     province.get("/rounds/new")
     response = province.post("/rounds/new", {**FORM, "unit_deadline": "2024-06-20", "objection_email": "坏地址"})
     page = text(response)
@@ -54,9 +42,9 @@ def test_a_refused_form_keeps_what_was_typed_and_names_the_field(api, person, cl
     assert ok(api.get("/api/rounds", "province"))[0]["name"] == "2024"  # nothing created
 
 
-def test_settings_change_in_the_page_until_an_application_starts_then_only_deadlines_extend(api, person, clock):
+def test_settings_change_in_the_page_until_an_application_starts_then_only_deadlines_extend(api, visitor, clock):
     round_id = demo_round_id()
-    province = person("province")
+    province = visitor("province")
     province.get(f"/rounds/{round_id}/settings")
     form = {**FORM, "name": "2024", "process_version_id": str(first_version_id()), "notice_days": "6"}
     assert province.post(f"/rounds/{round_id}/settings", form).status_code == 302
@@ -80,8 +68,8 @@ def test_settings_change_in_the_page_until_an_application_starts_then_only_deadl
 
 
 @pytest.mark.parametrize("who", ["auditor", "changchun", "factory1", "expert1"])
-def test_only_province_staff_and_admin_open_the_round_forms(api, person, clock, who):
-    visitor = person(who)
+def test_only_province_staff_and_admin_open_the_round_forms(api, visitor, clock, who):
+    visitor = visitor(who)
     assert visitor.get("/rounds/new").status_code == 403
     assert visitor.get(f"/rounds/{demo_round_id()}/settings").status_code == 403
     visitor.token = visitor.token or "x"
@@ -89,8 +77,8 @@ def test_only_province_staff_and_admin_open_the_round_forms(api, person, clock, 
     assert all(r["name"] != "不该建成" for r in ok(api.get("/api/rounds", "admin")))
 
 
-def test_admin_sees_the_form_on_the_round_list_and_next_years_page_carries_the_settings(api, person, clock):
-    admin = person("admin")
+def test_admin_sees_the_form_on_the_round_list_and_next_years_page_carries_the_settings(api, visitor, clock):
+    admin = visitor("admin")
     assert 'href="/rounds/new"' in text(admin.get("/rounds"))
     page = text(admin.get(f"/admin/rounds/{demo_round_id()}/next"))
     assert 'value="2025-06-10"' in page and 'value="0431-88914475"' in page  # the demo round's channel, carried

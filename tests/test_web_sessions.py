@@ -9,7 +9,7 @@ from service.accounts.service import change_password, deactivate_user
 from service.platform.extensions import db
 from service.accounts.models import User, WebSession
 from service.platform.transactions import transaction
-from tests.test_web_pages import Visitor, visitor  # noqa: F401  (a fixture)
+from tests.pages import Visitor
 
 COOKIE = "greenlist_session"
 

@@ -10,7 +10,7 @@ from service.accounts.admin import (account_kinds, create_account, deactivate_ac
                                     list_accounts, reactivate_account, reissue_access, update_account)
 from service.accounts.bulk import export_workbook, import_accounts, template_workbook
 from service.audit import chain as audit
-from service.platform.inputs import Int, Text
+from service.platform.inputs import Text
 from service.platform.reference import CITIES
 from service.platform.transactions import transaction
 from service.api.auth import BEARER, current_user, protect, roles_required

@@ -70,20 +70,6 @@ def recorded_events(application: Application) -> list[Event]:
     return events
 
 
-def _compare(label: str, expected: tuple[str, str] | None, result: Replay, definition: ProcessDefinition,
-             finished: bool, application_id: int | None = None) -> PathResult:
-    rehearsed = result.outcome[1] if result.outcome else None
-    expected_name = expected[1] if expected else None
-    if result.stuck_at or result.reason:
-        return PathResult(label, "stuck", expected_name, rehearsed, result.stuck_at,
-                          _name_of(definition, result.stuck_at), result.reason, application_id)
-    if not finished:
-        status = "running" if result.outcome is None else "different"
-    else:
-        status = "same" if result.outcome and expected and result.outcome[0] == expected[0] else "different"
-    return PathResult(label, status, expected_name, rehearsed, application_id=application_id)
-
-
 def recorded_paths(round_id: int) -> tuple[list[RecordedPath], dict[str, str]]:
     """Every application of a round with its recorded decisions, and the ids of the users who made them."""
     round_ = db.session.get(Round, round_id)

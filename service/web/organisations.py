@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required
 
 from service.organisations.invitations import invite, revoke_invitation
 from service.organisations.models import KINDS, STATUSES
