@@ -54,7 +54,7 @@ def test_deadline_reminder_is_queued_once(users, round_, clock):
     assert queue_reminders() == 1
     assert queue_reminders() == 0  # same key: never twice
     reminder = notices("deadline_soon")[0]
-    assert "即将到期" in reminder.subject and "2024-06-11 00:00" in reminder.body
+    assert "即将到期" in reminder.subject and "截止 2024-06-10（含）。" in reminder.body  # the last day, not the midnight after it
 
 
 class FlakySender:

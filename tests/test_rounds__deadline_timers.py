@@ -48,7 +48,7 @@ def test_an_extension_moves_the_waiting_timers_and_the_process_waits_for_the_new
     province = Visitor(app)
     province.login("province")
     page = province.get(f"/applications/{declaring.application_id}").get_data(as_text=True)
-    assert "截止日期顺延" in page and "市州申请延期" in page and "2024-06-30 24:00" in page  # on its trail
+    assert "截止日期顺延" in page and "市州申请延期" in page and "2024-06-30（含）" in page  # on its trail
 
     # A declaration submitted after the extension: the city review's timer is armed with the new date.
     declaring.declare()

@@ -136,7 +136,7 @@ def test_a_start_in_a_category_not_open_or_after_the_unit_deadline_is_refused(ap
     clock.set(datetime(2024, 5, 21, 1, 0, tzinfo=timezone.utc))  # 21 May in Changchun: the unit deadline passed
     body = refused(api.post("/api/applications", "park1", json={"round": round_id, "category": "park"}),
                    409, "unit_deadline_passed")
-    assert "单位申报截止时间（2024-05-20 24:00）已过" in body["message"]
+    assert "单位申报截止日 2024-05-20（含）已过" in body["message"]
     ok(patch(api, round_id, unit_deadline="2024-05-31"), 200)  # nobody started: the round may still change
     ok(api.post("/api/applications", "park1", json={"round": round_id, "category": "park"}), 201)
 

@@ -135,7 +135,7 @@ def test_a_new_setting_in_the_list_is_in_the_round_form_validated_stored_and_rea
     assert detail["extra_settings"] == {"material_deadline": "2024-06-07", "min_item_score": 55.5}
     assert [s["label"] for s in detail["settings_list"]][-2:] == ["纸质材料报送截止日", "单项最低分"]
     shown = text(province.get(f"/rounds/{round_id}"))
-    assert "纸质材料报送截止日</dt><dd data-setting=\"material_deadline\">2024-06-07 24:00" in shown
+    assert "纸质材料报送截止日</dt><dd data-setting=\"material_deadline\">2024-06-07（含）" in shown
     assert "单项最低分</dt><dd data-setting=\"min_item_score\">55.5" in shown
 
     started = ok(api.post("/api/applications", "factory1", json={"round": round_id, "category": "factory"}), 201)

@@ -51,9 +51,9 @@ def test_a_formal_review_arriving_on_a_friday_is_due_ten_working_days_later_show
     province = Visitor(app)
     province.login("province")
     inbox = province.get("/inbox").get_data(as_text=True)
-    assert "2024-06-25 00:00" in inbox  # shown in Changchun time: the midnight ending 24 June
+    assert "2024-06-24（含）" in inbox  # stored as the midnight ending 24 June (Changchun): shown as that day
     shown = province.get(f"/tasks/{task['task_id']}").get_data(as_text=True)
-    assert "办理期限 2024-06-25 00:00" in shown and "办理时限 10 个工作日" in shown
+    assert "办理期限 2024-06-24（含）" in shown and "办理时限 10 个工作日" in shown
 
     clock.set(datetime(2024, 6, 19, 1, 0, tzinfo=timezone.utc))  # Wednesday: four working days left
     assert f"deadline_soon:{task['task_id']}" not in reminders()

@@ -21,7 +21,7 @@ def test_province_creates_a_round_in_the_page_and_the_round_page_shows_every_set
     response = province.post("/rounds/new", {**FORM, "process_version_id": str(first_version_id())})
     assert response.status_code == 302
     shown = text(province.get(response.headers["Location"]))
-    for words in ("绿色工厂、绿色供应链管理企业", "单位申报截止</dt><dd>2024-06-01 24:00", "市州推荐截止</dt><dd>2024-06-10 24:00",
+    for words in ("绿色工厂、绿色供应链管理企业", "单位申报截止</dt><dd>2024-06-01（含）", "市州推荐截止</dt><dd>2024-06-10（含）",
                   "7 个工作日", "<dd>70.0</dd>", "5 人", *OBJECTION_CHANNEL.values(), "第 1 版",
                   "可以修改全部设置", "没有调整过截止日期"):
         assert words in shown, words
@@ -64,7 +64,7 @@ def test_settings_change_in_the_page_until_an_application_starts_then_only_deadl
     assert done.status_code == 302
     shown = text(province.get(f"/rounds/{round_id}"))
     assert "只能延长截止日期（须说明原因）" in shown and "市州申请延期" in shown
-    assert "<td>2024-06-10 24:00</td><td>2024-06-30 24:00</td>" in shown  # the history, before and after
+    assert "<td>2024-06-10（含）</td><td>2024-06-30（含）</td>" in shown  # the history, before and after
 
 
 @pytest.mark.parametrize("who", ["auditor", "changchun", "factory1", "expert1"])

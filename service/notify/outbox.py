@@ -19,7 +19,7 @@ from service.platform.reference import CITIES
 from service.versions.categories import category_label
 from service.applications.models import Application, WorkItem
 from service.notify.models import Notification
-from service.platform.timeutil import to_shanghai, utcnow
+from service.platform.timeutil import last_day_text, utcnow
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
@@ -64,7 +64,7 @@ def notify_new_work(application: Application, items: list[WorkItem], *, done_bef
         again = item.bpmn_id in done_before
         kind = "sent_back" if again else "task_assigned"
         verb = "被退回，请修改后重新提交" if again else "有新的待办"
-        due = f"，请于 {to_shanghai(item.due_at):%Y-%m-%d %H:%M} 前办理" if item.due_at else ""
+        due = f"，办理期限 {last_day_text(item.due_at)}" if item.due_at else ""
         # A new task id makes a new key: no need to look for an earlier notice.
         _queue(f"{kind}:{item.task_id}", application=application, kind=kind, recipients=_recipients_for(item),
                subject=f"【绿色制造】{item.name}{verb}",
@@ -101,7 +101,7 @@ def queue_deadline_reminders(calendar: WorkdayCalendar) -> int:
         queued += _queue(f"deadline_soon:{item.task_id}", application=application, kind="deadline_soon",
                          recipients=_recipients_for(item), subject=f"【绿色制造】{item.name}即将到期",
                          body=f"申报：{_label(application)}\n环节：{item.name}，截止 "
-                              f"{to_shanghai(item.due_at):%Y-%m-%d %H:%M}（北京时间）。")
+                              f"{last_day_text(item.due_at)}。")
     return queued
 
 

@@ -1,5 +1,5 @@
 """Times are stored in UTC and shown in Asia/Shanghai."""
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -14,6 +14,18 @@ def utcnow() -> datetime:
 
 def to_shanghai(moment: datetime) -> datetime:
     return moment.astimezone(SHANGHAI)
+
+
+def last_day_text(moment: datetime | None) -> str:
+    """A deadline as people read it. Deadlines are stored as the midnight that ends their last day
+    (Asia/Shanghai), so that midnight shows as the day before with （含）: "2026-06-10（含）" for
+    2026-06-11 00:00+08:00. Any other moment shows as it is, "YYYY-MM-DD HH:MM", so nothing is hidden."""
+    if moment is None:
+        return ""
+    local = to_shanghai(moment)
+    if local.time() == time(0, 0):
+        return f"{local.date() - timedelta(days=1):%Y-%m-%d}（含）"
+    return f"{local:%Y-%m-%d %H:%M}"
 
 
 class UTCDateTime(TypeDecorator):

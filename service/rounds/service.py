@@ -175,5 +175,5 @@ def check_open_for(round_: Round, category: str) -> None:
         raise Invalid(f"批次“{round_.name}”未开放{offered[category].name}申报",
                       fields={"category": [f"本批次开放的类别：{opened}"]})
     if utcnow() >= round_.unit_deadline:
-        raise Conflict(f"批次“{round_.name}”的单位申报截止时间（{settings.shown(round_.unit_deadline)}）已过，不能再开始申报",
+        raise Conflict(f"批次“{round_.name}”的单位申报截止日 {settings.shown(round_.unit_deadline)}已过，不能再开始申报",
                        code="unit_deadline_passed")

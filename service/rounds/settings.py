@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from service.engine.calendar import SHANGHAI
 from service.platform.inputs import text_problem
+from service.platform.timeutil import last_day_text
 from service.engine.categories import STANDARD_CATEGORIES
 
 LABELS = {"name": "批次名称", "year": "年度", "categories": "开放类别", "unit_deadline": "单位申报截止日",
@@ -35,7 +36,7 @@ def deadline_day(moment: datetime) -> date:
 
 
 def shown(moment: datetime) -> str:
-    return f"{deadline_day(moment):%Y-%m-%d} 24:00"
+    return last_day_text(moment)
 
 
 def ordered_categories(keys, offered: dict[str, str]) -> list[str]:

@@ -11,7 +11,7 @@ from service.accounts.roles import name_of, role_names
 from service.applications.access import works_tasks
 from service.platform.reference import CITIES
 from service.versions.categories import known_categories
-from service.platform.timeutil import to_shanghai, utcnow
+from service.platform.timeutil import last_day_text, to_shanghai, utcnow
 
 
 
@@ -53,10 +53,8 @@ def shanghai(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def deadline(moment: datetime | None) -> str:
-    """A deadline stored as the midnight that ends a day, shown as that day: "2025-06-10 24:00"."""
-    if moment is None:
-        return ""
-    return (to_shanghai(moment) - timedelta(seconds=1)).strftime("%Y-%m-%d") + " 24:00"
+    """A deadline (or a task's due time) as its last day: "2026-06-10（含）" (see timeutil.last_day_text)."""
+    return last_day_text(moment)
 
 
 def waited(since: datetime | None) -> str:

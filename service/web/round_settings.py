@@ -189,7 +189,7 @@ def round_extra_settings(round_: Round) -> list[tuple[str, str]]:
     """(label, value as shown) of each setting the round's version lists beyond the round's own columns."""
     values = extra_values(round_)
     return [(s.name, s.label, "未设置" if values.get(s.name) is None
-             else f"{values[s.name]:%Y-%m-%d} 24:00（北京时间）" if s.type == "date" else str(values[s.name]))
+             else f"{values[s.name]:%Y-%m-%d}（含）" if s.type == "date" else str(values[s.name]))
             for s in extras(round_.process_version_id)]
 
 

@@ -24,7 +24,7 @@ def test_admin_makes_next_years_round_with_a_7_day_notice_and_a_31_may_filing_de
     page.click("#next-round button.primary")
     page.wait_for_selector(".flash.success")
     settings = page.inner_text("#round-settings")
-    assert "7 个工作日" in settings and f"{year}-05-31 24:00" in settings and f"{year}-06-10 24:00" in settings
+    assert "7 个工作日" in settings and f"{year}-05-31（含）" in settings and f"{year}-06-10（含）" in settings
     admin.screenshot("created")
     made = next(r for r in ok(api.get("/api/rounds", "admin")) if r["notice_days"] == 7)
     assert made["unit_deadline"].startswith(f"{year}-05-31T16:00")

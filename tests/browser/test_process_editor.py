@@ -73,7 +73,7 @@ def test_add_a_task_with_lane_and_form_then_deploy(browse, api):
     previous = next(r for r in ok(api.get("/api/rounds", "admin")) if r["name"] == "2024")
     last_day = (datetime.fromisoformat(previous["city_deadline"]) - timedelta(seconds=1)).astimezone(SHANGHAI).date()
     assert "已新建批次“2025”" in page.inner_text(".flash.success")
-    assert f"{last_day.replace(year=last_day.year + 1)} 24:00" in page.inner_text("h1")  # the same day, a year on
+    assert f"{last_day.replace(year=last_day.year + 1)}（含）" in page.inner_text("h1")  # the same day, a year on
     assert this_year.detail()["process_version"] == 1  # this year's application stays where it was
 
     db.session.remove()

@@ -31,7 +31,7 @@ def test_province_makes_a_round_and_extends_its_deadline(browse, api):
     page.click("#round-settings button[type=submit]")
     page.wait_for_selector(".flash.success")
     settings = page.inner_text("#round-settings")
-    assert "绿色工厂、绿色工业园区" in settings and f"{unit_day} 24:00" in settings and "0431-88914475" in settings
+    assert "绿色工厂、绿色工业园区" in settings and f"{unit_day}（含）" in settings and "0431-88914475" in settings
     staff.screenshot("created")
 
     round_id = next(r["id"] for r in ok(api.get("/api/rounds", "province")) if r["name"] == "试点批次")
@@ -44,5 +44,5 @@ def test_province_makes_a_round_and_extends_its_deadline(browse, api):
     page.click("#round-settings button[type=submit]")
     page.wait_for_selector(".flash.success")
     history = page.inner_text("#deadline-history")
-    assert f"{city_day} 24:00" in history and f"{later} 24:00" in history and "市州申请延期" in history
+    assert f"{city_day}（含）" in history and f"{later}（含）" in history and "市州申请延期" in history
     staff.screenshot("extended")
