@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import zlib
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
 from service.engine.bundle import Bundle
-from service.engine.calendar import SHANGHAI
 from service.platform.extensions import db
 from service.platform.reference import CITIES
 from service.rounds.models import Round
@@ -17,7 +16,7 @@ from service.organisations.models import Organisation
 from service.organisations.service import attach_account, create_organisation, organisation_by_code
 from service.versions.deploy import deploy, latest_version
 from service.rounds.service import open_round
-from service.platform.timeutil import utcnow
+from service.platform.timeutil import last_day_text, utcnow
 from service.versions.samples import make_credit_code, sample_declaration
 
 DEMO_PASSWORD = "demo"
@@ -117,7 +116,7 @@ def seed_demo(bundle: Bundle | None = None, *, with_applications: bool = True) -
     round_ = db.session.scalar(select(Round).where(Round.name == DEMO_ROUND))
     if with_applications:
         lines += _demo_applications(round_)
-    lines.append(f"演示批次：{DEMO_ROUND}（市州推荐截止 {round_.city_deadline.astimezone(SHANGHAI).date() - timedelta(days=1)}）")
+    lines.append(f"演示批次：{DEMO_ROUND}，市州推荐截止 {last_day_text(round_.city_deadline)}")
     return lines
 
 
