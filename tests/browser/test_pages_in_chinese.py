@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from tests.api import ApiScenario
+from tests.api import ApiScenario, demo_round_id
 from tests.browser.test_declaration_and_review import PDF, open_first_task, start_declaration
+from tests.browser.test_pages_under_csp import looked_up
 
 ENGLISH = re.compile(r"\b(Search|Select|Choose File|No file chosen|No results|mm|dd|yyyy)\b")
 
@@ -36,7 +37,17 @@ def test_the_declaration_page_has_no_english_and_a_chinese_file_button(browse, t
 
     ownership = page.locator("#form [id$='-Field_ownership-display']")
     assert ownership.inner_text() == "请选择"
-    assert page.locator("#form [id$='-Field_founded_on-date']").get_attribute("placeholder") == "年/月/日"
+    founded = page.locator("#form [id$='-Field_founded_on-date']")
+    assert founded.get_attribute("placeholder") == "年/月/日"
+    founded.click()  # flatpickr's calendar, in Chinese too
+    calendar = page.locator("#form .flatpickr-calendar.open")
+    assert "星期" not in calendar.inner_text() and "一" in calendar.locator(".flatpickr-weekdays").inner_text()
+    assert calendar.locator(".flatpickr-monthDropdown-months option").first.inner_text() == "一月"
+    assert not ENGLISH.search(calendar.inner_text()) and not re.search(r"[A-Za-z]{3}", calendar.inner_text())
+    founded.fill("2010/5/1")
+    founded.press("Enter")  # the date a Chinese user types still goes in
+    assert founded.input_value() == "2010/5/1"
+    founded.press("Escape")
 
     # Preact still writes into the rewritten text: a picked option shows, a cleared one says 请选择 again.
     ownership.click()
@@ -81,3 +92,31 @@ def test_the_formal_review_page_has_no_english(browse, api):
     assert page.locator("#form .fjs-taglist-tag-remove").first.get_attribute("title") == "移除"
     assert_no_english(page)
     staff.screenshot("formal-review-in-chinese")
+
+
+def test_the_statistics_page_says_percentile_and_spreadsheet_in_chinese(browse, api):
+    ApiScenario(api).start().declare().city_review("recommend")
+    staff = browse()
+    page = staff.login("province")
+    page.goto(f"/rounds/{looked_up(demo_round_id)}/statistics")
+    page.wait_for_selector("#heatmap[data-rendered=true] .gl-heat-label")
+    shown = page.inner_text("main")
+    assert "P90" not in shown and "Excel" not in shown
+    assert "第90百分位" in page.inner_text("#durations thead")
+    assert "第90百分位" in page.inner_text("#heatmap .gl-heat-label >> nth=0")
+    assert page.get_by_role("link", name="导出表格（xlsx）").get_attribute("href").endswith("/statistics.xlsx")
+    staff.screenshot("statistics-in-chinese")
+
+
+def test_the_account_import_page_chooses_its_file_with_a_chinese_button(browse, tmp_path):
+    sheet = tmp_path / "账号.xlsx"
+    sheet.write_bytes(b"PK")  # only chosen here, never sent
+    admin = browse()
+    page = admin.login("admin")
+    page.goto("/admin/accounts/import")
+    assert page.inner_text("[data-file-name-of=import-file]") == "未选择文件"
+    with page.expect_file_chooser() as chosen:
+        page.click("label[for=import-file]")
+    chosen.value.set_files(str(sheet))
+    assert page.inner_text("[data-file-name-of=import-file]") == "账号.xlsx"
+    assert not ENGLISH.search(page.inner_text("main"))

@@ -51,8 +51,31 @@
     }
   }
 
+  // The date field's calendar is flatpickr's, which form-js creates with English month and weekday names
+  // and no way to pass a locale. flatpickr keeps each instance on its input (`input._flatpickr`, its
+  // documented handle) and takes a locale later through set('locale', ...): done once per instance, on
+  // the first press or focus of the field (capture phase, so before form-js opens the calendar and
+  // before anything is typed: set() rewrites the input from the selected date).
+  const CALENDAR = {
+    weekdays: { shorthand: ['日', '一', '二', '三', '四', '五', '六'],
+      longhand: ['星期日', '星期一', '星期二', '星期三', '星期四', '星期五', '星期六'] },
+    months: { shorthand: ['1月', '2月', '3月', '4月', '5月', '6月', '7月', '8月', '9月', '10月', '11月', '12月'],
+      longhand: ['一月', '二月', '三月', '四月', '五月', '六月', '七月', '八月', '九月', '十月', '十一月', '十二月'] },
+    rangeSeparator: ' 至 ', weekAbbreviation: '周', scrollTitle: '滚动切换', toggleTitle: '点击切换 12/24 小时制',
+    amPM: ['上午', '下午'], yearAriaLabel: '年', monthAriaLabel: '月', hourAriaLabel: '时', minuteAriaLabel: '分',
+  };
+
+  function localizeCalendar(event) {
+    const picker = event.target && event.target._flatpickr;
+    if (!picker || picker.greenlistLocalized) return;
+    picker.greenlistLocalized = true;
+    picker.set('locale', CALENDAR);
+  }
+
   function localize(container) {
     localizeNow(container);
+    container.addEventListener('mousedown', localizeCalendar, true);
+    container.addEventListener('focusin', localizeCalendar, true);
     new MutationObserver(() => localizeNow(container)).observe(container, {
       subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['placeholder', 'title'],
     });

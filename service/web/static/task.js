@@ -188,14 +188,6 @@
 
   const upload = document.getElementById('upload');
   if (upload) {
-    // The chosen file's name beside 选择文件 (the browser's own input, in English, is hidden under it).
-    const chosen = document.getElementById('attachment-file-name');
-    const showChosen = () => {
-      const file = upload.elements.file.files[0];
-      chosen.textContent = file ? file.name : '未选择文件';
-    };
-    upload.elements.file.addEventListener('change', showChosen);
-    upload.addEventListener('reset', () => setTimeout(showChosen));
     upload.addEventListener('submit', async (event) => {
       event.preventDefault();
       const file = upload.elements.file.files[0];
