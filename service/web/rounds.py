@@ -86,7 +86,7 @@ def round_statistics_page(round_id):
     version = db.session.get(ProcessVersion, round_.process_version_id)
     slowest = max((row["median_hours"] for row in figures["steps"]), default=0) or 1
     heat = {row["step"]: {"level": min(5, 1 + int(4 * row["median_hours"] / slowest)),
-                          "label": f"中位 {row['median_hours']:g} 小时 · P90 {row['p90_hours']:g}"}
+                          "label": f"中位 {row['median_hours']:g} 小时 · 第90百分位 {row['p90_hours']:g} 小时"}
             for row in figures["steps"]}
     missed = {row["step"]: row["count"] for row in figures["missed_deadlines"]}
     diagram = {"xml": next(iter(Bundle.from_json(version.bundle).bpmn_files().values())), "heat": heat,
