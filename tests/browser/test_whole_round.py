@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from playwright.sync_api import expect
+
 from service.versions.samples import sample_declaration
 from service.engine.clock import ManualClock, use_clock
 from service.platform.extensions import db
@@ -48,7 +50,9 @@ def test_one_application_from_declaration_to_the_published_list(browse):
     staff.goto("/rounds")
     staff.get_by_role("link", name="2024").click()
     round_page = staff.url
+    staff.wait_for_load_state()  # the page's script selects the rows when 全选 is ticked
     staff.check("#ready-for-notice .select-all")
+    expect(staff.locator("#ready-for-notice tbody input[name=applications]").first).to_be_checked()
     staff.click("#ready-for-notice button[type=submit]")
     staff.click("#confirm-ok")
     staff.wait_for_selector(".flash.success")
@@ -63,7 +67,9 @@ def test_one_application_from_declaration_to_the_published_list(browse):
 
     staff.goto(round_page)
     assert staff.locator("#ready-for-publish tbody tr").count() == 1
+    staff.wait_for_load_state()
     staff.check("#ready-for-publish .select-all")
+    expect(staff.locator("#ready-for-publish tbody input[name=applications]").first).to_be_checked()
     staff.click("#ready-for-publish button[type=submit]")
     assert "列入省级绿色制造名单" in staff.inner_text("dialog#confirm")
     staff.click("#confirm-ok")
