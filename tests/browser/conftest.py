@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,36 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 ARTIFACTS = Path(os.environ.get("GREENLIST_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 
 
+class InFlight:
+    """Counts the requests the live server is handling, so a test's clean-up can wait for the last one a
+    closed page left behind (an autosave still writing would deadlock with the clean-up's deletes)."""
+
+    def __init__(self, app):
+        self.app, self.count, self.lock = app, 0, threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.count += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self.lock:
+                self.count -= 1
+
+    def wait_idle(self, seconds: float = 10.0) -> None:
+        deadline = time.monotonic() + seconds
+        while self.count and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+IN_FLIGHT: InFlight | None = None
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
+    global IN_FLIGHT
+    IN_FLIGHT = InFlight(app.wsgi_app)
+    app.wsgi_app = IN_FLIGHT
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -121,6 +150,8 @@ def browsers(chromium, live_server, request):
     violations = [violation for browser in opened for violation in browser.csp_violations]
     for browser in opened:
         browser.close()
+    if IN_FLIGHT is not None:
+        IN_FLIGHT.wait_idle()  # before the clean-up deletes what a last request may still be writing
     assert not errors, f"script errors on the pages: {errors}"
     assert not violations, f"the Content-Security-Policy blocked: {violations}"
 
