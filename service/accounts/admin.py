@@ -192,6 +192,9 @@ def create_account(*, actor: str, values: dict, base_url: str | None = None, rol
     check here: `create-admin` passes the password it read and checked, the demo seed its "demo"; the
     account is validated and audited like any other.
     """
+    unknown = set(values) - set(FIELD_NAMES)
+    if unknown:  # a caller's mistake (the edges only pass these): never drop what it meant to set
+        raise ValueError(f"create_account takes {sorted(FIELD_NAMES)}, not {sorted(unknown)}")
     values = normalise(values)
     errors = account_problems(values, roles_allowed=roles_allowed)
     if not errors.get("username") and taken_usernames([values["username"]]):
