@@ -134,3 +134,18 @@ def test_a_park_answering_for_its_enterprises_must_name_them(scenario):
         s.declare("park", changes={"exc_park_enterprises": "yes"})
     assert "exc_park_enterprises_detail" in refused.value.fields
     assert s.item().bpmn_id == "Task_declare_park"
+
+
+def test_an_excluded_declaration_tells_its_exclusion_too(scenario):
+    s = scenario.start().declare(exclusions=("exc_dishonest",))
+    assert (s.application.outcome, s.application.outcome_reasons) == ("不予受理", ["被列为失信被执行人"])
+
+
+def test_a_unit_registered_outside_jilin_is_told_before_it_declares(app, users, round_):
+    from tests.pages import Visitor, text
+
+    beijing_unit(users)
+    visitor = Visitor(app)
+    visitor.login("beijing")
+    page = text(visitor.get("/my"))
+    assert 'id="unit-outside-jilin"' in page and "登记管理机关不在吉林省" in page
