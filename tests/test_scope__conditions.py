@@ -8,6 +8,7 @@ from sqlalchemy import select
 from service.accounts.admin import create_account
 from service.notify.models import Notification
 from service.organisations.service import attach_account, create_organisation
+from service.platform.errors import Invalid
 from service.platform.extensions import db
 from service.platform.transactions import transaction
 from service.versions.samples import make_credit_code, sample_declaration
@@ -130,7 +131,7 @@ def test_every_failed_condition_is_a_reason_the_issues_software_factory_from_bei
 
 def test_a_park_answering_for_its_enterprises_must_name_them(scenario):
     s = scenario.start("park")
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(Invalid) as refused:
         s.declare("park", changes={"exc_park_enterprises": "yes"})
     assert "exc_park_enterprises_detail" in refused.value.fields
     assert s.item().bpmn_id == "Task_declare_park"
