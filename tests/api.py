@@ -108,8 +108,9 @@ class ApiScenario:
         self.application_id = body["id"]
         return self
 
-    def declare(self, exclusions=()):
-        self.submit(self.applicant, sample_declaration(self.category, exclusions=exclusions))
+    def declare(self, exclusions=(), changes=None):
+        """The sample declaration, with ``changes`` (field → answer) typed over it."""
+        self.submit(self.applicant, {**sample_declaration(self.category, exclusions=exclusions), **(changes or {})})
         return self
 
     def city_review(self, decision):

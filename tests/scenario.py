@@ -62,10 +62,11 @@ class Scenario:
         return self
 
     # -- the steps of the round ------------------------------------------------------
-    def declare(self, category="factory", exclusions=(), who="applicant"):
+    def declare(self, category="factory", exclusions=(), who="applicant", changes=None):
+        """The sample declaration of ``category``, with ``changes`` (field → answer) typed over it."""
         unit = self.user(who).unit_name  # each unit declares under its own name
-        return self.complete(who, sample_declaration(category, unit_name=unit, exclusions=exclusions),
-                             bpmn_id=f"Task_declare_{category}")
+        data = {**sample_declaration(category, unit_name=unit, exclusions=exclusions), **(changes or {})}
+        return self.complete(who, data, bpmn_id=f"Task_declare_{category}")
 
     def city_review(self, decision, who="changchun", **extra):
         data = {"consult_ecology": "无环境违法记录", "consult_emergency": "无安全事故", "consult_market": "经营正常",

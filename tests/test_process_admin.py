@@ -21,18 +21,18 @@ PRECHECK_FORM = {"type": "default", "id": "Form_precheck", "components": [
 
 
 def add_precheck_task(xml: str) -> str:
-    """A province pre-check between the declaration and the eligibility rules, as an editor would draw it."""
+    """A province pre-check between the scope and the eligibility rules, as an editor would draw it."""
     xml = xml.replace(
-        '<bpmn:sequenceFlow id="Flow_Gw_declared_T_eligibility" sourceRef="Gateway_declared" targetRef="Task_eligibility" />',
-        '<bpmn:sequenceFlow id="Flow_Gw_declared_T_eligibility" sourceRef="Gateway_declared" targetRef="Task_precheck" />'
+        '<bpmn:sequenceFlow id="Flow_Gw_scope_T_eligibility" name="符合" sourceRef="Gateway_scope" targetRef="Task_eligibility" />',
+        '<bpmn:sequenceFlow id="Flow_Gw_scope_T_eligibility" name="符合" sourceRef="Gateway_scope" targetRef="Task_precheck" />'
         '<bpmn:sequenceFlow id="Flow_precheck_eligibility" sourceRef="Task_precheck" targetRef="Task_eligibility" />')
-    xml = xml.replace('<bpmn:incoming>Flow_Gw_declared_T_eligibility</bpmn:incoming>',
+    xml = xml.replace('<bpmn:incoming>Flow_Gw_scope_T_eligibility</bpmn:incoming>',
                       '<bpmn:incoming>Flow_precheck_eligibility</bpmn:incoming>')
     xml = xml.replace(
         '<bpmn:userTask id="Task_city_review" name="市州初审推荐">',
         '<bpmn:userTask id="Task_precheck" name="省厅预审"><bpmn:extensionElements><spiffworkflow:properties>'
         '<spiffworkflow:property name="form" value="precheck.form.json" /></spiffworkflow:properties>'
-        '</bpmn:extensionElements><bpmn:incoming>Flow_Gw_declared_T_eligibility</bpmn:incoming>'
+        '</bpmn:extensionElements><bpmn:incoming>Flow_Gw_scope_T_eligibility</bpmn:incoming>'
         '<bpmn:outgoing>Flow_precheck_eligibility</bpmn:outgoing></bpmn:userTask>'
         '<bpmn:userTask id="Task_city_review" name="市州初审推荐">', 1)
     return xml.replace('<bpmn:flowNodeRef>Task_formal_review</bpmn:flowNodeRef>',
@@ -266,7 +266,7 @@ def test_compare_lists_added_removed_and_changed_elements(api):
     assert {"Task_site_inspection", "Gateway_site_result", "End_site_failed"} <= {e["id"] for e in diff["removed"]}
     changed = {e["id"]: e["changes"] for e in diff["changed"]}
     assert {"property": "@name", "before": "形式审查与遴选专家", "after": "形式审查"} in changed["Task_formal_review"]
-    assert any(c["property"] == "@targetRef" and c["after"] == "Task_precheck" for c in changed["Flow_Gw_declared_T_eligibility"])
+    assert any(c["property"] == "@targetRef" and c["after"] == "Task_precheck" for c in changed["Flow_Gw_scope_T_eligibility"])
     assert diff["files_changed"] == ["green_round.bpmn"]
     first = first_version(api)
     same = ok(api.get(f"/api/process-versions/compare?a={first}&b={first}", "province"))

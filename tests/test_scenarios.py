@@ -15,6 +15,7 @@ START = [("application_started", None), ("started", "Start_apply"), ("gateway_de
 
 def declared(category="factory"):
     return [("task_completed", f"Task_declare_{category}"), ("gateway_decision", "Gateway_declared"),
+            ("rule_evaluated", "Task_scope"), ("gateway_decision", "Gateway_scope"),
             ("rule_evaluated", "Task_eligibility"), ("gateway_decision", "Gateway_eligible")]
 
 
@@ -84,7 +85,7 @@ def test_send_back_then_recommend(scenario, clock):
 def test_ineligible_by_each_exclusion(scenario, exclusion):
     s = scenario.start().declare(exclusions=(exclusion,))
     assert_finished(s, "不予受理", START + declared() + [("ended", "End_ineligible")])
-    rule = next(e for e in s.trail_events() if e.action == "rule_evaluated")
+    rule = next(e for e in s.trail_events() if e.action == "rule_evaluated" and e.element_id == "Task_eligibility")
     assert len(rule.payload["exclusion_reasons"]) == 1
 
 

@@ -147,6 +147,8 @@ class ApplicationSchema(Schema):
     credit_code = fields.String(allow_none=True)
     stage = fields.String()
     outcome = fields.String(allow_none=True)
+    outcome_reasons = fields.Function(lambda a: get_value(a, "outcome_reasons") or [],
+                                      metadata={"description": "结束原因（如不符合申报范围的各项理由）"})
     version = fields.Integer(metadata={"description": "乐观锁版本，提交任务时带回"})
     needs_repair = fields.Boolean(metadata={"description": "流程出错，待管理员修复（见 /repair）"})
     created_at = fields.DateTime()

@@ -29,6 +29,8 @@ class Application(db.Model):
     waiting: Mapped[str] = mapped_column(String(1000), default="")
     outcome: Mapped[str | None] = mapped_column(String(100))
     outcome_element: Mapped[str | None] = mapped_column(String(200))
+    # Why it ended there, as the decisions said it (e.g. each failed scope condition), shown to the applicant.
+    outcome_reasons: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -117,6 +117,7 @@ def _write(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:
     application.waiting = waiting_column([element for element, _ in waiting])
     if outcome is not None:
         application.outcome_element, application.outcome = outcome
+        application.outcome_reasons = engine.outcome_reasons(wf) or None
         application.stage = outcome[1]
         application.completed_at = application.completed_at or utcnow()
     else:

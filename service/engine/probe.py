@@ -23,6 +23,8 @@ PROBE_TIME_LIMIT = 0.5
 LIMITS = Limits(seconds=30, cpu_seconds=30, memory_mb=512)
 _KNOWN_AT_START = frozenset(ALLOWED_BUILTINS)
 _TRIVIAL = (ast.Constant, ast.Name)
+# Parts of an expression that are no expression on their own ("2:4" of code[2:4]): probe their pieces.
+_NOT_STANDALONE = (ast.Slice, ast.Starred)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def _free(node) -> set[str]:
 
 def _closed_parts(node, known):
     """The largest sub-expressions of ``node`` that need nothing but ``known`` names."""
-    if isinstance(node, ast.expr) and not isinstance(node, _TRIVIAL) and _free(node) <= known:
+    if isinstance(node, ast.expr) and not isinstance(node, _TRIVIAL + _NOT_STANDALONE) and _free(node) <= known:
         yield node
         return
     for child in ast.iter_child_nodes(node):

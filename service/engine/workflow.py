@@ -25,6 +25,8 @@ from service.engine.clock import Clock, SystemClock, install_timer_hook, use_clo
 from service.engine.definition import ProcessDefinition, UserTaskInfo
 from service.engine.errors import EngineError, MessageNotExpected, ScriptFailed, TaskNotFound, TaskNotReady
 from service.engine.history import compact
+from service.engine.reasons import reasons_in
+from service.engine.industry import industry_divisions
 from service.engine.rewind import Rewinding
 from service.engine.sandbox import DEFAULT_TIME_LIMIT, SandboxScriptEngine, ScriptError
 
@@ -100,7 +102,9 @@ class Engine(Reassignment, Rewinding):
         def is_workday(day: str) -> bool:
             return self.calendar.is_workday(datetime.fromisoformat(day).date())
 
-        return {"now": now, "notice_end": notice_end, "is_workday": is_workday}
+        # industry_divisions: the scope decision reads the declared GB/T 4754 codes (see industry.py).
+        return {"now": now, "notice_end": notice_end, "is_workday": is_workday,
+                "industry_divisions": industry_divisions}
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self, data: dict) -> tuple[BpmnWorkflow, list[Step]]:
@@ -203,6 +207,15 @@ class Engine(Reassignment, Rewinding):
             return None
         end = max(ends, key=lambda t: t.last_state_change)
         return end.task_spec.bpmn_id, end.task_spec.bpmn_name or end.task_spec.bpmn_id
+
+    def outcome_reasons(self, wf: BpmnWorkflow) -> list[str]:
+        """Why the instance ended where it did, for the applicant: the reasons decisions gave (see
+        reasons_in) in the data that reached the end event; [] when none did."""
+        if not wf.completed:
+            return []
+        ends = [t for t in wf.get_tasks(state=TaskState.COMPLETED)
+                if t.task_spec.__class__.__name__ == "EndEvent" and t.workflow is wf]
+        return reasons_in(max(ends, key=lambda t: t.last_state_change).data) if ends else []
 
     def completed_elements(self, wf: BpmnWorkflow) -> set[str]:
         """Ids of the elements completed in the kept history (a step seen before was sent back to)."""
@@ -345,7 +358,10 @@ class Engine(Reassignment, Rewinding):
         if kind == "StartEvent":
             return Step("started", spec.bpmn_id, name)
         if kind == "EndEvent":
-            return Step("ended", spec.bpmn_id, name, {"outcome": name} if task.workflow is task.workflow.top_workflow else {})
+            if task.workflow is not task.workflow.top_workflow:
+                return Step("ended", spec.bpmn_id, name, {})
+            reasons = reasons_in(task.data)
+            return Step("ended", spec.bpmn_id, name, {"outcome": name, **({"reasons": reasons} if reasons else {})})
         if isinstance(definition, TimerEventDefinition):
             return Step("timer_fired", spec.bpmn_id, name, {"due_at": task._get_internal_data("event_value")})
         if isinstance(definition, MessageEventDefinition):

@@ -83,7 +83,12 @@ def notify_outcome(application: Application) -> None:
     applicants = _mail_to(unit_accounts(application.applicant_unit))
     _queue(f"outcome:{application.id}", application=application, kind="outcome", recipients=applicants,
            subject=f"【绿色制造】申报结果：{application.outcome}",
-           body=f"申报：{_label(application)}\n结果：{application.outcome}。")
+           body=f"申报：{_label(application)}\n结果：{application.outcome}。{_reasons_text(application)}")
+
+
+def _reasons_text(application: Application) -> str:
+    reasons = application.outcome_reasons or []
+    return "".join(["\n原因：", *(f"\n{n}. {reason}" for n, reason in enumerate(reasons, 1))]) if reasons else ""
 
 
 def queue_deadline_reminders(calendar: WorkdayCalendar) -> int:

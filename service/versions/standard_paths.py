@@ -37,9 +37,10 @@ def _task(element: str, actor: str, **decisions):
     return ("task_completed", element, {"form": decisions, "fill": True}, actor)
 
 
-def _declare(step: str, excluded=False):
-    """The applicant fills its category's declaration (``step``: the category's declaration task)."""
-    step = ("task_completed", step, {"form": {}, "fill": True}, "applicant")
+def _declare(step: str, excluded=False, given=None):
+    """The applicant fills its category's declaration (``step``: the category's declaration task), with
+    ``given`` answers typed over what the form's own rules would fill."""
+    step = ("task_completed", step, {"form": dict(given or {}), "fill": True}, "applicant")
     if excluded:
         step[2]["answer_yes"] = "first"
     return step
@@ -94,6 +95,8 @@ def standard_paths(categories: dict) -> dict[str, tuple[str, list[Event]]]:
                      _formal("reject")],
         "市州不予推荐": [_declare(declare), _city("reject")],
         "存在排除情形": [_declare(declare, excluded=True)],
+        # A software company (GB/T 4754 I6510) declaring a green factory: outside the notice's 申报范围.
+        "不符合申报范围": [_declare(declare, given={"industry_codes": "I6510"})],
         "形式审查未通过": [_declare(declare), _city("recommend"), _formal("reject")],
         "专家评分未达标": [_declare(declare), _city("recommend"), _formal(), *_experts((50, 40, 55))],
         "现场核查通过": [_declare(declare), _city("recommend"), _formal(site=True), *_experts(site=True),
