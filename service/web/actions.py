@@ -45,7 +45,7 @@ def task_actions(user, task_id: str) -> dict | None:
 def application_actions(user, application: Application) -> dict:
     """The application page's actions block: what ``user`` may do to it now."""
     items = open_items(application.id)
-    result = {"take_back": None, "withdraw": None, "urge": [], "copy": None}
+    result = {"take_back": None, "withdraw": None, "urge": [], "copy_to": None}
     if application.outcome is not None:
         return result
     result["take_back"] = actions.take_back_view(user, application, items)
@@ -58,7 +58,7 @@ def application_actions(user, application: Application) -> dict:
                       for i in items if i.task_id in urgeable]
     if may_copy(user):
         text = _search_text("copy_to")
-        result["copy"] = {"search": text, "colleagues": actions.copy_candidates(application_id=application.id,
+        result["copy_to"] = {"search": text, "colleagues": actions.copy_candidates(application_id=application.id,
                                                                                 user=user, text=text)}
     return result
 
