@@ -297,3 +297,26 @@ def test_copies_stay_within_ones_own_office(api, people):
         assert response.status_code == status, (who, response.json)
     assert db.session.scalar(select(func.count()).select_from(ApplicationCopy)) == 1
     assert db.session.scalar(select(func.count()).select_from(TaskDraft)) == 0
+
+
+def test_an_applicant_hands_the_declaration_to_an_account_of_the_same_unit_only(api, people):
+    from service.accounts.models import User
+
+    with transaction():
+        colleague = ensure_user(username="factory1b", display_name="长春示范汽车零部件有限公司（填报员）",
+                                roles=["applicant"], city_code="220100", unit_name="长春示范汽车零部件有限公司").id
+    s = ApiScenario(api).start()
+    task_id = task_of(api, "factory1", s.application_id)["task_id"]
+    park = db.session.scalar(select(User.id).where(User.username == "park1"))
+    assert [c["id"] for c in ok(api.get(f"/api/tasks/{task_id}/colleagues", "factory1"))] == [colleague]
+    refused(api.post(f"/api/tasks/{task_id}/hand-over", "factory1", json={"to": park, "reason": "x"}),
+            422, "validation_failed", "to")
+    ok(api.post(f"/api/tasks/{task_id}/hand-over", "factory1", json={"to": colleague, "reason": "由填报员完成"}))
+    assert task_of(api, "factory1b", s.application_id)["claimed_by"]["id"] == colleague
+    # An expert's review is named for one person: it is never handed over (回避 is the way out).
+    s.applicant = "factory1b"  # the colleague now holds the declaration: they submit it
+    s.declare().city_review("recommend").formal_review()
+    review = task_of(api, "expert1", s.application_id)["task_id"]
+    expert2 = db.session.scalar(select(User.id).where(User.username == "expert2"))
+    refused(api.post(f"/api/tasks/{review}/hand-over", "expert1", json={"to": expert2, "reason": "x"}),
+            409, "not_transferable")
