@@ -320,3 +320,12 @@ def test_an_applicant_hands_the_declaration_to_an_account_of_the_same_unit_only(
     expert2 = db.session.scalar(select(User.id).where(User.username == "expert2"))
     refused(api.post(f"/api/tasks/{review}/hand-over", "expert1", json={"to": expert2, "reason": "x"}),
             409, "not_transferable")
+
+
+def test_the_province_cannot_take_back_a_formal_review_once_the_experts_have_it(api, people):
+    s = ApiScenario(api).start().declare().city_review("recommend").formal_review()
+    before = snapshot(s.application_id)
+    body = refused(api.post(f"/api/applications/{s.application_id}/take-back", "province", json={"reason": "重选专家"}),
+                   409, "take_back_refused")
+    assert "专家评审" in body["message"]
+    assert snapshot(s.application_id) == before

@@ -135,6 +135,15 @@ def _take_back_check(user: User, application: Application, items: list[WorkItem]
                                      + (f"；最近一次提交是“{info.name}”" if info else ""))
     if info.multi_instance:
         return last, info, Conflict(f"“{info.name}”不能撤回", code="take_back_refused")
+    for item in items:
+        if item.assignee is not None:  # e.g. the experts' reviews: handed out to named people already
+            return last, info, Conflict(f"下一环节“{item.name}”已分派给指定人员办理，不能撤回", code="take_back_refused")
+        if item.claimed_by is not None:
+            holder = db.session.get(User, item.claimed_by)
+            return last, info, Conflict(f"下一环节“{item.name}”已由 {holder.display_name if holder else ''} 认领，不能撤回",
+                                        code="take_back_refused")
+        if item.has_draft:
+            return last, info, Conflict(f"下一环节“{item.name}”已开始办理，不能撤回", code="take_back_refused")
     for event in events:
         if event.seq <= last.seq or event.action in QUIET:
             continue
@@ -142,15 +151,9 @@ def _take_back_check(user: User, application: Application, items: list[WorkItem]
             continue
         if event.action == "task_claimed":
             name = json.loads(event.data).get("name") or ""
-            return last, info, Conflict(f"下一环节“{name}”已由 {event.actor} 认领，不能撤回", code="take_back_refused")
+            who = db.session.scalar(select(User.display_name).where(User.username == event.actor)) or ""
+            return last, info, Conflict(f"下一环节“{name}”已由 {who} 认领过，不能撤回", code="take_back_refused")
         return last, info, Conflict("提交之后申报已有新的办理记录，不能撤回", code="take_back_refused")
-    for item in items:
-        if item.claimed_by is not None:
-            holder = db.session.get(User, item.claimed_by)
-            return last, info, Conflict(f"下一环节“{item.name}”已由 {holder.display_name if holder else ''} 认领，不能撤回",
-                                        code="take_back_refused")
-        if item.has_draft:
-            return last, info, Conflict(f"下一环节“{item.name}”已开始办理，不能撤回", code="take_back_refused")
     return last, info, None
 
 
