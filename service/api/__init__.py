@@ -35,12 +35,12 @@ def init_api(app) -> GreenlistApi:
                                                                   "所有接口都需要 Authorization: Bearer <token>。"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from service.api import (account, accounts, applications, attachments, auth, calendar, docs, drafts,
+    from service.api import (account, accounts, actions, applications, attachments, auth, calendar, docs, drafts,
                              organisations, panels, processes, registrations, repair, reports, roles, rounds,
                              tasks)
 
     for module in (auth, account, rounds, applications, tasks, panels, attachments, processes, reports, drafts,
-                   accounts, registrations, organisations, calendar, roles, repair):
+                   accounts, registrations, organisations, calendar, roles, repair, actions):
         api.register_blueprint(module.blp)
     api.register_blueprint(drafts.rounds_blp)
     api.register_blueprint(drafts.applications_blp)

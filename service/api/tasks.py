@@ -29,6 +29,12 @@ class ClaimerSchema(Schema):
     display_name = fields.String()
 
 
+class UrgeMarkSchema(Schema):
+    at = fields.DateTime()
+    by = fields.String(metadata={"description": "催办人"})
+    note = fields.String(allow_none=True)
+
+
 class TaskSummarySchema(Schema):
     task_id = fields.String()
     application_id = fields.Integer()
@@ -45,6 +51,8 @@ class TaskSummarySchema(Schema):
     due_at = fields.DateTime(allow_none=True)
     overdue = fields.Boolean()
     due_soon = fields.Boolean()
+    urged = fields.Nested(UrgeMarkSchema, allow_none=True, metadata={
+        "description": "最近一次催办（已催办：时间与催办人；仅待办列表给出）"})
     time_limit_days = fields.Integer(allow_none=True, metadata={
         "description": "办理时限（工作日；流程图中该环节的 time_limit_days，仅任务页给出）"})
 

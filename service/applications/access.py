@@ -1,11 +1,11 @@
 """Who may see what: every read is filtered by role and scope here, in one place."""
 from __future__ import annotations
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true
 
 from service.platform.errors import NotFound
 from service.platform.extensions import db
-from service.applications.models import Application, WorkCount, WorkItem
+from service.applications.models import Application, ApplicationCopy, WorkCount, WorkItem
 from service.audit.models import AuditEvent
 from service.accounts.models import User, UserRole
 from service.accounts.roles import scope_of, scopes_of
@@ -31,7 +31,10 @@ def application_filter(user: User):
         reviewed = select(AuditEvent.application_id).where(AuditEvent.actor == user.username,
                                                            AuditEvent.action == "task_completed")
         clauses.append(Application.id.in_(working.union(reviewed)))
-    return or_(*clauses) if clauses else false()
+    # 抄送: an application copied to the user is theirs to read (the copy index, by user).
+    clauses.append(Application.id.in_(select(ApplicationCopy.application_id)
+                                      .where(ApplicationCopy.user_id == user.id)))
+    return or_(*clauses)
 
 
 def _scope_columns(user: User, scope: str) -> dict | None:
@@ -190,3 +193,92 @@ def visible_event_data(user: User, action: str, element_id: str | None, actor: s
         return {**data, "form": {k: v for k, v in form.items() if k not in CONSULTATION_FIELDS},
                 "redacted": "征求有关部门意见仅市州、省厅和审计可见"}
     return data
+
+
+# -- task actions: who may hand over, take back, withdraw, urge and copy (转办 / 撤回 / 放弃申报 / 催办 / 抄送) --
+
+MAX_COLLEAGUES = 20  # a search answers with at most this many accounts: type more of the name to narrow it
+
+
+def may_hand_over(user: User, item: WorkItem) -> bool:
+    """转办: who may work on the task, while it is unclaimed or their own claim; province staff also a task
+    another person claimed (as they may release it). A task named for one person (an expert's review) is
+    not handed over: its substitute is chosen through 回避."""
+    if item.assignee is not None or not can_work_on(user, item):
+        return False
+    return item.claimed_by in (None, user.id) or user.has_role("province_staff")
+
+
+def _name_matches(query, text: str):
+    """Login names by prefix (the unique index), display names by substring within the scope's rows."""
+    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return query.where(or_(User.username.like(f"{pattern}%", escape="\\"),
+                           User.display_name.like(f"%{pattern}%", escape="\\")))
+
+
+def hand_over_colleagues(item: WorkItem, user: User, text: str = "", limit: int = MAX_COLLEAGUES) -> list[User]:
+    """The colleagues ``item`` may be handed to: active accounts holding its role in its scope (the same
+    rule as workers_for, as one indexed query), not ``user``, matching ``text``, at most ``limit``."""
+    scope = scope_of(item.role)
+    if scope is None or item.assignee is not None:
+        return []
+    query = (select(User).join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == item.role, User.active.is_(True), User.id != user.id))
+    if scope == "city":
+        query = query.where(User.city_code == item.city_code)
+    elif scope == "organisation":
+        query = query.where(User.unit_code == item.applicant_unit)
+    if text:
+        query = _name_matches(query, text)
+    found = db.session.scalars(query.order_by(User.id).limit(limit)).all()
+    return [colleague for colleague in found if can_work_on(colleague, item, scope)]
+
+
+def may_take_back_as(user: User, role: str, application: Application) -> bool:
+    """撤回: whoever could have done the step (its role, in the application's scope) may take it back."""
+    probe = WorkItem(role=role, city_code=application.city_code, applicant_unit=application.applicant_unit,
+                     assignee=None)
+    return can_work_on(user, probe)
+
+
+def may_withdraw(user: User, application: Application) -> bool:
+    """放弃申报: the applicant unit's own accounts."""
+    return user.active and user.has_role("applicant") and bool(user.unit_code) \
+        and application.applicant_unit == user.unit_code
+
+
+def may_urge(user: User, item: WorkItem) -> bool:
+    """催办: province staff any open task; a city its own applicants' tasks (the applicant's steps in its city)."""
+    if not user.active:
+        return False
+    if user.has_role("province_staff"):
+        return True
+    return user.has_role("city_reviewer") and bool(user.city_code) and item.role == "applicant" \
+        and item.city_code == user.city_code
+
+
+def may_copy(user: User) -> bool:
+    """抄送: province staff and city reviewers, to colleagues of their own office (see copy_colleague_clause)."""
+    return user.active and (user.has_role("province_staff") or (user.has_role("city_reviewer")
+                                                                and bool(user.city_code)))
+
+
+NOT_COPIED_TO = ("applicant", "expert")  # an applicant or an expert is nobody's office colleague
+
+
+def copy_colleague_clause(user: User):
+    """A WHERE clause selecting the accounts ``user`` may copy an application to: active accounts of the
+    same office (the province: no city and no unit; a city: that city, no unit) holding some role other
+    than applicant or expert (a leader's role a deployment added is the usual reader of a copy)."""
+    if not may_copy(user):
+        return false()
+    office = (User.city_code.is_(None) if user.has_role("province_staff") else User.city_code == user.city_code)
+    staff_role = exists().where(UserRole.user_id == User.id, UserRole.role.not_in(NOT_COPIED_TO))
+    return User.active.is_(True) & (User.id != user.id) & User.unit_code.is_(None) & office & staff_role
+
+
+def copy_colleagues(user: User, text: str = "", limit: int = MAX_COLLEAGUES) -> list[User]:
+    query = select(User).where(copy_colleague_clause(user))
+    if text:
+        query = _name_matches(query, text)
+    return db.session.scalars(query.order_by(User.id).limit(limit)).all()

@@ -192,3 +192,36 @@ class ApplicationFault(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=1)  # in a row, counting retries
     first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TaskUrge(db.Model):
+    """One 催办 of an open task: who urged it, when, with what note. The owner's inbox shows the latest;
+    the rule "once a day per task" reads this table by task id."""
+
+    __tablename__ = "task_urge"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    urged_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    urged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_task_urge_task", "task_id", "urged_at"),)
+
+
+class ApplicationCopy(db.Model):
+    """One 抄送: an application shown to a colleague (read access and a notice, nothing more)."""
+
+    __tablename__ = "application_copy"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    copied_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    copied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("application_id", "user_id"),
+        # 抄送我的 (newest first) and the access rule "copied to me" read this index alone.
+        Index("ix_application_copy_user", "user_id", "copied_at", "application_id"),
+    )

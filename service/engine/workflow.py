@@ -289,6 +289,12 @@ class Engine(Reassignment, Rewinding):
                    for task in wf.get_tasks(state=TaskState.WAITING)
                    for d in _event_definitions(task.task_spec))
 
+    def cancel(self, wf: BpmnWorkflow) -> None:
+        """End the instance where it stands, without an end event of the diagram (放弃申报): every open task
+        and waiting event is cancelled, so nothing is ready and no timer waits afterwards."""
+        with use_clock(self.clock):
+            self._guard(wf.cancel)
+
     def fire_timers(self, wf: BpmnWorkflow) -> list[Step]:
         def run():
             wf.refresh_timers()

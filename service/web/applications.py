@@ -23,6 +23,7 @@ from service.platform.timeutil import utcnow
 from service.platform.transactions import transaction
 from service.web.base import bp, flash_error, me, roles_required
 from service.web.inbox import PAGE_SIZE, _page_arg
+from service.web.actions import application_actions
 from service.web.presenters import application_page, dump
 
 
@@ -86,7 +87,7 @@ def application(application_id):
                                   .order_by(ProcessVersion.number.desc())).all() if me().has_role("admin") else []
     repair = repair_view(me(), page["application"]) if sees_faults(me()) else None
     return render_template("application.html", page=page, diagram_json=dump(page["diagram"]), can_object=can_object,
-                           versions=versions, repair=repair)
+                           versions=versions, repair=repair, actions=application_actions(me(), page["application"]))
 
 
 @bp.get("/applications/<int:application_id>/audit")

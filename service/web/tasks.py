@@ -14,6 +14,7 @@ from service.platform.errors import ServiceError
 from service.platform.inputs import id_from
 from service.platform.transactions import transaction
 from service.web.base import bp, me
+from service.web.actions import task_actions
 from service.web.presenters import dump, task_context
 
 
@@ -28,7 +29,8 @@ def _render(task_id, *, typed=None, error=None, status=200):
     context = task_context(page, me())
     return render_template("task.html", page=page, detail=detail, context_json=dump(context),
                            history=context["history"], kinds=KINDS, max_file_bytes=MAX_ATTACHMENT_BYTES,
-                           limits=UploadLimits.from_config(current_app.config)), status
+                           limits=UploadLimits.from_config(current_app.config),
+                           actions=task_actions(me(), page["task"]["task_id"])), status
 
 
 @bp.get("/tasks/<task_id>")
