@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0036'
-down_revision = '0019'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 
