@@ -33,11 +33,11 @@ def sample_declaration(category: str, *, unit_name: str = "吉林示范制造有
     if category == "factory":
         data.update({"energy_per_unit": 0.1234, "water_per_unit": 1.5, "pollutant_per_unit": 0.02,
                      "green_material_rate": 35.5, "solid_waste_utilization_rate": 92.0, "plot_ratio": 1.2,
-                     "energy_benchmark": "yes"})
+                     "energy_benchmark": "yes", "energy_limit_advanced": "no"})
     elif category == "park":
         data.update({"park_level": "provincial", "industrial_value_share": 65.0, "legal_boundary": "四至范围",
                      "management_body": "园区管委会", "green_factories_in_park": 6, "energy_output_rate": 2.5,
-                     "water_reuse_rate": 88.0})
+                     "water_reuse_rate": 88.0, "industrial_enterprises_in_park": 20})
     elif category == "supply_chain":
         data.update({"supply_chain_industry": "auto", "green_suppliers": 40, "green_factory_suppliers": 12,
                      "epr_pilot": "yes", "gsci_strategy": 18, "gsci_supplier": 17, "gsci_production": 18,
