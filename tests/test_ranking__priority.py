@@ -193,3 +193,23 @@ def test_a_draft_with_a_broken_rule_is_refused_with_the_reason(version, client):
     assert checked["valid"] is False
     assert [p["message"] for p in checked["problems"] if p["file"] == PRIORITY][0].startswith(
         "优先推荐情形决策表的输出列必须依次为 signal")
+
+
+def test_a_rule_that_fails_on_one_declaration_marks_that_row_and_ranks_the_rest():
+    from service.engine.priority import PriorityDecision
+    from service.rounds.ranking import Reviewed, rank
+
+    text = Bundle.from_directories(ROOT / "processes", ROOT / "forms").processes["priority.dmn"]
+    # An administrator's input expression that cannot cope with a missing number.
+    fragile = PriorityDecision(text.replace("<text>green_factories_in_park or 0</text>",
+                                            "<text>green_factories_in_park + 0</text>"), "priority.dmn")
+
+    def entry(n, average, **declared):
+        return Reviewed(n, "park", "220100", f"园区{n}", None, "启动公示", {"category": "park", **declared},
+                        [average, average])
+
+    ranked = rank([entry(1, 70, green_factories_in_park=6, industrial_enterprises_in_park=10),
+                   entry(2, 90)], fragile)["park"]
+    assert [(r.entry.application_id, r.rank, r.weight) for r in ranked] == [(2, 1, 0), (1, 2, 10)]
+    assert ranked[0].problem.startswith("优先推荐情形无法计算：") and ranked[0].signals == []
+    assert ranked[1].problem is None

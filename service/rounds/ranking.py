@@ -135,7 +135,8 @@ def reviewed_applications(round_id: int, category: str | None = None) -> tuple[l
             continue  # ended short of the list: 评审未通过, 核查未通过, 异议成立, ...
         found = forms[application_id]
         entries.append(Reviewed(application_id, application.category, application.city_code,
-                                application.unit_name, application.credit_code,
+                                application.unit_name,
+                                application.credit_code or found["declaration"].get("credit_code"),
                                 "已列入名单" if application_id in published else (application.stage or ""),
                                 {**found["declaration"], "category": application.category},
                                 list(found["scores"].values())))
