@@ -102,6 +102,32 @@ class CoverageSchema(Schema):
     steps_not_covered = fields.List(fields.Dict(), metadata={"description": "标准路径未经过的环节"})
 
 
+class PreviewRowSchema(Schema):
+    application_id = fields.Integer()
+    unit_name = fields.String()
+    city = fields.String()
+    average_score = fields.Float(allow_none=True)
+    rank = fields.Integer(metadata={"description": "按草稿的优先推荐情形决策表的排名"})
+    rank_before = fields.Integer(metadata={"description": "按批次现行版本的排名"})
+    priority_weight = fields.Float()
+    priority_weight_before = fields.Float()
+    signals = fields.List(fields.Dict(), metadata={"description": "草稿决策表给出的优先推荐情形"})
+    problem = fields.String(allow_none=True)
+
+
+class PreviewCategorySchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    changed = fields.Integer(metadata={"description": "排名变化的申报数"})
+    rows = fields.List(fields.Nested(PreviewRowSchema))
+
+
+class RankingPreviewSchema(Schema):
+    round_id = fields.Integer()
+    pending_review = fields.Integer()
+    categories = fields.List(fields.Nested(PreviewCategorySchema))
+
+
 class RehearsalSchema(Schema):
     round_id = fields.Integer(allow_none=True)
     standard = fields.List(fields.Nested(RehearsedPathSchema))
@@ -110,6 +136,8 @@ class RehearsalSchema(Schema):
     findings = fields.List(fields.Nested(RequirementSchema),
                            metadata={"description": "草稿新增的必填字段和排除情形，及从未回答它们的真实申报"})
     summary = fields.Dict()
+    ranking = fields.Nested(RankingPreviewSchema, metadata={
+        "description": "所选批次专家评审完成的申报按草稿的优先推荐情形决策表重新排名，与现行排名对照（选了批次才有）"})
 
 
 class DeploySchema(Schema):

@@ -166,6 +166,12 @@ def sees_expert_review(user: User, actor: str) -> bool:
     return sees_everything(user) or actor == user.username
 
 
+def sees_ranking(user: User) -> bool:
+    """Every expert's score of every application side by side (the round's ranking, the expert-review summary,
+    scores beside the notice batch): the province, administrators and auditors; never cities, units or experts."""
+    return sees_everything(user)
+
+
 def sees_objector(user: User) -> bool:
     """Who objected (name, contact, evidence) stays with the province; others see what was objected to."""
     return sees_everything(user)

@@ -18,6 +18,7 @@ from service.forms.schema import form_problems
 from service.engine.categories import CATEGORIES_FILE, CategoriesInvalid, categories_in
 from service.engine.bundle import (BPMN_NS, NSMAP, ROLE_BY_LANE, SERVICE_MESSAGES, Bundle, XmlRefused, parse_xml,
                                    role_for_lane)
+from service.engine.priority import priority_problems
 from service.engine.probe import Expression, probe_all
 from service.engine.round_settings import SETTINGS_FILE, settings_problems
 from service.engine.time_limits import MAX_TIME_LIMIT, TIME_LIMIT, time_limit_days
@@ -80,6 +81,8 @@ class _BundleChecker:
         for name, root in self.trees.items():
             if name.endswith(".dmn"):
                 self.check_dmn(name, root)
+        for file, element, message in priority_problems(self.bundle.processes):
+            self.add(file, element, message)
         executable = []
         caught_messages: dict[str, str] = {}
         for name, root in self.trees.items():

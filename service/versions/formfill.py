@@ -13,6 +13,7 @@ import re
 from marshmallow import ValidationError
 
 from service.engine.bundle import Bundle, parse_xml
+from service.engine.priority import DECISION_ID as PRIORITY_DECISION
 from service.forms.schema import FIELD_BY_TYPE, input_components
 from service.versions.samples import make_credit_code
 
@@ -37,10 +38,13 @@ def exclusion_keys(bundle: Bundle) -> set[str]:
     """The names the bundle's decision tables read as plain inputs (the exclusion rules), and exc_* keys."""
     keys = set()
     for text in bundle.dmn_files().values():
-        for element in parse_xml(text).iter("{*}inputExpression"):
-            expression = "".join(element.itertext()).strip()
-            if _IDENTIFIER.match(expression):
-                keys.add(expression)
+        for decision in parse_xml(text).iter("{*}decision"):
+            if decision.get("id") == PRIORITY_DECISION:
+                continue  # its inputs are priority signals (能效标杆, 试点企业...), not exclusions
+            for element in decision.iter("{*}inputExpression"):
+                expression = "".join(element.itertext()).strip()
+                if _IDENTIFIER.match(expression):
+                    keys.add(expression)
     return keys
 
 

@@ -120,6 +120,10 @@ def rehearse(bundle: Bundle, *, baseline_version: ProcessVersion, round_id: int 
     except ConfinedFailure as failure:
         raise RehearsalStopped(f"演练被强制停止：{failure.reason}；请检查草稿中的脚本和表达式") from None
     report["round_id"] = round_id
+    if round_id is not None:  # the draft's priority rule against the round's reviewed applications
+        from service.rounds.ranking import ranking_preview
+
+        report["ranking"] = ranking_preview(bundle, round_id)
     return report
 
 

@@ -36,13 +36,14 @@ def sample_declaration(category: str, *, unit_name: str = "吉林示范制造有
         data["in_production"] = "yes"
         data.update({"energy_per_unit": 0.1234, "water_per_unit": 1.5, "pollutant_per_unit": 0.02,
                      "green_material_rate": 35.5, "solid_waste_utilization_rate": 92.0, "plot_ratio": 1.2,
-                     "energy_benchmark": "yes"})
+                     "energy_benchmark": "yes", "energy_limit_advanced": "no"})
     elif category == "park":
         data.update({"park_level": "provincial", "industrial_value_share": 65.0,
                      "park_main_function": "manufacturing_energy", "has_legal_boundary": "yes",
                      "legal_boundary": "四至范围", "has_management_body": "yes", "management_body": "园区管委会",
                      "green_factories_in_park": 6, "energy_output_rate": 2.5, "water_reuse_rate": 88.0,
-                     "exc_park_enterprises": "no", "park_enterprises_checked": 120})
+                     "exc_park_enterprises": "no", "park_enterprises_checked": 120,
+                     "industrial_enterprises_in_park": 20})
     elif category == "supply_chain":
         data.update({"chain_leader": "yes",
                      "chain_leader_description": "省内汽车零部件行业龙头，带动上下游配套企业80余家，主导行业绿色采购标准",

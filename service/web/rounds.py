@@ -6,6 +6,7 @@ from collections import defaultdict
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from service.applications.access import sees_ranking
 from service.applications.batch import BATCH_LABELS, awaiting, batch_action
 from service.engine.bundle import Bundle
 from service.platform.errors import Invalid, ServiceError
@@ -16,6 +17,7 @@ from service.versions.models import ProcessVersion
 from service.rounds.models import Round
 from service.rounds.changes import deadline_history, has_started
 from service.rounds.service import get_round_or_404
+from service.rounds.ranking import ranking_by_application, round_ranking
 from service.rounds.statistics import round_statistics, stage_counts
 from service.platform.transactions import transaction
 from service.web.base import bp, flash_error, me, roles_required
@@ -48,9 +50,14 @@ def round_page(round_id):
         table[row["stage"] or "未开始"][row["city_code"]] += row["count"]
         table[row["stage"] or "未开始"]["total"] += row["count"]
         cities_present.add(row["city_code"])
+    # The ranking, and each application's place in it beside the notice selection: for those who see scores.
+    ranking = round_ranking(round_id, me()) if sees_ranking(me()) else None
+    ranked = ranking_by_application(ranking) if ranking else {}
+    ready_for_notice = sorted(awaiting(round_id, "start_notice"),
+                              key=lambda a: (a.category, ranked.get(a.id, {}).get("rank", 10**9), a.city_code, a.id))
     return render_template("round.html", round_=round_, table=dict(sorted(table.items())), category=category,
-                           offered=offered,
-                           cities_present=cities_present, ready_for_notice=awaiting(round_id, "start_notice"),
+                           offered=offered, ranking=ranking, ranked=ranked,
+                           cities_present=cities_present, ready_for_notice=ready_for_notice,
                            ready_for_publish=awaiting(round_id, "publish"),
                            under_notice=awaiting(round_id, "objection"), labels=BATCH_LABELS,
                            version=db.session.get(ProcessVersion, round_.process_version_id),

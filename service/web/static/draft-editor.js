@@ -338,8 +338,22 @@
       escapeHtml((r.new_steps || []).length ? ' 经过新增环节：' + r.new_steps.join('、') : '') + '</td></tr>').join('');
     const table = (title, list) => '<h3>' + title + '</h3><table class="list"><thead><tr><th>路径</th><th>结论</th><th>原结果</th><th>预演结果</th><th>分歧环节与说明</th></tr></thead><tbody>' + rows(list) + '</tbody></table>';
     target.innerHTML = findings(body) + coverage(body.coverage) + table('标准路径', body.standard) +
-      (body.round_id ? table('批次真实申报', body.recorded) : '');
+      (body.round_id ? table('批次真实申报', body.recorded) : '') + (body.ranking ? rankingPreview(body.ranking) : '');
   });
+
+  // The round's reviewed applications ranked by the draft's priority rule (priority.dmn) beside today's ranking.
+  function rankingPreview(ranking) {
+    const score = (value) => (value == null ? '—' : Number(value).toFixed(2));
+    const row = (r) => '<tr' + (r.rank !== r.rank_before ? ' class="changed"' : '') + '><td>' + r.rank + '</td><td>' + r.rank_before +
+      '</td><td>' + escapeHtml(r.unit_name) + '</td><td>' + escapeHtml(r.city) + '</td><td>' + score(r.average_score) + '</td><td>' +
+      escapeHtml(r.signals.map((s) => s.label).join('、') || r.problem || '—') + '</td><td>' + r.priority_weight + ' / ' + r.priority_weight_before + '</td></tr>';
+    const parts = ranking.categories.filter((c) => c.rows.length).map((c) => '<h4>' + escapeHtml(c.name) +
+      (c.changed ? '：' + c.changed + ' 个申报排名变化' : '：排名不变') + '</h4><table class="list ranking-preview" data-category="' + escapeHtml(c.key) +
+      '"><thead><tr><th>按草稿排名</th><th>现行排名</th><th>申报单位</th><th>市州</th><th>专家平均分</th><th>优先推荐情形（草稿）</th><th>权重之和（草稿 / 现行）</th></tr></thead><tbody>' +
+      c.rows.map(row).join('') + '</tbody></table>');
+    return '<h3 id="ranking-preview">排名预演：按草稿的优先推荐情形决策表重新排名</h3>' +
+      (parts.length ? parts.join('') : '<p class="muted">所选批次还没有专家评审完成的申报。</p>');
+  }
 
   const KIND = { required_field: '新增必填字段', exclusion: '新增排除情形' };
   function findings(body) {
