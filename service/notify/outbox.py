@@ -54,7 +54,8 @@ def queue_mail(key: str, *, kind: str, to: list[dict], subject: str, body: str) 
 
 
 def _label(application: Application) -> str:
-    return f"{application.unit_name}（{CITIES.get(application.city_code, '')}，{category_label(application.category, application.process_version_id)}）"
+    number = f"{application.number} " if application.number else ""
+    return f"{number}{application.unit_name}（{CITIES.get(application.city_code, '')}，{category_label(application.category, application.process_version_id)}）"
 
 
 def notify_new_work(application: Application, items: list[WorkItem], *, done_before: set[str]) -> None:
