@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, select, union_all
+from sqlalchemy.orm import aliased
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -82,17 +83,19 @@ def units_named(text: str):
         Organisation.name.like(f"%{_escape_like(text)}%", escape="\\")).scalar_subquery()
 
 
-def application_match(text: str) -> ColumnElement:
-    """Applications whose number or credit code starts with ``text`` (case-insensitive), or whose unit's
-    name contains it; each branch an index lookup on applications."""
-    upper = text.upper().replace(" ", "")
-    branches = [Application.credit_code.in_(units_named(text))]
-    if NUMBER_CHARS.match(upper):
-        branches.append(_starts_with(Application.number, upper))
-    if CREDIT_CHARS.match(upper):
-        branches.append(_starts_with(Application.credit_code, upper))
-    return or_(*branches) if branches else false()
-
-
 def matching_ids(text: str):
-    return select(Application.id).where(application_match(text))
+    """Ids of applications whose number or credit code starts with ``text`` (case-insensitive), or whose
+    unit's name contains it. A union of index lookups: an OR over the branches would make PostgreSQL scan
+    the whole table once the name branch (a subquery) is in it."""
+    upper = text.upper().replace(" ", "")
+    a = aliased(Application)  # never correlated with the caller's application table
+    branches = [select(a.id).where(a.credit_code.in_(units_named(text)))]
+    if NUMBER_CHARS.match(upper):
+        branches.append(select(a.id).where(_starts_with(a.number, upper)))
+    if CREDIT_CHARS.match(upper):
+        branches.append(select(a.id).where(_starts_with(a.credit_code, upper)))
+    return union_all(*branches)
+
+
+def application_match(text: str) -> ColumnElement:
+    return Application.id.in_(matching_ids(text))
