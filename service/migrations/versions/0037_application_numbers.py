@@ -1,5 +1,5 @@
-"""application numbers: a business number per application (2025-GC-220100-0007), its counters, and the
-indexes that search by number and credit code
+"""application numbers and messages: a business number per application (2025-GC-220100-0007), its
+counters, the indexes that search by number and credit code; the in-product messages (站内消息)
 
 Revision ID: 0037
 Revises: 0019
@@ -76,8 +76,27 @@ def upgrade():
     op.create_index('ix_application_credit_code', 'application', ['credit_code'], unique=False,
                     postgresql_ops={'credit_code': 'varchar_pattern_ops'})
 
+    op.create_table('message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['application_id'], ['application.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_message_user', 'message', ['user_id', 'id'], unique=False)
+    op.create_index('ix_message_unread', 'message', ['user_id', 'read_at', 'id'], unique=False)
+
 
 def downgrade():
+    op.drop_index('ix_message_unread', table_name='message')
+    op.drop_index('ix_message_user', table_name='message')
+    op.drop_table('message')
     op.drop_index('ix_application_credit_code', table_name='application')
     op.drop_index('ix_application_number', table_name='application')
     op.drop_index('ix_application_round_number', table_name='application')
