@@ -33,7 +33,8 @@ def due_timers(app, users, round_, clock):
     columns = {c.key: getattr(original, c.key) for c in Application.__table__.columns if c.key != "id"}
     first = original.id + 1
     db.session.execute(insert(Application), [
-        {**columns, "id": first + n, "applicant_unit": f"副本{n}", "unit_name": f"副本{n}"} for n in range(TIMERS - 1)])
+        {**columns, "id": first + n, "applicant_unit": f"副本{n}", "unit_name": f"副本{n}",
+         "number": f"{original.number}-{n}"} for n in range(TIMERS - 1)])
     db.session.execute(insert(Timer), [
         {"application_id": first + n, "task_id": timer.task_id, "element_id": timer.element_id, "due_at": timer.due_at}
         for n in range(TIMERS - 1)])

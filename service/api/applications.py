@@ -15,7 +15,8 @@ from service.platform.reference import CITIES
 from service.platform.transactions import transaction
 from service.api.auth import BEARER, current_user, protect, roles_required
 from service.api.blueprint import Blueprint
-from service.api.schemas import ApplicationDetailSchema, ApplicationSchema, AuditTrailSchema, PageArgs, page_schema
+from service.api.schemas import (SEARCH_DESCRIPTION, ApplicationDetailSchema, ApplicationSchema, AuditTrailSchema,
+                                 PageArgs, page_schema)
 
 blp = Blueprint("applications", __name__, url_prefix="/api/applications", description="申报")
 protect(blp)
@@ -33,6 +34,7 @@ class ListArgs(PageArgs):
     city = Text(validate=validate.OneOf(list(CITIES)))
     category = Text(validate=validate.Length(min=1, max=40))
     outcome = Text()
+    q = Text(validate=validate.Length(max=60), metadata={"description": SEARCH_DESCRIPTION})
 
 
 class ObjectionOutSchema(ObjectionSchema):
@@ -62,7 +64,8 @@ def index(args):
     """可见的申报（按角色和范围过滤），分页"""
     return list_applications(current_user(), page=args["page"], page_size=args["page_size"],
                              round_id=args.get("round"), city_code=args.get("city"),
-                             category=args.get("category"), stage=args.get("stage"), outcome=args.get("outcome"))
+                             category=args.get("category"), stage=args.get("stage"), outcome=args.get("outcome"),
+                             q=args.get("q"))
 
 
 @blp.route("/<int:application_id>")

@@ -19,6 +19,9 @@ class UserSchema(Schema):
     unit_name = fields.String(allow_none=True)
 
 
+SEARCH_DESCRIPTION = "搜索：申报编号或统一社会信用代码（整串或开头部分），或申报单位名称中的文字"
+
+
 class PageArgs(Schema):
     # Bounded so that the offset, (page - 1) × page_size, still fits the database's 64-bit integer.
     page = Int(load_default=1, validate=validate.Range(min=1, max=10 ** 9))
@@ -138,6 +141,7 @@ def _category_name(application) -> str:
 
 class ApplicationSchema(Schema):
     id = fields.Integer()
+    number = fields.String(allow_none=True, metadata={"description": "申报编号，如 2025-GC-220100-0007（年度-类别简称-市州代码-序号）"})
     round_id = fields.Integer()
     category = fields.String()
     category_name = fields.Function(lambda a: _category_name(a))

@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from service.applications.commands import claim_task, complete_task, unclaim_task
 from service.applications.views import detail_view
-from service.applications.inbox import in_inbox, inbox, save_draft, task_page, task_summary
+from service.applications.inbox import done_list, in_inbox, inbox, save_draft, task_page, task_summary
 from service.platform.extensions import db
 from service.platform.inputs import Int, Text
 from service.platform.reference import CITIES
@@ -11,7 +11,8 @@ from service.applications.models import Application
 from service.platform.transactions import transaction
 from service.api.auth import BEARER, current_user, protect
 from service.api.blueprint import Blueprint
-from service.api.schemas import ApplicationDetailSchema, ApplicationSchema, PageArgs, page_schema
+from service.api.schemas import (SEARCH_DESCRIPTION, ApplicationDetailSchema, ApplicationSchema, PageArgs,
+                                 page_schema)
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="待办任务")
 protect(blp)
@@ -22,6 +23,11 @@ class InboxArgs(PageArgs):
     city = Text(validate=validate.OneOf(list(CITIES)))
     category = Text(validate=validate.Length(min=1, max=40))
     claimed = Text(validate=validate.OneOf(["yes", "no", "mine"]))
+    q = Text(validate=validate.Length(max=60), metadata={"description": SEARCH_DESCRIPTION})
+
+
+class DoneArgs(PageArgs):
+    q = Text(validate=validate.Length(max=60), metadata={"description": SEARCH_DESCRIPTION})
 
 
 class ClaimerSchema(Schema):
@@ -38,6 +44,7 @@ class UrgeMarkSchema(Schema):
 class TaskSummarySchema(Schema):
     task_id = fields.String()
     application_id = fields.Integer()
+    number = fields.String(allow_none=True, metadata={"description": "申报编号"})
     unit_name = fields.String()
     city_code = fields.String()
     city_name = fields.String()
@@ -103,6 +110,28 @@ def index(args):
     return inbox(current_user(), **args)
 
 
+class DoneItemSchema(Schema):
+    application_id = fields.Integer()
+    number = fields.String(allow_none=True, metadata={"description": "申报编号"})
+    step = fields.String()
+    name = fields.String(metadata={"description": "办理的环节"})
+    at = fields.DateTime(metadata={"description": "办理时间"})
+    unit_name = fields.String()
+    category = fields.String()
+    city_code = fields.String()
+    stage = fields.String(metadata={"description": "申报当前所处环节"})
+    outcome = fields.String(allow_none=True)
+
+
+@blp.route("/done")
+@blp.arguments(DoneArgs, location="query")
+@blp.response(200, page_schema(DoneItemSchema, "DonePage"))
+@blp.doc(security=BEARER)
+def done(args):
+    """我的已办（我办理过的任务），最新在前，分页；可按编号、信用代码或单位名称搜索"""
+    return done_list(current_user(), **args)
+
+
 @blp.route("/<task_id>")
 @blp.response(200, TaskPageSchema)
 @blp.doc(security=BEARER)
@@ -126,7 +155,8 @@ def _claim_change(task_id, change):
         with transaction():
             item = change(task_id=task_id, user=current_user())
             # Built before the commit, from rows already loaded: nothing is read again.
-            return task_summary(item, db.session.get(Application, item.application_id).unit_name)
+            application = db.session.get(Application, item.application_id)
+            return task_summary(item, application.unit_name, number=application.number)
     return in_inbox(current_user(), task_id, command)
 
 

@@ -17,6 +17,7 @@ from service.applications import panels
 from service.applications.access import can_work_on
 from service.applications.faults import Attempt
 from service.applications.models import Application, TaskDraft, Timer, TimerFiring, WorkItem
+from service.applications.numbers import assign_number
 from service.applications.saving import Loaded, engine_for, load, lock, run, save
 from service.audit import chain as audit
 from service.engine.clock import current_clock
@@ -119,12 +120,13 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
         Application.round_id == round_id, Application.applicant_unit == unit.credit_code,
         Application.category == category, Application.outcome.is_(None)))
     if duplicate is not None:
-        raise Conflict(f"本单位在该批次已有进行中的{offered[category].name}申报（编号 {duplicate.id}）", code="duplicate")
+        raise Conflict(f"本单位在该批次已有进行中的{offered[category].name}申报（编号 {duplicate.number or duplicate.id}）", code="duplicate")
     version = loaded_version(round_.process_version_id)
     # The unit's identity comes from its organisation record, never from what is typed into a form.
     application = Application(round_id=round_id, process_version_id=version.id, category=category,
                               city_code=unit.city_code, applicant_unit=unit.credit_code, unit_name=unit.name,
-                              credit_code=unit.credit_code, created_by=user.id, state="", stage="")
+                              credit_code=unit.credit_code, created_by=user.id, state="", stage="",
+                              number=assign_number(round_, offered[category], unit.city_code))
     db.session.add(application)
     db.session.flush()
     audit.know_head(audit.application_chain(application.id), None, None)  # a new chain: nothing to read
@@ -137,7 +139,8 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
     wf, steps = run(lambda: engine.start(start_data))
     audit.append(audit.application_chain(application.id), actor=user.username, action="application_started",
                  data={"round_id": round_id, "category": category, "city": unit.city_code,
-                       "unit": unit.name, "credit_code": unit.credit_code, "process_version": version.number},
+                       "unit": unit.name, "credit_code": unit.credit_code, "process_version": version.number,
+                       "number": application.number},
                  application_id=application.id)
     save(Loaded(application, engine, wf), actor=user.username, steps=steps)
     return application

@@ -22,6 +22,7 @@ from service.platform.inputs import text_problem
 from service.platform.reference import CITIES
 from service.versions.categories import known_categories
 from service.applications.models import Application, TaskDraft, WorkCount, WorkItem
+from service.applications.numbers import clean_query, matching_ids
 from service.audit.models import AuditEvent
 from service.accounts.models import User
 from service.versions.deploy import loaded_version
@@ -30,8 +31,12 @@ from service.platform.timeutil import utcnow
 DUE_SOON = timedelta(days=3)
 
 
-def inbox(user: User, *, page: int, page_size: int, step=None, city=None, category=None, claimed=None) -> dict:
+def inbox(user: User, *, page: int, page_size: int, step=None, city=None, category=None, claimed=None,
+          q=None) -> dict:
     query = select(WorkItem).where(work_item_filter(user))
+    q = clean_query(q)
+    if q:  # number, credit code or unit name: the matching applications by index, then their open items
+        query = query.where(WorkItem.application_id.in_(matching_ids(q)))
     if step:
         query = query.where(WorkItem.bpmn_id == step)
     if city:
@@ -44,29 +49,31 @@ def inbox(user: User, *, page: int, page_size: int, step=None, city=None, catego
         query = query.where(WorkItem.claimed_by.is_(None))
     elif claimed == "mine":
         query = query.where(WorkItem.claimed_by == user.id)
-    if step or city or category or claimed:
+    if step or city or category or claimed or q:
         # A filtered total counts the index alone; only the page itself is joined to its applications.
         total = db.session.scalar(query.with_only_columns(func.count(WorkItem.id)))
     else:
         total = db.session.scalar(select(func.coalesce(func.sum(WorkCount.n), 0)).where(work_count_filter(user)))
     page_ids = query.with_only_columns(WorkItem.id).order_by(WorkItem.due_order, WorkItem.id) \
         .offset((page - 1) * page_size).limit(page_size).subquery()
-    rows = db.session.execute(select(WorkItem, Application.unit_name)
+    rows = db.session.execute(select(WorkItem, Application.unit_name, Application.number)
                               .join(page_ids, page_ids.c.id == WorkItem.id)
                               .join(Application, Application.id == WorkItem.application_id)
                               .order_by(WorkItem.due_order, WorkItem.id)).all()
     names = known_categories()
-    urged = urge_marks([item.task_id for item, _ in rows])  # 已催办: one query for the page
-    return {"items": [{**task_summary(item, unit_name, names), "urged": urged.get(item.task_id)}
-                      for item, unit_name in rows], "total": total, "page": page, "page_size": page_size}
+    urged = urge_marks([item.task_id for item, _, _ in rows])  # 已催办: one query for the page
+    return {"items": [{**task_summary(item, unit_name, names, number=number), "urged": urged.get(item.task_id)}
+                      for item, unit_name, number in rows],
+            "total": total, "page": page, "page_size": page_size, "q": q}
 
 
-def task_summary(item: WorkItem, unit_name: str, category_names: dict[str, str] | None = None) -> dict:
+def task_summary(item: WorkItem, unit_name: str, category_names: dict[str, str] | None = None, *,
+                 number: str | None = None) -> dict:
     now = utcnow()
     category_names = known_categories() if category_names is None else category_names
     claimer = db.session.get(User, item.claimed_by) if item.claimed_by else None
     return {
-        "task_id": item.task_id, "application_id": item.application_id, "unit_name": unit_name,
+        "task_id": item.task_id, "application_id": item.application_id, "number": number, "unit_name": unit_name,
         "city_code": item.city_code, "city_name": CITIES.get(item.city_code), "category": item.category,
         "category_name": category_names.get(item.category, item.category), "step": item.bpmn_id, "name": item.name, "role": item.role,
         "claimed_by": None if claimer is None else {"id": claimer.id, "display_name": claimer.display_name},
@@ -168,7 +175,7 @@ def task_page(user: User, task_id: str) -> dict:
         if can_work_on(user, item):  # the draw button is for who may do the step
             panel = {"count": options.get("expert_count"), "eligible_count": len(pool)}
     info = definition.user_tasks.get(item.bpmn_id)
-    task = {**task_summary(item, application.unit_name), "time_limit_days": info.time_limit_days if info else None}
+    task = {**task_summary(item, application.unit_name, number=application.number), "time_limit_days": info.time_limit_days if info else None}
     return {"task": task, "form": form, "data": data, "data_source": source,
             "draft_saved_at": draft.updated_at if draft else None, "options": options,
             "version": application.version, "application": application, "history": history, "panel": panel,
@@ -215,15 +222,19 @@ def inbox_counts(user: User) -> dict:
             "total": sum(steps.values())}
 
 
-def done_list(user: User, *, page: int, page_size: int) -> dict:
+def done_list(user: User, *, page: int, page_size: int, q=None) -> dict:
     """Tasks ``user`` completed (已办), newest first, from the audit trail's actor index."""
     query = select(AuditEvent).where(AuditEvent.actor == user.username, AuditEvent.action == "task_completed")
+    q = clean_query(q)
+    if q:
+        query = query.where(AuditEvent.application_id.in_(matching_ids(q)))
     total = db.session.scalar(query.with_only_columns(func.count(AuditEvent.id)))
     rows = db.session.execute(query.add_columns(Application.unit_name, Application.category, Application.city_code,
-                                                Application.stage, Application.outcome)
+                                                Application.stage, Application.outcome, Application.number)
                               .join(Application, Application.id == AuditEvent.application_id)
                               .order_by(AuditEvent.id.desc()).offset((page - 1) * page_size).limit(page_size)).all()
     items = [{"application_id": event.application_id, "step": event.element_id, "name": json.loads(event.data)
               .get("name"), "at": event.at, "unit_name": unit, "category": category, "city_code": city,
-              "stage": stage, "outcome": outcome} for event, unit, category, city, stage, outcome in rows]
-    return {"items": items, "total": total, "page": page, "page_size": page_size}
+              "stage": stage, "outcome": outcome, "number": number}
+             for event, unit, category, city, stage, outcome, number in rows]
+    return {"items": items, "total": total, "page": page, "page_size": page_size, "q": q}

@@ -37,11 +37,33 @@ class Application(db.Model):
     # A state change was refused by a process error (its record: ApplicationFault); cleared by the next one
     # that succeeds, so a submit learns it from the row it reads anyway.
     needs_repair: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The business number people quote (2025-GC-220100-0007), given at start (numbers.py).
+    number: Mapped[str | None] = mapped_column(String(40))
 
     # Concurrent writers: the UPDATE carries "WHERE version = <read version>".
     __mapper_args__ = {"version_id_col": version}
     # Every start checks for the unit's open application in the category: one index lookup.
-    __table_args__ = (Index("ix_application_unit", "round_id", "applicant_unit", "category"),)
+    __table_args__ = (
+        Index("ix_application_unit", "round_id", "applicant_unit", "category"),
+        # A number is unique in its round: the database says so, whatever races the counter might lose.
+        Index("ix_application_round_number", "round_id", "number", unique=True),
+        # Search by number and credit code: equality or prefix (LIKE 'x%' needs the pattern opclass on
+        # PostgreSQL; SQLite matches a prefix with GLOB on the plain index).
+        Index("ix_application_number", "number", postgresql_ops={"number": "varchar_pattern_ops"}),
+        Index("ix_application_credit_code", "credit_code", postgresql_ops={"credit_code": "varchar_pattern_ops"}),
+    )
+
+
+class ApplicationNumberCounter(db.Model):
+    """The last serial given per round, category and city: starts take the next one by an upsert that
+    locks this row until their transaction ends, so concurrent starts queue here instead of colliding,
+    and a start that rolls back gives its serial back (no gaps)."""
+
+    __tablename__ = "application_number_counter"
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), primary_key=True, autoincrement=False)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class WorkItem(db.Model):

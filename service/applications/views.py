@@ -10,19 +10,23 @@ from service.applications.access import (application_filter, can_work_on, sees_e
                                          visible_application_or_404, visible_event_data)
 from service.platform.extensions import db
 from service.applications.models import Application, Attachment, WorkItem
+from service.applications.numbers import application_match, clean_query
 from service.versions.deploy import loaded_version
 from service.accounts.models import User
 
 
 def list_applications(user: User, *, page: int, page_size: int, **filters) -> dict:
     query = select(Application).where(application_filter(user))
+    q = clean_query(filters.get("q"))
+    if q:  # number, credit code or unit name
+        query = query.where(application_match(q))
     for name in ("round_id", "city_code", "category", "stage", "outcome"):
         if filters.get(name) is not None:
             query = query.where(getattr(Application, name) == filters[name])
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.order_by(Application.id.desc()).offset((page - 1) * page_size)
                                .limit(page_size)).all()
-    return {"items": items, "total": total, "page": page, "page_size": page_size}
+    return {"items": items, "total": total, "page": page, "page_size": page_size, "q": q}
 
 
 def _columns(row) -> dict:

@@ -304,7 +304,8 @@ def fill(count: int, *, template_id: int, units: Units, progress) -> None:
         city, category, unit = units.city(k), rng.choice(("factory", "park", "supply_chain")), unit_code(k)
         created = START + timedelta(minutes=n % 10000)
         row = {**template, "id": first + n, "category": category, "city_code": city, "applicant_unit": unit,
-               "unit_name": unit_name(k), "credit_code": unit, "created_by": creator, "version": 2, "stage": name,
+               "unit_name": unit_name(k), "credit_code": unit, "number": f"2024-BENCH-{city}-{first + n:07d}",
+               "created_by": creator, "version": 2, "stage": name,
                "outcome": None if bpmn_id else name, "outcome_element": None if bpmn_id else "End_listed",
                "created_at": created, "updated_at": created, "completed_at": None if bpmn_id else created}
         if "waiting" in row:
@@ -344,7 +345,7 @@ def timer_copies(template_id: int, copies: int, units: Units) -> range:
         for app_id in ids:
             k = units.filler(app_id)
             apps.append({**template, "id": app_id, "applicant_unit": unit_code(k), "unit_name": unit_name(k),
-                         "city_code": units.city(k)})
+                         "city_code": units.city(k), "number": f"2024-BENCH-{units.city(k)}-{app_id:07d}"})
             timers.append(dict(application_id=app_id, task_id=timer.task_id, element_id=timer.element_id,
                                due_at=timer.due_at))
             items.append(dict(application_id=app_id, task_id=str(uuid.uuid4()), bpmn_id=item.bpmn_id, name=item.name,

@@ -18,6 +18,8 @@ from service.platform.extensions import db
 from service.platform.reference import CITIES
 from service.versions.categories import category_label
 from service.applications.models import Application, WorkItem
+from service.accounts.models import User
+from service.notify import messages
 from service.notify.models import Notification
 from service.platform.timeutil import last_day_text, utcnow
 
@@ -38,12 +40,25 @@ def _recipients_for(item: WorkItem) -> list[dict]:
     return _mail_to(workers_for(item))
 
 
-def _queue(key: str, *, application: Application | None, kind: str, recipients, subject: str, body: str,
-           fresh_key: bool = False) -> bool:
+def _queue(key: str, *, application: Application | None, kind: str, subject: str, body: str, recipients=None,
+           users=None, fresh_key: bool = False) -> bool:
+    """Queue one notice. ``users``: the people it is for (User rows): e-mail goes to those who take it, and
+    every one of them gets it in the message centre. ``recipients`` ([{"username", "email"}]) instead
+    reaches only the listed addresses and their accounts' message centres. A notice about an application
+    always becomes messages too; an account mail (queue_mail: links, registrations) never does."""
     if not fresh_key and db.session.scalar(select(exists().where(Notification.idempotency_key == key))):
         return False
+    if users is not None:
+        recipients = _mail_to(users)
     db.session.add(Notification(application_id=application.id if application else None, kind=kind,
-                                idempotency_key=key, recipients=recipients, subject=subject, body=body))
+                                idempotency_key=key, recipients=recipients or [], subject=subject, body=body))
+    if application is not None:
+        if users is not None:
+            people = [u.id for u in users]
+        else:  # one query for the accounts the addresses belong to
+            names = [r["username"] for r in recipients or [] if r.get("username")]
+            people = db.session.scalars(select(User.id).where(User.username.in_(names))).all() if names else []
+        messages.post(people, application_id=application.id, kind=kind, subject=subject, body=body)
     return True
 
 
@@ -54,7 +69,8 @@ def queue_mail(key: str, *, kind: str, to: list[dict], subject: str, body: str) 
 
 
 def _label(application: Application) -> str:
-    return f"{application.unit_name}（{CITIES.get(application.city_code, '')}，{category_label(application.category, application.process_version_id)}）"
+    number = f"{application.number} " if application.number else ""
+    return f"{number}{application.unit_name}（{CITIES.get(application.city_code, '')}，{category_label(application.category, application.process_version_id)}）"
 
 
 def notify_new_work(application: Application, items: list[WorkItem], *, done_before: set[str]) -> None:
@@ -66,7 +82,7 @@ def notify_new_work(application: Application, items: list[WorkItem], *, done_bef
         verb = "被退回，请修改后重新提交" if again else "有新的待办"
         due = f"，办理期限 {last_day_text(item.due_at)}" if item.due_at else ""
         # A new task id makes a new key: no need to look for an earlier notice.
-        _queue(f"{kind}:{item.task_id}", application=application, kind=kind, recipients=_recipients_for(item),
+        _queue(f"{kind}:{item.task_id}", application=application, kind=kind, users=workers_for(item),
                subject=f"【绿色制造】{item.name}{verb}",
                body=f"申报：{_label(application)}\n环节：{item.name}{due}。", fresh_key=True)
 
@@ -74,7 +90,7 @@ def notify_new_work(application: Application, items: list[WorkItem], *, done_bef
 def notify_task_moved(application: Application, item: WorkItem, *, key: str, why: str) -> None:
     """A task given to other people (an expert's conflict to the province, then to a substitute): the
     task keeps its id, so the notice is keyed by the change (``key``)."""
-    _queue(key, application=application, kind="task_assigned", recipients=_recipients_for(item),
+    _queue(key, application=application, kind="task_assigned", users=workers_for(item),
            subject=f"【绿色制造】{item.name}有新的待办", body=f"申报：{_label(application)}\n环节：{item.name}。{why}",
            fresh_key=True)
 
@@ -112,8 +128,8 @@ def notify_work_called_off(application: Application, items: list[WorkItem], *, w
 
 
 def notify_outcome(application: Application) -> None:
-    applicants = _mail_to(unit_accounts(application.applicant_unit))
-    _queue(f"outcome:{application.id}", application=application, kind="outcome", recipients=applicants,
+    _queue(f"outcome:{application.id}", application=application, kind="outcome",
+           users=unit_accounts(application.applicant_unit),
            subject=f"【绿色制造】申报结果：{application.outcome}",
            body=f"申报：{_label(application)}\n结果：{application.outcome}。{_reasons_text(application)}")
 
@@ -136,7 +152,7 @@ def queue_deadline_reminders(calendar: WorkdayCalendar) -> int:
     for item in items:
         application = db.session.get(Application, item.application_id)
         queued += _queue(f"deadline_soon:{item.task_id}", application=application, kind="deadline_soon",
-                         recipients=_recipients_for(item), subject=f"【绿色制造】{item.name}即将到期",
+                         users=workers_for(item), subject=f"【绿色制造】{item.name}即将到期",
                          body=f"申报：{_label(application)}\n环节：{item.name}，截止 "
                               f"{last_day_text(item.due_at)}。")
     return queued

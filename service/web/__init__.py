@@ -11,11 +11,12 @@ from service.web.base import bp
 
 
 def init_web(app) -> None:
-    from service.web import (account, accounts, actions, admin, applications, auth, calendar, inbox, organisations,
-                             registration, repair, roles, round_settings, rounds, tasks)
+    from service.web import (account, accounts, actions, admin, applications, auth, calendar, inbox, messages,
+                             organisations, registration, repair, roles, round_settings, rounds, tasks)
     from service.web.filters import register_filters
 
     register_filters(app)
+    messages.register(app)
     app.register_blueprint(bp)
 
     @app.teardown_request

@@ -54,13 +54,13 @@ def start():
             raise Invalid("请选择批次", fields={"round": ["请选择批次"]})
         with transaction():
             application = start_application(round_id=id_from(round_id), category=category, user=me())
-            application_id = application.id
+            application_id, number = application.id, application.number
     except ServiceError as err:
         flash_error(err)
         return redirect(url_for("web.my_applications"))
     item = db.session.scalar(select(WorkItem).where(WorkItem.application_id == application_id,
                                                     WorkItem.role == "applicant"))
-    flash(f"已创建{CATEGORIES.get(category, category)}申报（编号 {application_id}），请填写申报书", "success")
+    flash(f"已创建{CATEGORIES.get(category, category)}申报（编号 {number}），请填写申报书", "success")
     if item is None:
         return redirect(url_for("web.application", application_id=application_id))
     return redirect(url_for("web.task", task_id=item.task_id))
@@ -71,7 +71,8 @@ def start():
 def applications():
     filters = {"round_id": id_from(request.args.get("round")),
                "city_code": request.args.get("city") if request.args.get("city") in CITIES else None,
-               "category": request.args.get("category") if request.args.get("category") in CATEGORIES else None}
+               "category": request.args.get("category") if request.args.get("category") in CATEGORIES else None,
+               "q": request.args.get("q")}
     result = list_applications(me(), page=_page_arg(), page_size=PAGE_SIZE, **filters)
     pages = max((result["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     rounds = db.session.scalars(select(Round).order_by(Round.year.desc())).all()

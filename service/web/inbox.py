@@ -8,6 +8,7 @@ from service.applications.commands import claim_task, unclaim_task
 from service.platform.errors import ServiceError
 from service.platform.inputs import id_from, text_problem
 from service.applications.inbox import done_list, in_inbox, inbox, inbox_counts
+from service.applications.numbers import clean_query
 from service.organisations.registration import waiting_count
 from service.platform.reference import CITIES
 from service.web.filters import CATEGORIES
@@ -30,7 +31,8 @@ def inbox_page():
                "city": request.args.get("city") if request.args.get("city") in CITIES else None,
                "category": request.args.get("category") if request.args.get("category") in CATEGORIES else None,
                "claimed": request.args.get("claimed") if request.args.get("claimed") in ("yes", "no", "mine")
-               else None}
+               else None,
+               "q": clean_query(request.args.get("q"))}
     result = inbox(me(), page=_page_arg(), page_size=PAGE_SIZE, **filters)
     pages = max((result["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("inbox.html", result=result, counts=inbox_counts(me()), filters=filters, pages=pages,
@@ -40,7 +42,7 @@ def inbox_page():
 @bp.get("/done")
 @login_required
 def done_page():
-    result = done_list(me(), page=_page_arg(), page_size=PAGE_SIZE)
+    result = done_list(me(), page=_page_arg(), page_size=PAGE_SIZE, q=request.args.get("q"))
     pages = max((result["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("done.html", result=result, pages=pages)
 

@@ -24,6 +24,7 @@ def test_add_a_task_with_lane_and_form_then_deploy(browse, api):
 
     # A new task dropped into the experts' lane, turned into a user task, named.
     assert page.get_attribute(".djs-palette [data-action='create.task']", "aria-label") == "添加任务"  # in Chinese
+    page.click("#modeler .gl-zoom [data-zoom=fit]")  # the whole diagram: the expert lane all on screen
     lane = page.locator(".djs-element[data-element-id=Lane_expert]").bounding_box()
     page.click(".djs-palette [data-action='create.task']")
     page.mouse.move(lane["x"] + lane["width"] * 0.8, lane["y"] + lane["height"] / 2)

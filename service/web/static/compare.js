@@ -7,6 +7,7 @@
       for (const [cls, ids] of marks) {
         for (const id of ids) diagram.mark(id, cls);
       }
+      return marks.flatMap(([, ids]) => ids).slice(0, 1);  // shown first: a change
     });
   }
   const ids = (list) => list.map((e) => e.id);

@@ -48,5 +48,7 @@
       const id = event.element.id;
       filterTimeline(data.visits[id] ? id : null);
     });
+    // Shown first: where the application waits now, else where its path ended.
+    return data.current.length ? data.current : data.path.slice(-1);
   });
 })();
