@@ -46,11 +46,11 @@ def test_a_notice_queued_by_addresses_reaches_those_accounts_too(users, round_, 
     """Another part of the service may queue by address list (催办, 抄送): its accounts get the message."""
     s = Scenario(users, round_, clock).start()
     with transaction():
-        _queue("urged:test", application=s.application, kind="urged", subject="【绿色制造】催办",
+        _queue("urged:test", application=s.application, kind="task_urged", subject="【绿色制造】催办",
                body="请尽快办理", recipients=[{"username": "staff", "email": None}])
-        _queue("urged:test", application=s.application, kind="urged", subject="【绿色制造】催办",
+        _queue("urged:test", application=s.application, kind="task_urged", subject="【绿色制造】催办",
                body="请尽快办理", recipients=[{"username": "staff", "email": None}])  # same key: once
-    assert [m.kind for m in inbox_of(users, "staff")] == ["urged"]
+    assert [m.kind for m in inbox_of(users, "staff")] == ["task_urged"]
 
 
 def test_the_unread_count_is_bounded(users):

@@ -36,10 +36,6 @@ def _mail_to(users) -> list[dict]:
     return [{"username": u.username, "email": u.email} for u in users if u.receive_email is not False]
 
 
-def _recipients_for(item: WorkItem) -> list[dict]:
-    return _mail_to(workers_for(item))
-
-
 def _queue(key: str, *, application: Application | None, kind: str, subject: str, body: str, recipients=None,
            users=None, fresh_key: bool = False) -> bool:
     """Queue one notice. ``users``: the people it is for (User rows): e-mail goes to those who take it, and
@@ -97,7 +93,7 @@ def notify_task_moved(application: Application, item: WorkItem, *, key: str, why
 
 def notify_handed_over(application: Application, item: WorkItem, colleague, *, by, reason: str, key: str) -> None:
     """转办: the colleague the task was handed to hears who gave it to them and why."""
-    _queue(key, application=application, kind="task_handed_over", recipients=_mail_to([colleague]),
+    _queue(key, application=application, kind="task_handed_over", users=[colleague],
            subject=f"【绿色制造】{by.display_name}转办给您：{item.name}",
            body=f"申报：{_label(application)}\n环节：{item.name}\n转办人：{by.display_name}\n转办原因：{reason}", fresh_key=True)
 
@@ -105,7 +101,7 @@ def notify_handed_over(application: Application, item: WorkItem, colleague, *, b
 def notify_urged(application: Application, item: WorkItem, owners, *, by, note: str | None, key: str) -> None:
     """催办: the task's owner (who claimed it, else everyone who may work on it) is asked to finish it."""
     due = f"\n办理期限：{last_day_text(item.due_at)}" if item.due_at else ""
-    _queue(key, application=application, kind="task_urged", recipients=_mail_to(owners),
+    _queue(key, application=application, kind="task_urged", users=list(owners),
            subject=f"【绿色制造】催办：{item.name}",
            body=f"申报：{_label(application)}\n环节：{item.name}{due}\n催办人：{by.display_name}"
                 + (f"\n催办说明：{note}" if note else ""), fresh_key=True)
@@ -113,7 +109,7 @@ def notify_urged(application: Application, item: WorkItem, owners, *, by, note: 
 
 def notify_copied(application: Application, colleague, *, by, note: str | None, key: str) -> None:
     """抄送: the colleague may now read the application."""
-    _queue(key, application=application, kind="application_copied", recipients=_mail_to([colleague]),
+    _queue(key, application=application, kind="application_copied", users=[colleague],
            subject=f"【绿色制造】{by.display_name}抄送给您一项申报",
            body=f"申报：{_label(application)}\n抄送人：{by.display_name}" + (f"\n说明：{note}" if note else ""),
            fresh_key=True)
@@ -123,7 +119,7 @@ def notify_work_called_off(application: Application, items: list[WorkItem], *, w
     """Open tasks removed by the applicant (撤回, 放弃申报): whoever could work on them hears why."""
     for item in items:
         _queue(f"{key}:{item.task_id}", application=application, kind="task_called_off",
-               recipients=_recipients_for(item), subject=f"【绿色制造】{item.name}已撤销",
+               users=workers_for(item), subject=f"【绿色制造】{item.name}已撤销",
                body=f"申报：{_label(application)}\n环节：{item.name}\n{why}", fresh_key=True)
 
 
