@@ -78,7 +78,7 @@ def test_lists_hold_exactly_the_noticed_and_the_published(users, round_, clock, 
         response = client.get(f"/api/rounds/{round_}/lists/{kind}.xlsx", "staff")
         assert response.status_code == 200
         rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-        assert list(rows[1]) == ["序号", "单位名称", "申报类别", "所在市州"]
+        assert list(rows[1]) == ["序号", "单位名称", "统一社会信用代码", "申报类别", "所在市州"]
         return sorted(row[1] for row in rows[2:] if isinstance(row[0], int))
 
     assert units("notice") == sorted(names)
