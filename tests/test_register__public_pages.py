@@ -89,7 +89,7 @@ def test_the_public_notice_is_a_real_notice_readable_without_login(published_two
     assert page.status_code == 200
     html = text(page)
     assert "吉林省工业和信息化厅" in html
-    assert "关于2024年度省级绿色制造名单拟认定名单的公示" in html
+    assert "关于2024年度省级绿色制造名单的公示" in html
     # Noticed on Monday 6 May 2024; five working days end on Friday 10 May (May 11 is a make-up Saturday after).
     words = " ".join(re.sub(r"<[^>]+>", "", html).split())
     assert "公示期：2024年05月06日 至 2024年05月10日 （5 个工作日）" in words
