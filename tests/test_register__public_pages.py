@@ -3,17 +3,24 @@ current provincial list: readable without login, showing nothing personal; the p
 import io
 import re
 from types import SimpleNamespace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from service.accounts.models import User
+from service.applications.batch import batch_action
+from service.applications.models import WorkItem
 from service.platform.extensions import db
+from service.platform.transactions import transaction
+from service.register import service as register
 from service.register.models import RegisterEntry
+from service.rounds.service import open_round
+from tests.conftest import OBJECTION_CHANNEL
 from tests.api import ApiClient, ok, refused
 from tests.pages import Visitor, text
-from tests.scenario import Scenario
+from tests.scenario import Scenario, fresh
 
 NOTICE_OVER = datetime(2024, 8, 1, tzinfo=timezone.utc)
 # What the declarations hold about people (versions/samples.py): none of it may reach a public page.
@@ -39,11 +46,7 @@ def published_two(users, round_, clock, client):
     clock.set(NOTICE_OVER)
     for s in units:
         s.run_worker()
-    with __import__("service.platform.transactions", fromlist=["transaction"]).transaction():
-        from service.applications.batch import batch_action
-        from tests.scenario import fresh
-        from service.accounts.models import User
-
+    with transaction():  # one publication for both units
         batch_action(message="publish", round_id=round_, application_ids=[s.application_id for s in units],
                      user=fresh(User, users["staff"]))
     for who in ("changchun", "jilin", "staff", "applicant"):
@@ -165,3 +168,31 @@ def test_the_import_page_lists_each_bad_cell(app, client):
     assert "第 2 行 “统一社会信用代码”：统一社会信用代码校验位不正确，请核对" in text(response)
     good = admin.post("/list-register/import", {"file": (io.BytesIO(workbook(PRIOR)), "旧名单.xlsx")})
     assert good.status_code == 200 and "已导入 3 条名单记录" in text(good)
+
+
+def test_the_declaration_page_shows_the_registers_removal(published_two, round_, app, client, tmp_path):
+    """The unit sees on its own step what the register holds against it, before it answers the exclusions."""
+    entry_id = db.session.scalar(select(RegisterEntry.id).where(RegisterEntry.application_id == published_two[0].id))
+    staff = db.session.scalar(select(User.id).where(User.username == "staff"))
+    with transaction():
+        register.remove(entry_id, reason="发生较大环境污染事故", effective_on=register.today(),
+                        document=register.Document("调整.pdf", b"%PDF-1.4\n%%EOF\n"), user=fresh(User, staff),
+                        folder=tmp_path)
+        following = open_round(name="2025年度", year=2025, city_deadline=date(2025, 6, 10),
+                               actor="admin", **OBJECTION_CHANNEL).id
+    applicant = Visitor(app)
+    assert applicant.login("applicant").status_code == 302
+    applicant.get("/my")
+    started = applicant.post("/my/start", {"round": str(following), "category": "park"})
+    assert started.status_code == 302, text(started)
+    task_id = db.session.scalar(select(WorkItem.task_id).where(WorkItem.role == "applicant"))
+    page = text(applicant.get(f"/tasks/{task_id}"))
+    assert 'id="register-fact"' in page and "发生较大环境污染事故" in page and "被动态调整出" in page
+    # The Jilin unit, still listed as a green factory, is told why it cannot declare one again.
+    other = Visitor(app)
+    assert other.login("other_applicant").status_code == 302
+    other.get("/my")
+    refused_start = other.post("/my/start", {"round": str(following), "category": "factory"})
+    assert refused_start.status_code == 302
+    shown = text(other.get(refused_start.headers["Location"]))
+    assert "同一类别不得重复申报绿色工厂" in shown and "2024年度省级绿色制造名单" in shown
