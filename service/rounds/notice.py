@@ -25,6 +25,8 @@ from service.rounds.setting_values import extra_values
 from service.versions.categories import category_label
 
 DEFAULT_ISSUER = "吉林省工业和信息化厅"
+# The contact lines of 吉工信资源〔2024〕98号, offered when a round is made (the notice gives no postal address).
+NOTICE_CHANNEL = {"objection_phone": "0431-88914475", "objection_email": "jlzy8904578@163.com"}
 
 
 @dataclass
