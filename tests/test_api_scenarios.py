@@ -27,7 +27,7 @@ def test_listed(api, clock, category):
     clock.set(NOTICE_OVER)
     assert s.run_worker() == 1
     s.batch("publish")
-    assert_outcome(s, "列入名单", ["timer_fired", "batch_action", "message_received", "ended"])
+    assert_outcome(s, "列入名单", ["timer_fired", "batch_action", "message_received", "ended", "register_entered"])
 
 
 def test_send_back_keeps_what_was_typed(api):
@@ -84,7 +84,7 @@ def test_objection_dismissed_then_listed(api, clock):
     clock.set(NOTICE_OVER)
     s.run_worker()
     s.batch("publish")
-    assert_outcome(s, "列入名单", ["timer_fired", "batch_action", "message_received", "ended"])
+    assert_outcome(s, "列入名单", ["timer_fired", "batch_action", "message_received", "ended", "register_entered"])
 
 
 def test_experts_see_only_their_own_review(api):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 SERVICE = Path(__file__).resolve().parent.parent / "service"
-FEATURES = ("accounts", "applications", "audit", "notify", "organisations", "rounds", "versions")
+FEATURES = ("accounts", "applications", "audit", "notify", "organisations", "register", "rounds", "versions")
 
 
 def modules_imported(path: Path):

@@ -78,7 +78,7 @@ def test_lists_hold_exactly_the_noticed_and_the_published(users, round_, clock, 
         response = client.get(f"/api/rounds/{round_}/lists/{kind}.xlsx", "staff")
         assert response.status_code == 200
         rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-        assert list(rows[1]) == ["序号", "单位名称", "申报类别", "所在市州"]
+        assert list(rows[1]) == ["序号", "单位名称", "统一社会信用代码", "申报类别", "所在市州"]
         return sorted(row[1] for row in rows[2:] if isinstance(row[0], int))
 
     assert units("notice") == sorted(names)
@@ -88,7 +88,9 @@ def test_lists_hold_exactly_the_noticed_and_the_published(users, round_, clock, 
     html = page.data.decode()
     assert names[0] in html and names[1] in html and names[2] not in html and "共 2 家" in html
     assert "13800000000" not in html and "李四" not in html  # no personal data
-    assert client.get(f"/api/rounds/{round_}/lists/published.xlsx", "changchun").status_code == 403
+    # A city downloads its own city's published list only (see test_register__published_lists.py).
+    assert client.get(f"/api/rounds/{round_}/lists/published.xlsx?city=220200", "changchun").status_code == 403
+    assert client.get(f"/api/rounds/{round_}/lists/notice.xlsx", "changchun").status_code == 403
 
 
 def test_step_durations_follow_the_clock(users, round_, clock, client):

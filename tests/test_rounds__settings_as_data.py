@@ -24,6 +24,8 @@ NEW_SETTINGS = [
      "help": "申报书的申报期限读取它"},
     {"name": "min_item_score", "type": "number", "label": "单项最低分", "default": 50, "min": 0, "max": 100},
 ]
+# The public notice's own settings (processes/settings.json), at their defaults.
+NOTICE_DEFAULTS = {"notice_issuer": "吉林省工业和信息化厅", "notice_contact": "资源节约与综合利用处 白佳齐"}
 
 
 
@@ -132,7 +134,8 @@ def test_a_new_setting_in_the_list_is_in_the_round_form_validated_stored_and_rea
     assert created.status_code == 302
     round_id = int(created.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     detail = ok(api.get(f"/api/rounds/{round_id}", "province"))
-    assert detail["extra_settings"] == {"material_deadline": "2024-06-07", "min_item_score": 55.5}
+    assert detail["extra_settings"] == {"material_deadline": "2024-06-07", "min_item_score": 55.5,
+                                        **NOTICE_DEFAULTS}
     assert [s["label"] for s in detail["settings_list"]][-2:] == ["纸质材料报送截止日", "单项最低分"]
     shown = text(province.get(f"/rounds/{round_id}"))
     assert "纸质材料报送截止日</dt><dd data-setting=\"material_deadline\">2024-06-07（含）" in shown
@@ -172,7 +175,7 @@ def test_the_api_checks_new_settings_and_names_the_bad_one(api, clock, bundle):
             422, "validation_failed", "extra_settings")
     made = ok(api.post("/api/rounds", "province", json=base), 201)  # left out: the list's defaults
     assert ok(api.get(f"/api/rounds/{made['id']}", "province"))["extra_settings"] == {
-        "material_deadline": "2024-06-05", "min_item_score": 50.0}
+        "material_deadline": "2024-06-05", "min_item_score": 50.0, **NOTICE_DEFAULTS}
     # Before the first application every setting may change, the new ones too.
     changed = ok(api.call("PATCH", f"/api/rounds/{made['id']}", "province",
                           json={"extra_settings": {"min_item_score": 70}}))
@@ -227,7 +230,7 @@ def test_next_years_form_for_a_version_with_a_new_setting_offers_its_default_for
     assert made.status_code == 302
     following = next(r for r in ok(api.get("/api/rounds", "admin")) if r["name"] == "2025")
     detail = ok(api.get(f"/api/rounds/{following['id']}", "admin"))
-    assert detail["extra_settings"] == {"material_deadline": "2025-06-08", "min_item_score": 45.0}
+    assert detail["extra_settings"] == {"material_deadline": "2025-06-08", "min_item_score": 45.0, **NOTICE_DEFAULTS}
     assert detail["notice_days"] == 5 and detail["process_version_id"] == version_id
 
 

@@ -32,7 +32,8 @@ NOTICE = [("batch_action", None), ("message_received", "Event_notice_start"), ("
 OBJECTION = [("objection_recorded", None), ("message_received", "Event_objection"),
              ("task_completed", "Task_objection"), ("gateway_decision", "Gateway_objection")]
 NOTICE_ENDS = [("timer_fired", "Event_notice_ended")]
-PUBLISH = [("batch_action", None), ("message_received", "Event_publish"), ("ended", "End_listed")]
+PUBLISH = [("batch_action", None), ("message_received", "Event_publish"), ("ended", "End_listed"),
+           ("register_entered", None)]  # the published unit enters the provincial register (名单库)
 
 NOTICE_OVER = datetime(2024, 8, 1, tzinfo=timezone.utc)
 

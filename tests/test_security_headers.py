@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from service.api.reports import PAGE as PUBLIC_LIST_PAGE
 from tests.api import demo_round_id, first_version_id
 from tests.pages import Visitor
 
@@ -107,5 +106,8 @@ def test_no_template_carries_inline_code(template):
     assert_no_inline_code(template.name, template.read_text())
 
 
-def test_the_public_list_page_carries_no_inline_code():
-    assert_no_inline_code("public list", PUBLIC_LIST_PAGE)
+def test_the_public_pages_carry_no_inline_code():
+    """The public notice, the published list and the current provincial list are templates like every page."""
+    for name in ("public_base", "public_notice", "public_published", "public_register"):
+        path = next(p for p in TEMPLATES if p.name == f"{name}.html")
+        assert_no_inline_code(name, path.read_text(encoding="utf-8"))

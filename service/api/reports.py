@@ -1,15 +1,14 @@
 """Reports as files: the city's 推荐汇总表 and the round's lists. Every download is recorded."""
 import io
 
-from flask import Blueprint as FlaskBlueprint, render_template_string, send_file
+from flask import send_file
 from marshmallow import Schema, fields, validate
 
 from service.audit import chain as audit
 from service.platform.errors import Forbidden, NotFound
 from service.platform.inputs import Text
 from service.platform.reference import CITIES
-from service.rounds.reports import (list_rows, list_workbook, objection_lines, round_list, statistics_workbook,
-                                    summary_table)
+from service.rounds.reports import list_workbook, statistics_workbook, summary_table
 from service.rounds.service import get_round_or_404
 from service.rounds.statistics import round_statistics
 from service.platform.transactions import transaction
@@ -18,7 +17,6 @@ from service.api.blueprint import Blueprint
 
 blp = Blueprint("reports", __name__, url_prefix="/api/rounds", description="汇总表与名单")
 protect(blp)
-public = FlaskBlueprint("public_lists", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 READ_ALL = ("province_staff", "admin", "auditor")
 
@@ -103,37 +101,31 @@ def statistics_file(round_id):
     return send_file(_stream(content), mimetype=XLSX, as_attachment=True, download_name=f"{round_.name}-统计.xlsx")
 
 
+class ListArgs(Schema):
+    city = Text(validate=validate.OneOf(list(CITIES)), metadata={"description": "市州代码：只含该市州的单位（市州账号只能下载本市州的认定名单）"})
+
+
 @blp.route("/<int:round_id>/lists/<any(notice, published):kind>.xlsx")
+@blp.arguments(ListArgs, location="query")
 @blp.doc(security=BEARER, responses={200: {"description": "名单 .xlsx"}})
-def list_file(round_id, kind):
-    """拟认定（公示）名单或认定名单（省厅、管理员、审计）"""
-    if not any(current_user().has_role(r) for r in READ_ALL):
-        raise Forbidden("只有省厅、管理员和审计可以下载名单")
+def list_file(args, round_id, kind):
+    """拟认定（公示）名单或认定名单（含统一社会信用代码）：省厅、管理员、审计可下载全省或某市州的；
+    市州账号只能下载本市州的认定名单"""
+    user = current_user()
+    city = args.get("city")
+    if not any(user.has_role(r) for r in READ_ALL):
+        if kind != "published" or not user.has_role("city_reviewer") or not user.city_code:
+            raise Forbidden("只有省厅、管理员和审计可以下载公示名单；市州只能下载本市州的认定名单")
+        if city not in (None, user.city_code):
+            raise Forbidden("只能下载本市州的认定名单")
+        city = user.city_code
     round_ = get_round_or_404(round_id)
-    content = list_workbook(round_.id, kind)
-    _record(f"{kind}_list", round_id=round_.id)
+    content = list_workbook(round_.id, kind, city)
+    _record(f"{kind}_list", round_id=round_.id, city=city)
     name = "公示名单" if kind == "notice" else "认定名单"
-    return send_file(_stream(content), mimetype=XLSX, as_attachment=True, download_name=f"{round_.name}-{name}.xlsx")
-
-
-PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ title }}</title>
-<link rel="stylesheet" href="{{ url_for('api_pages.static', filename='public-list.css') }}">
-</head><body><h1>{{ title }}</h1><p>共 {{ rows|length }} 家。</p>
-<table><thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
-{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
-</tbody></table>
-{% if objection %}<section class="objection"><h2>异议受理</h2>{% for line in objection %}<p>{{ line }}</p>{% endfor %}</section>{% endif %}
-</body></html>"""
-
-
-@public.get("/lists/<int:round_id>/<any(notice, published):kind>")
-def list_page(round_id, kind):
-    """The public page of a round's list: unit, category, city; nothing personal."""
-    round_ = get_round_or_404(round_id)
-    title = f"{round_.name} 省级绿色制造" + ("拟认定名单（公示）" if kind == "notice" else "认定名单")
-    return render_template_string(PAGE, title=title, columns=["序号", "单位名称", "申报类别", "所在市州"],
-                                  rows=list_rows(round_list(round_.id, kind)),
-                                  objection=objection_lines(round_) if kind == "notice" else [])
+    scope = f"-{CITIES[city]}" if city else ""
+    return send_file(_stream(content), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{round_.name}-{name}{scope}.xlsx")
 
 
 def _stream(content: bytes) -> io.BytesIO:

@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, validate
 
 from service.applications.commands import deliver_message, get_application_or_404
 from service.engine.bundle import BATCH_MESSAGES
+from service.register.service import enter_published
 from service.platform.errors import Conflict, Forbidden, Invalid, ServiceError
 from service.platform.inputs import Text
 from service.accounts.models import User
@@ -39,10 +40,13 @@ def batch_action(*, message: str, round_id: int, application_ids: list[int], use
             refused[application_id] = "不属于该批次"
             continue
         try:
-            deliver_message(application_id=application_id, message=message, payload={}, actor=user.username,
-                            action="batch_action",
-                            audit_data={"batch_id": batch_id, "action": message, "label": BATCH_LABELS[message],
-                                        "selected": len(ids)})
+            delivered = deliver_message(application_id=application_id, message=message, payload={},
+                                        actor=user.username, action="batch_action",
+                                        audit_data={"batch_id": batch_id, "action": message,
+                                                    "label": BATCH_LABELS[message], "selected": len(ids)})
+            if message == "publish" and delivered.outcome is not None:
+                # Finished by the publication: the unit is on the list, so it enters the register now.
+                enter_published(delivered, actor=user.username, batch_id=batch_id)
         except ServiceError as err:
             refused[application_id] = err.message
     if refused:

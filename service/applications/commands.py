@@ -25,6 +25,7 @@ from service.forms.schema import input_components, load_form_text
 from service.organisations.service import may_declare
 from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
+from service.register import service as register
 from service.platform.inputs import text_problem
 from service.versions.categories import version_categories
 from service.platform.timeutil import utcnow
@@ -116,6 +117,7 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
             "应为 " + "、".join(f"{c.key}（{c.name}）" for c in offered.values()) + " 之一"]})
     check_open_for(round_, category)  # the categories the round opened, the unit filing deadline
     unit = may_declare(user)
+    register.refuse_if_listed(unit.credit_code, category, offered[category].name)  # 同一类别不得重复申报
     duplicate = db.session.scalar(select(Application).where(
         Application.round_id == round_id, Application.applicant_unit == unit.credit_code,
         Application.category == category, Application.outcome.is_(None)))
@@ -131,16 +133,18 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
     db.session.flush()
     audit.know_head(audit.application_chain(application.id), None, None)  # a new chain: nothing to read
     engine = engine_for(application)
+    facts = register.workflow_facts(unit.credit_code)
     start_data = {
         "application_id": application.id, "category": category, "city": unit.city_code,
         "unit_name": unit.name, "credit_code": unit.credit_code,
         **round_start_data(round_),  # every round setting the version lists (settings.json)
+        **facts,  # removed from the list? the eligibility decision reads it
     }
     wf, steps = run(lambda: engine.start(start_data))
     audit.append(audit.application_chain(application.id), actor=user.username, action="application_started",
                  data={"round_id": round_id, "category": category, "city": unit.city_code,
                        "unit": unit.name, "credit_code": unit.credit_code, "process_version": version.number,
-                       "number": application.number},
+                       "number": application.number, "register": facts},
                  application_id=application.id)
     save(Loaded(application, engine, wf), actor=user.username, steps=steps)
     return application
@@ -206,14 +210,17 @@ def submit_item(loaded: Loaded, item: WorkItem, data, *, actor: str, audit_extra
     panels.check_submitted_panel(application, str(task_id), form, cleaned)
     attempt = Attempt(application.id, application.process_version_id, "task", actor, task_id=str(task_id),
                       step_name=item.name, replay={"data": cleaned})
-    steps = run(lambda: loaded.engine.complete(loaded.workflow, task_id, cleaned), attempt)
+    # The unit's own step reads the register again: a removal recorded since the start still excludes it.
+    facts = register.workflow_facts(application.credit_code) if item.role == "applicant" else {}
+    steps = run(lambda: loaded.engine.complete(loaded.workflow, task_id, {**cleaned, **facts}), attempt)
     if item.has_draft:
         db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
     audit.append(audit.application_chain(application.id), actor=actor, action="task_completed",
                  element_id=item.bpmn_id, application_id=application.id,
                  data={"name": item.name, "task_id": str(task_id), "form": cleaned,
                        "opened_at": item.created_at.isoformat(),
-                       "due_at": item.due_at.isoformat() if item.due_at else None, **(audit_extra or {})})
+                       "due_at": item.due_at.isoformat() if item.due_at else None,
+                       **({"register": facts} if facts else {}), **(audit_extra or {})})
     save(loaded, actor=actor, steps=steps)
     return Completed(application, loaded.items, loaded_version(application.process_version_id).number)
 

@@ -10,7 +10,8 @@ from flask_migrate import upgrade
 from service.platform.extensions import db
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
-FEATURE_MODELS = ("organisations", "accounts", "versions", "rounds", "applications", "audit", "notify")
+FEATURE_MODELS = ("organisations", "accounts", "versions", "rounds", "applications", "audit", "notify",
+                  "register")
 
 
 def import_models() -> None:

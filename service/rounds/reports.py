@@ -26,7 +26,7 @@ from service.rounds.xlsx import append_row
 
 SUMMARY_COLUMNS = ["推荐排序", "市州", "县（市、区）", "单位名称", "统一社会信用代码", "申报类别", "所属行业及代码",
                    "评价依据标准", "评价方式", "第三方机构", "评价得分", "联系人", "联系电话", "备注"]
-LIST_COLUMNS = ["序号", "单位名称", "申报类别", "所在市州"]
+LIST_COLUMNS = ["序号", "单位名称", "统一社会信用代码", "申报类别", "所在市州"]
 METHODS = {"self": "自评价", "third_party": "第三方评价"}
 
 
@@ -144,29 +144,66 @@ def round_list(round_id: int, kind: str) -> list[Application]:
     return chosen
 
 
-def list_rows(applications: list[Application]) -> list[list]:
-    return [[n, a.unit_name, category_label(a.category, a.process_version_id), CITIES.get(a.city_code)]
-            for n, a in enumerate(applications, start=1)]
+def list_rows(units) -> list[list]:
+    """The public lists' rows: number, unit, credit code, category, city (nothing personal)."""
+    return [[n, u.unit_name, u.credit_code, u.category, u.city] for n, u in enumerate(units, start=1)]
 
 
 def objection_lines(round_: Round) -> list[str]:
     """What the public notice says about objections: how long, what is accepted, and where to send them."""
+    from service.rounds.notice import objection_contact
+
+    contact = objection_contact(round_)
     return [f"公示期为 {round_.notice_days} 个工作日。公示期内如有异议，请以书面形式实名提出（单位须加盖公章），"
             "并提供必要的证明材料；匿名或逾期的异议不予受理。",
+            *([f"联系人：{contact}"] if contact else []),
             f"受理异议地址：{round_.objection_address or '（未设置）'}",
             f"受理异议电话：{round_.objection_phone or '（未设置）'}",
             f"受理异议邮箱：{round_.objection_email or '（未设置）'}"]
 
 
-def list_workbook(round_id: int, kind: str) -> bytes:
+def list_workbook(round_id: int, kind: str, city: str | None = None) -> bytes:
+    """公示名单 or 认定名单 as a sheet to print: issuer, date (and for the notice its period and how to object),
+    one row per unit with its credit code; ``city`` keeps one city's units (a city's own published list)."""
+    from service.rounds.notice import issuer, notice_batches, publications
+
     round_ = db.session.get(Round, round_id)
     title = "拟认定名单（公示）" if kind == "notice" else "认定名单"
+    batches = notice_batches(round_) if kind == "notice" else publications(round_, city=city)
+    units = [u for b in batches for u in b.units if city is None or u.city_code == city]
+    lines = [f"发布机关：{issuer(round_)}"]
+    for batch in batches:
+        if kind == "notice":
+            to = f"{batch.period_to:%Y-%m-%d}" if batch.period_to else "（节假日安排未确认，暂无法计算）"
+            lines.append(f"公示期：{batch.period_from:%Y-%m-%d} 至 {to}（{round_.notice_days} 个工作日）；"
+                         f"发布日期：{batch.period_from:%Y-%m-%d}")
+        else:
+            lines.append(f"发布日期：{batch.period_from:%Y-%m-%d}")
+    footer = objection_lines(round_) if kind == "notice" else []
+    scope = f"（{CITIES.get(city, city)}）" if city else ""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    footer = objection_lines(round_) if kind == "notice" else []
-    _sheet(workbook, title, f"{round_.name} 省级绿色制造{title}", LIST_COLUMNS,
-           list_rows(round_list(round_id, kind)), [*footer, f"导出时间：{to_shanghai(utcnow()):%Y-%m-%d %H:%M}"])
+    sheet = _sheet(workbook, title, f"{round_.name} 省级绿色制造{title}{scope}", LIST_COLUMNS, list_rows(units),
+                   [*lines, *footer, f"导出时间：{to_shanghai(utcnow()):%Y-%m-%d %H:%M}"])
+    _printable(sheet, len(units))
     return _save(workbook)
+
+
+def _printable(sheet, count: int) -> None:
+    """Borders round the table, A4 landscape, the header row on every page, fit to the page width."""
+    from openpyxl.styles import Border, Side
+
+    thin = Side(style="thin")
+    for row in sheet.iter_rows(min_row=2, max_row=count + 2, max_col=len(LIST_COLUMNS)):
+        for cell in row:
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for letter, width in zip("ABCDE", (6, 40, 22, 22, 18)):
+        sheet.column_dimensions[letter].width = width
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "2:2"
 
 
 def _save(workbook) -> bytes:

@@ -34,7 +34,7 @@ from service.accounts.models import User
 from service.rounds.calendar import current_calendar
 from service.versions.formfill import TaskForms
 from service.versions.replay import Event, PathResult, compare, replay
-from service.versions.standard_paths import rehearse_standard
+from service.versions.standard_paths import CLEAR_REGISTER, rehearse_standard
 
 # What a replay acts on; everything else in a trail is the engine's own consequence.
 DECISIONS = ("task_completed", "batch_action", "objection_recorded", "timer_fired")
@@ -58,16 +58,20 @@ class RecordedPath:
     finished: bool
 
 
-def _round_start_data(round_: Round, application_id: int, category: str, city: str) -> dict:
-    return {"application_id": application_id, "category": category, "city": city, **round_start_data(round_)}
+def _round_start_data(round_: Round, application_id: int, category: str, city: str, register: dict) -> dict:
+    return {"application_id": application_id, "category": category, "city": city, **round_start_data(round_),
+            **CLEAR_REGISTER, **register}
 
 
-def recorded_events(application: Application) -> list[Event]:
-    events = []
+def recorded_events(application: Application) -> tuple[list[Event], dict]:
+    """The recorded decisions, and what the provincial register said about the unit when it started."""
+    events, register = [], {}
     for row in audit.trail(audit.application_chain(application.id)):
         if row.action in DECISIONS:
             events.append(Event(row.action, row.at, row.element_id, json.loads(row.data), row.actor))
-    return events
+        elif row.action == "application_started":
+            register = json.loads(row.data).get("register") or {}
+    return events, register
 
 
 def recorded_paths(round_id: int) -> tuple[list[RecordedPath], dict[str, str]]:
@@ -77,10 +81,11 @@ def recorded_paths(round_id: int) -> tuple[list[RecordedPath], dict[str, str]]:
     for application in db.session.scalars(select(Application).where(Application.round_id == round_id)
                                           .order_by(Application.id)):
         expected = (application.outcome_element, application.outcome) if application.outcome else None
+        events, register = recorded_events(application)
         paths.append(RecordedPath(f"{application.id} {application.unit_name}", application.id,
                                   _round_start_data(round_, application.id, application.category,
-                                                    application.city_code),
-                                  recorded_events(application), application.created_at, expected,
+                                                    application.city_code, register),
+                                  events, application.created_at, expected,
                                   application.outcome is not None))
     actors = {event.actor for path in paths for event in path.events}
     user_ids = {name: str(user_id) for name, user_id in

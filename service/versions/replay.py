@@ -118,7 +118,9 @@ class _Run:
             mine = [t for t in ready if t.assignee is not None and t.assignee == user_ids.get(event.actor)]
             if not ready:
                 return "草稿流程走到这里时没有这一环节可办理"
-            self.complete((mine or ready)[0], self.form_data(event.element_id, event.data))
+            # What the provincial register said when the step was submitted goes in with the form, as it did then.
+            self.complete((mine or ready)[0], {**self.form_data(event.element_id, event.data),
+                                               **(event.data.get("register") or {})})
         elif event.action == "batch_action":
             self.pass_new_steps(None)
             self.engine.send_message(self.wf, event.data["action"], {})

@@ -21,6 +21,7 @@ SCENARIO_ROUND = {"city_deadline": datetime(2024, 6, 10, 16, 0, tzinfo=timezone.
                   "unit_deadline": datetime(2024, 6, 10, 16, 0, tzinfo=timezone.utc).isoformat(),
                   "expert_count": 3, "pass_score": 60.0}
 EXPERTS = ["9001", "9002", "9003"]
+CLEAR_REGISTER = {"register_removed": "no", "register_removed_note": ""}
 FIRST_CATEGORY = "factory"
 
 
@@ -115,7 +116,8 @@ def standard_paths(categories: dict) -> dict[str, tuple[str, list[Event]]]:
 
 
 def _start(category: str) -> dict:
-    return {"application_id": 0, "category": category, "city": "220100", **SCENARIO_ROUND}
+    # A unit the provincial register holds nothing against (the exclusion path answers "yes" itself).
+    return {"application_id": 0, "category": category, "city": "220100", **SCENARIO_ROUND, **CLEAR_REGISTER}
 
 
 def rehearse_standard(draft: ProcessDefinition, baseline: ProcessDefinition,

@@ -19,6 +19,7 @@ from service.platform.transactions import transaction
 from service.engine.round_settings import BUILT_IN, COLUMNS, RoundSetting
 from service.rounds.changes import current_values, deadline_settings, has_started, update_round
 from service.rounds.models import Round
+from service.rounds.notice import NOTICE_CHANNEL
 from service.rounds.service import get_round_or_404, next_round, next_round_defaults, open_round
 from service.rounds.setting_values import extra_values, extras, labels, listed
 from service.rounds.settings import DEADLINES, OBJECTION_FIELDS
@@ -102,7 +103,8 @@ def new_round():
     errors, status = {}, 200
     values = {"notice_days": 5, "expert_count": 3, "pass_score": 60,
               "categories": list(version_categories(versions[0].id)) if versions else None,
-              "process_version_id": versions[0].id if versions else None}
+              "process_version_id": versions[0].id if versions else None,
+              **NOTICE_CHANNEL}  # the notice's own contact lines, to be checked and completed (address)
     chosen = id_from(request.values.get("process_version_id", "")) or values["process_version_id"]
     specs = setting_specs(chosen if any(v.id == chosen for v in versions) else values["process_version_id"])
     values.update({s.name: s.default_for(utcnow().year) for s in specs if s.name not in values})

@@ -9,6 +9,7 @@ from service.applications.views import detail_view, open_items
 from service.versions.deploy import loaded_version
 from service.applications.attachments import KINDS, MAX_ATTACHMENT_BYTES, UploadLimits
 from service.applications.inbox import in_inbox, task_page
+from service.register.service import recent_removal
 from service.applications.panel_changes import substitute_expert
 from service.platform.errors import ServiceError
 from service.platform.inputs import id_from
@@ -27,7 +28,10 @@ def _render(task_id, *, typed=None, error=None, status=200):
         return render_template("task_substitute.html", page=page, detail=detail, typed=typed or {},
                                error=error), status
     context = task_context(page, me())
+    # The unit's own step shows what the provincial register holds against it (the eligibility decision reads it).
+    removal = recent_removal(application.credit_code) if page["task"]["role"] == "applicant" else None
     return render_template("task.html", page=page, detail=detail, context_json=dump(context),
+                           register_removal=removal,
                            history=context["history"], kinds=KINDS, max_file_bytes=MAX_ATTACHMENT_BYTES,
                            limits=UploadLimits.from_config(current_app.config),
                            actions=task_actions(me(), page["task"]["task_id"])), status
