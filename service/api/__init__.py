@@ -36,14 +36,15 @@ def init_api(app) -> GreenlistApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     from service.api import (account, accounts, applications, attachments, auth, calendar, docs, drafts,
-                             organisations, panels, processes, registrations, repair, reports, roles, rounds,
-                             tasks)
+                             notice_files, organisations, panels, processes, registrations, repair, reports, roles,
+                             rounds, tasks)
 
     for module in (auth, account, rounds, applications, tasks, panels, attachments, processes, reports, drafts,
                    accounts, registrations, organisations, calendar, roles, repair):
         api.register_blueprint(module.blp)
     api.register_blueprint(drafts.rounds_blp)
     api.register_blueprint(drafts.applications_blp)
+    api.register_blueprint(notice_files.blp)
     app.register_blueprint(reports.public)
     app.register_blueprint(docs.bp)  # /api/docs, served by us rather than flask-smorest (see docs.py)
 

@@ -18,6 +18,7 @@ from service.forms.schema import form_problems
 from service.engine.categories import CATEGORIES_FILE, CategoriesInvalid, categories_in
 from service.engine.bundle import (BPMN_NS, NSMAP, ROLE_BY_LANE, SERVICE_MESSAGES, Bundle, XmlRefused, parse_xml,
                                    role_for_lane)
+from service.engine.materials_check import materials_problems
 from service.engine.probe import Expression, probe_all
 from service.engine.round_settings import SETTINGS_FILE, settings_problems
 from service.engine.time_limits import MAX_TIME_LIMIT, TIME_LIMIT, time_limit_days
@@ -97,6 +98,8 @@ class _BundleChecker:
             self.add(f"processes/{SETTINGS_FILE}", element, message)
         self.check_forms()
         self.check_categories()
+        for file, element, message in materials_problems(self.bundle, self.trees):
+            self.add(file, element, message)
         self.probe_expressions()
         return self.problems
 
