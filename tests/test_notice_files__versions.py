@@ -119,3 +119,13 @@ def test_files_on_disk_must_match_the_manifest(bundle):
     messages = [p.message for p in validate_bundle(tampered)]
     assert "文件 附件1-推荐汇总表.xlsx 的内容与清单中的摘要或大小不符；请重新生成清单" in messages
     assert "notice_files 目录中的 extra.pdf 未列入清单 notice_files.json" in messages
+
+
+def test_a_versions_zip_carries_its_notice_files_and_deploys_as_it_is(api, tmp_path):
+    from service.engine.validation import validate_bundle
+
+    archive = api.get(f"/api/process-versions/{first_version_id()}/archive.zip", "admin")
+    zipfile.ZipFile(io.BytesIO(archive.data)).extractall(tmp_path)
+    unpacked = Bundle.from_directories(tmp_path / "processes", tmp_path / "forms")
+    assert sorted(unpacked.files) == sorted(f["file"] for f in ROOT_MANIFEST)
+    assert validate_bundle(unpacked) == []

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from service.accounts.roles import lane_roles
 from service.engine.bundle import SETTINGS_FILE, Bundle, XmlRefused, parse_xml
 from service.engine.categories import CATEGORIES_FILE
-from service.engine.materials import MATERIALS_FILE, NOTICE_FILES_FILE
+from service.engine.materials import MATERIALS_FILE, NOTICE_FILES_DIR, NOTICE_FILES_FILE
 from service.versions import notice_files
 from service.engine.validation import Problem, validate_bundle
 from service.platform.errors import Conflict, Invalid, NotFound, StaleVersion
@@ -217,9 +217,12 @@ def version_usage() -> dict[int, dict]:
 
 
 def archive(bundle: Bundle) -> bytes:
-    """Every file of a bundle in one zip, laid out as processes/ and forms/ (deployable as they are)."""
+    """Every file of a bundle in one zip, laid out as processes/ and forms/ (deployable as they are), the
+    notice's files under processes/notice_files/."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
         for name, text in files_of(bundle).items():
             zipped.writestr(name, text)
+        for name, content in notice_files.contents(bundle).items():
+            zipped.writestr(f"processes/{NOTICE_FILES_DIR}/{name}", content)
     return buffer.getvalue()

@@ -66,6 +66,17 @@ def file_content(notice_files: tuple[NoticeFile, ...], name: str) -> tuple[Notic
     return entry, content
 
 
+def contents(bundle: Bundle) -> dict[str, bytes]:
+    """name -> bytes of every listed file that is stored (for the version's zip)."""
+    try:
+        listed = notice_files_in(bundle.processes)
+    except MaterialsInvalid:
+        return {}
+    rows = dict(db.session.execute(select(ProcessFile.sha256, ProcessFile.content)
+                                   .where(ProcessFile.sha256.in_({f.sha256 for f in listed}))).all()) if listed else {}
+    return {f.file: rows[f.sha256] for f in listed if f.sha256 in rows}
+
+
 def check_upload(name: str, content: bytes) -> None:
     errors = {}
     if not NOTICE_FILE_NAME.match(name or ""):

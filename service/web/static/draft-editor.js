@@ -40,8 +40,8 @@
     });
   }
   // Back from a form posted by a tab (the notice files): open that tab again.
-  const opened = location.hash && document.querySelector('.tabs button[data-tab="' + location.hash.slice(1) + '"]');
-  if (opened) setTimeout(() => opened.click(), 0);
+  const returnedTo = location.hash && document.querySelector('.tabs button[data-tab="' + location.hash.slice(1) + '"]');
+  if (returnedTo) setTimeout(() => returnedTo.click(), 0);
 
   // -- the diagram ----------------------------------------------------------------------
   // Keyboard shortcuts (undo, delete, r = change type, …) work while the pointer is on the page.
