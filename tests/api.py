@@ -93,7 +93,8 @@ def attach_reports(api: ApiClient, who: str, task_id: str, declaration: dict) ->
             continue
         ok(api.post("/api/attachments", who, data={
             "application_id": str(application_id), "kind": required["kind"],
-            "file": (io.BytesIO(SAMPLE_REPORT_PDF), f"{required['label']}.pdf")}, content_type="multipart/form-data"), 201)
+            "file": (io.BytesIO(SAMPLE_REPORT_PDF), f"{required['label']}.pdf")},
+            content_type="multipart/form-data"), 201)
 
 
 class ApiScenario:

@@ -146,7 +146,8 @@ def test_a_draft_refuses_a_categories_file_that_is_not_json_and_validation_lists
 
 def test_a_version_without_a_categories_file_offers_the_standard_three(app, clock, users, bundle):
     """Versions deployed before categories became data carry no categories.json: they keep working."""
-    legacy = Bundle({n: t for n, t in bundle.processes.items() if n != "categories.json"}, bundle.forms, bundle.files)
+    legacy = Bundle({n: t for n, t in bundle.processes.items() if n != "categories.json"}, bundle.forms,
+                    bundle.files)
     with transaction():
         version_id = deploy(legacy, actor="admin")[0].id
     with transaction():

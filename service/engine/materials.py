@@ -147,7 +147,8 @@ def parse_materials(text: str) -> Materials:
         if not isinstance(entry, dict) or entry.get("kind") not in ATTACHMENT_KINDS:
             add(where, f"{where}的 kind 应为 {'、'.join(ATTACHMENT_KINDS)} 之一")
             continue
-        required.append(RequiredAttachment(entry["kind"], ATTACHMENT_KINDS[entry["kind"]], _condition(entry, where, add),
+        required.append(RequiredAttachment(entry["kind"], ATTACHMENT_KINDS[entry["kind"]],
+                                           _condition(entry, where, add),
                                            _strings(entry.get("categories"), where, "categories", add)))
     entries = data.get("completeness_checks", [])
     if not isinstance(entries, list):

@@ -98,8 +98,7 @@ class _BundleChecker:
             self.add(f"processes/{SETTINGS_FILE}", element, message)
         self.check_forms()
         self.check_categories()
-        for file, element, message in materials_problems(self.bundle, self.trees):
-            self.add(file, element, message)
+        self.problems += [Problem(*problem) for problem in materials_problems(self.bundle, self.trees)]
         self.probe_expressions()
         return self.problems
 
