@@ -1,7 +1,10 @@
 """Drive the HTTP API as its users do: log in with a demo account, call endpoints, read JSON."""
 from __future__ import annotations
 
+import io
+
 from service.versions.samples import sample_declaration
+from service.commands.sample_reports import SAMPLE_REPORT_PDF
 from service.commands.worker import run_due_timers
 from service.platform.extensions import db
 
@@ -78,6 +81,22 @@ REVIEW = {"consult_ecology": "无环境违法记录", "consult_emergency": "无�
 APPLICANTS = {"factory": ("factory1", "changchun"), "park": ("park1", "jilin"), "supply_chain": ("chain1", "siping")}
 
 
+def attach_reports(api: ApiClient, who: str, task_id: str, declaration: dict) -> None:
+    """For a declaration task: upload a sample PDF for each report the page says ``declaration`` needs
+    (required_attachments) and the application does not hold yet."""
+    page = ok(api.get(f"/api/tasks/{task_id}", who))
+    application_id = page["application"]["id"]
+    have = {a["kind"] for a in ok(api.get(f"/api/applications/{application_id}", who))["attachments"]}
+    for required in page["required_attachments"]:
+        if required["kind"] in have or (required["field"] and str(declaration.get(required["field"]))
+                                         not in required["values"]):
+            continue
+        ok(api.post("/api/attachments", who, data={
+            "application_id": str(application_id), "kind": required["kind"],
+            "file": (io.BytesIO(SAMPLE_REPORT_PDF), f"{required['label']}.pdf")},
+            content_type="multipart/form-data"), 201)
+
+
 class ApiScenario:
     """One application through the round, every step over HTTP with the demo accounts."""
 
@@ -96,6 +115,8 @@ class ApiScenario:
         return mine[0]["task_id"]
 
     def submit(self, who, data, step=None):
+        if who == self.applicant:
+            self.attach_reports(data, who)  # a declaration goes in with the reports it needs
         task_id = self.open_task(who, step)
         page = ok(self.api.get(f"/api/tasks/{task_id}", who))
         return ok(self.api.post(f"/api/tasks/{task_id}/submit", who, json={"data": data, "version": page["version"]}))
@@ -111,6 +132,12 @@ class ApiScenario:
     def declare(self, exclusions=(), changes=None):
         """The sample declaration, with ``changes`` (field → answer) typed over it."""
         self.submit(self.applicant, {**sample_declaration(self.category, exclusions=exclusions), **(changes or {})})
+        return self
+
+    def attach_reports(self, declaration, who=None):
+        """Upload the evaluation reports the declaration page says the answers need, as the unit would."""
+        who = who or self.applicant
+        attach_reports(self.api, who, self.open_task(who), declaration)
         return self
 
     def city_review(self, decision):

@@ -42,4 +42,4 @@ def with_lane(shipped: Bundle, lane: str = "技术支撑单位") -> Bundle:
         <bpmn:flowNodeRef>{STEP}</bpmn:flowNodeRef>
       </bpmn:lane>
     </bpmn:laneSet>{task}""", 1)
-    return Bundle({**shipped.processes, name: text}, {**shipped.forms, FORM: tech_check_form()})
+    return Bundle({**shipped.processes, name: text}, {**shipped.forms, FORM: tech_check_form()}, shipped.files)

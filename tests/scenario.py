@@ -10,6 +10,7 @@ from service.applications.commands import claim_task, complete_task, start_appli
 from service.applications.batch import batch_action, record_objection
 from service.platform.transactions import transaction
 from service.versions.samples import sample_declaration
+from service.commands.sample_reports import attach_sample_reports, required_kinds
 from service.platform.extensions import db
 from service.applications.models import Application, WorkItem
 from service.accounts.models import User
@@ -51,8 +52,10 @@ class Scenario:
         assert len(matches) == 1, f"expected one open task {bpmn_id}, found {[i.bpmn_id for i in self.items()]}"
         return matches[0]
 
-    def complete(self, who, data, bpmn_id=None, assignee=None, claim=False):
+    def complete(self, who, data, bpmn_id=None, assignee=None, claim=False, reports=True):
         item = self.item(bpmn_id, assignee)
+        if reports and item.role == "applicant" and isinstance(data, dict):
+            self.attach_reports(data, who)  # a declaration goes in with the reports it needs
         if claim:
             with transaction():
                 claim_task(application_id=self.application_id, task_id=item.task_id, user=self.user(who))
@@ -67,6 +70,14 @@ class Scenario:
         unit = self.user(who).unit_name  # each unit declares under its own name
         data = {**sample_declaration(category, unit_name=unit, exclusions=exclusions), **(changes or {})}
         return self.complete(who, data, bpmn_id=f"Task_declare_{category}")
+
+    def attach_reports(self, declaration, who="applicant"):
+        """The evaluation reports the declaration needs (materials.json), uploaded as the unit would."""
+        if required_kinds(self.application, declaration):  # nothing to load when they are there already
+            with transaction():
+                attach_sample_reports(user=self.user(who), application_id=self.application_id,
+                                      declaration=declaration)
+        return self
 
     def city_review(self, decision, who="changchun", **extra):
         data = {"consult_ecology": "无环境违法记录", "consult_emergency": "无安全事故", "consult_market": "经营正常",

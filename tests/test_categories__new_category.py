@@ -21,7 +21,7 @@ from service.rounds.service import open_round
 from service.versions.categories import version_categories
 from service.versions.deploy import deploy
 from service.versions.samples import sample_declaration
-from tests.api import REVIEW, ApiScenario, demo_round_id, first_version_id, ok, refused
+from tests.api import REVIEW, ApiScenario, attach_reports, demo_round_id, first_version_id, ok, refused
 from tests.conftest import OBJECTION_CHANNEL
 from tests.design_product import FORM, design_product_files
 from tests.test_process_admin import draft_from, put
@@ -52,9 +52,10 @@ def test_a_category_added_in_a_draft_works_end_to_end_and_the_old_round_is_untou
     assert task["step"] == "Task_declare_design_product" and task["category_name"] == "绿色设计产品"
     page = ok(api.get(f"/api/tasks/{task['task_id']}", "factory1"))
     assert page["form"]["id"] == "Form_declaration_design_product"
+    declaration = sample_declaration("factory", unit_name="长春示范汽车零部件有限公司")
+    attach_reports(api, "factory1", task["task_id"], declaration)
     ok(api.post(f"/api/tasks/{task['task_id']}/submit", "factory1",
-                json={"data": sample_declaration("factory", unit_name="长春示范汽车零部件有限公司"),
-                      "version": page["version"]}))
+                json={"data": declaration, "version": page["version"]}))
 
     # The city filters its inbox by the new category and recommends the unit.
     filtered = ok(api.get("/api/tasks?category=design_product", "changchun"))
@@ -145,7 +146,8 @@ def test_a_draft_refuses_a_categories_file_that_is_not_json_and_validation_lists
 
 def test_a_version_without_a_categories_file_offers_the_standard_three(app, clock, users, bundle):
     """Versions deployed before categories became data carry no categories.json: they keep working."""
-    legacy = Bundle({n: t for n, t in bundle.processes.items() if n != "categories.json"}, bundle.forms)
+    legacy = Bundle({n: t for n, t in bundle.processes.items() if n != "categories.json"}, bundle.forms,
+                    bundle.files)
     with transaction():
         version_id = deploy(legacy, actor="admin")[0].id
     with transaction():

@@ -6,6 +6,7 @@ from service.accounts.models import User, UserRole
 from service.platform.extensions import db
 from service.platform.transactions import transaction
 from tests.test_notifications import notices
+from service.versions.samples import sample_declaration
 from tests.scenario import Scenario
 
 
@@ -18,7 +19,7 @@ def add_applicant_units(count: int, city: str):
 
 def test_a_submit_loads_only_the_accounts_that_may_work_on_the_new_task(users, round_, clock):
     add_applicant_units(2000, "220100")  # the reviewer's own city: the old code loaded all of them
-    s = Scenario(users, round_, clock).start()
+    s = Scenario(users, round_, clock).start().attach_reports(sample_declaration("factory"))  # before counting
     loaded = []
     listener = lambda target, context: loaded.append(target.username)  # noqa: E731
     event.listen(User, "load", listener)

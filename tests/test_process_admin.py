@@ -107,7 +107,8 @@ def test_edit_validate_rehearse_deploy_and_both_versions_finish(api):
     assert deployed["number"] == 2
     assert ok(api.get("/api/process-drafts", "admin"))[0]["deployed_version_id"] == deployed["id"]
     assert put(api, {**draft, **saved}, MAIN, xml).status_code == 409  # a deployed draft is history
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "deployed")).all()[-1]
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "deployed")
+                               .order_by(AuditEvent.id)).all()[-1]  # PostgreSQL returns rows in no set order
     assert json.loads(event.data)["note"] == "2025年：增加省厅预审" and event.actor == "admin"
 
     next_round = ok(api.post(f"/api/rounds/{before.round_id}/next", "admin",

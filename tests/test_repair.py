@@ -36,7 +36,7 @@ def _version_with_script(script: str, *, validated: bool, good: str = GOOD_SCRIP
     bundle = Bundle.from_json(db.session.get(ProcessVersion, first_version_id()).bundle)
     text = bundle.processes[MAIN].replace(good, f">{escape(script)}<", 1)
     assert text != bundle.processes[MAIN]
-    changed = Bundle({**bundle.processes, MAIN: text}, bundle.forms)
+    changed = Bundle({**bundle.processes, MAIN: text}, bundle.forms, bundle.files)
     if validated:
         return deploy(changed, actor="admin", note="修正资格审查脚本")[0].id
     row = ProcessVersion(number=latest.number + 1, content_hash=changed.content_hash, process_id=latest.process_id,
@@ -60,7 +60,7 @@ def started(api, round_id) -> ApiScenario:
     s.round_id = round_id
     s.application_id = ok(api.post("/api/applications", "factory1", json={"round": round_id, "category": "factory"}),
                           201)["id"]
-    return s
+    return s.attach_reports(sample_declaration("factory"))  # a declaration goes in with its report
 
 
 def trail_actions(s: ApiScenario) -> list[str]:
@@ -196,7 +196,7 @@ def _version_noting_overdue(script: str, *, validated: bool) -> int:
       <bpmn:outgoing>Flow_overdue_note_end</bpmn:outgoing><bpmn:script>{escape(script)}</bpmn:script></bpmn:scriptTask>
     <bpmn:sequenceFlow id="Flow_overdue_note_end" sourceRef="Task_overdue_note" targetRef="End_overdue_declaration" />
   </bpmn:process>""", 1)
-    changed = Bundle({**bundle.processes, MAIN: text}, bundle.forms)
+    changed = Bundle({**bundle.processes, MAIN: text}, bundle.forms, bundle.files)
     if validated:
         return deploy(changed, actor="admin", note="修正逾期记录脚本")[0].id
     row = ProcessVersion(number=latest.number + 1, content_hash=changed.content_hash, process_id=latest.process_id,

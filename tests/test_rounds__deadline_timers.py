@@ -96,7 +96,7 @@ def test_a_timer_that_counts_a_duration_from_the_deadline_cannot_move_and_the_ex
     new = ('<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P30D" if city_deadline else "P40D"'
            '</bpmn:timeDuration>')
     assert old in bundle.processes[main]
-    counted = Bundle({**bundle.processes, main: bundle.processes[main].replace(old, new, 1)}, bundle.forms)
+    counted = Bundle({**bundle.processes, main: bundle.processes[main].replace(old, new, 1)}, bundle.forms, bundle.files)
     with transaction():
         version_id = deploy(counted, actor="admin", note="按时长计算的申报期限")[0].id
         round_id = open_round(name="按时长", year=2024, city_deadline=datetime(2024, 6, 10).date(), actor="admin",

@@ -39,7 +39,7 @@ def with_declaration_timer(bundle: Bundle, expression: str, extra_settings=()) -
     listed = json.loads(bundle.processes["settings.json"])
     listed["settings"] += list(extra_settings)
     return Bundle({**bundle.processes, main: diagram, "settings.json": json.dumps(listed, ensure_ascii=False)},
-                  bundle.forms)
+                  bundle.forms, bundle.files)
 
 
 def deploy_bundle(bundle: Bundle, note: str) -> int:

@@ -116,7 +116,7 @@ def test_a_hostile_version_deployed_around_validation_changes_nothing(users, ver
         text = bundle.processes["green_round.bpmn"].replace(
             ">exclusion_reasons = []<", ">exclusion_reasons = open('/etc/passwd')<", 1)
         assert text != bundle.processes["green_round.bpmn"]
-        hostile = Bundle({**bundle.processes, "green_round.bpmn": text}, bundle.forms)
+        hostile = Bundle({**bundle.processes, "green_round.bpmn": text}, bundle.forms, bundle.files)
         row = ProcessVersion(number=2, content_hash=hostile.content_hash, process_id="green_manufacturing_round",
                              bundle=hostile.to_json(), deployed_by="intruder")
         db.session.add(row)

@@ -21,7 +21,7 @@ from service.applications.models import Application
 from service.audit.models import AuditEvent
 from service.versions.models import ProcessVersion
 from service.platform.transactions import transaction
-from tests.api import first_version_id, ok
+from tests.api import attach_reports, first_version_id, ok
 from tests.confined_jobs import allocate_without_guards, spin_without_guards
 from tests.conftest import OBJECTION_CHANNEL
 
@@ -194,7 +194,7 @@ def _deploy_around_validation(script: str) -> int:
     bundle = Bundle.from_json(current.bundle)
     text = bundle.processes["green_round.bpmn"].replace(
         ">exclusion_reasons = []<", f">{escape(script)}\nexclusion_reasons = []<", 1)
-    hostile = Bundle({**bundle.processes, "green_round.bpmn": text}, bundle.forms)
+    hostile = Bundle({**bundle.processes, "green_round.bpmn": text}, bundle.forms, bundle.files)
     row = ProcessVersion(number=current.number + 1, content_hash=hostile.content_hash,
                          process_id=current.process_id, bundle=hostile.to_json(), deployed_by="intruder")
     db.session.add(row)
@@ -213,6 +213,7 @@ def test_a_submit_reaching_hostile_code_is_refused_changes_nothing_and_health_st
                      201)
     task_id = next(t["task_id"] for t in ok(api.get("/api/tasks", "factory1"))["items"]
                    if t["application_id"] == application["id"])
+    attach_reports(api, "factory1", task_id, sample_declaration("factory"))  # the submit reaches the script
     page = ok(api.get(f"/api/tasks/{task_id}", "factory1"))
     before = (db.session.get(Application, application["id"]).state,
               db.session.scalar(select(func.count()).select_from(AuditEvent)))

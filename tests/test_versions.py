@@ -17,7 +17,7 @@ from tests.conftest import OBJECTION_CHANNEL
 
 def renamed_bundle(bundle):
     text = bundle.processes["green_round.bpmn"].replace('name="市州初审推荐"', 'name="市州初审推荐（2025版）"')
-    return Bundle({**bundle.processes, "green_round.bpmn": text}, bundle.forms)
+    return Bundle({**bundle.processes, "green_round.bpmn": text}, bundle.forms, bundle.files)
 
 
 def test_same_content_is_the_same_version(version, bundle):

@@ -36,8 +36,8 @@ def init_api(app) -> GreenlistApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     from service.api import (account, accounts, actions, applications, attachments, auth, calendar, docs, drafts,
-                             messages, organisations, panels, processes, ranking, register, registrations, repair,
-                             reports, roles, rounds, tasks)
+                             messages, notice_files, organisations, panels, processes, ranking, register,
+                             registrations, repair, reports, roles, rounds, tasks)
 
     for module in (auth, account, rounds, applications, tasks, panels, attachments, processes, reports, drafts,
                    accounts, registrations, organisations, calendar, roles, repair, actions, ranking, messages,
@@ -45,6 +45,7 @@ def init_api(app) -> GreenlistApi:
         api.register_blueprint(module.blp)
     api.register_blueprint(drafts.rounds_blp)
     api.register_blueprint(drafts.applications_blp)
+    api.register_blueprint(notice_files.blp)
     app.register_blueprint(docs.bp)  # /api/docs, served by us rather than flask-smorest (see docs.py)
 
     @app.get("/vendor/<package>/<path:filename>")

@@ -5,7 +5,8 @@ from flask import current_app, send_file
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
-from service.applications.attachments import (KINDS, UploadLimits, attachment_for, pdf_download_name, store_attachment)
+from service.applications.attachments import (KINDS, UploadLimits, attachment_for, pdf_download_name, remove_attachment,
+                                              replace_attachment, store_attachment)
 from service.platform.inputs import Int, Text
 from service.platform.transactions import transaction
 from service.api.auth import BEARER, current_user, protect
@@ -23,6 +24,10 @@ class UploadForm(Schema):
 
 class UploadFile(Schema):
     file = Upload(required=True)
+
+
+class ReplaceForm(Schema):
+    kind = Text(load_default=None, metadata={"description": "新文件的材料类型（默认沿用原附件的类型）"})
 
 
 def storage_folder() -> Path:
@@ -59,3 +64,28 @@ def download(attachment_id):
                          download_name=pdf_download_name(attachment.original_name))
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@blp.route("/<int:attachment_id>", methods=["DELETE"])
+@blp.response(200, AttachmentSchema)
+@blp.alt_response(409, schema="Error", description="declaration_submitted：申报书已提交；attachment_removed：已删除或替换")
+@blp.doc(security=BEARER)
+def delete(attachment_id):
+    """删除附件（申报单位，申报书提交前；文件留档并记入审计链）"""
+    with transaction():
+        return remove_attachment(user=current_user(), attachment_id=attachment_id)
+
+
+@blp.route("/<int:attachment_id>/replace", methods=["POST"])
+@blp.arguments(ReplaceForm, location="form")
+@blp.arguments(UploadFile, location="files")
+@blp.response(201, AttachmentSchema)
+@blp.alt_response(409, schema="Error", description="declaration_submitted：申报书已提交；attachment_removed：已删除或替换")
+@blp.doc(security=BEARER)
+def replace(form, files, attachment_id):
+    """替换附件（申报单位，申报书提交前）：上传新文件，原文件留档（名称、哈希、替换人和时间记入审计链）"""
+    upload_file = files["file"]
+    with transaction():
+        return replace_attachment(user=current_user(), attachment_id=attachment_id, kind=form.get("kind"),
+                                  filename=upload_file.filename or "", content=upload_file.read(),
+                                  folder=storage_folder(), limits=UploadLimits.from_config(current_app.config))

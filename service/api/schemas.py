@@ -168,12 +168,16 @@ class AttachmentSchema(Schema):
     size = fields.Integer()
     sha256 = fields.String()
     uploaded_at = fields.DateTime()
+    removed_at = fields.DateTime(allow_none=True, metadata={"description": "提交前被删除或替换的时间"})
+    replaced_by_id = fields.Integer(allow_none=True, metadata={"description": "替换它的附件 id"})
 
 
 class ApplicationDetailSchema(ApplicationSchema):
     process_version = fields.Integer()
     open_tasks = fields.List(fields.Nested(OpenTaskSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))
+    removed_attachments = fields.List(fields.Nested(AttachmentSchema), metadata={
+        "description": "提交前被删除或替换的附件（留档，不再计入申报材料）"})
 
 
 class AuditEventSchema(Schema):

@@ -85,6 +85,11 @@ class TaskPageSchema(Schema):
     panel = fields.Dict(allow_none=True, metadata={"description": "遴选专家的环节：本批次专家人数与符合条件的专家数"})
     substitution = fields.Dict(allow_none=True, metadata={"description": "专家已声明回避、待省厅更换时：声明与可替补的专家"})
     may_declare_conflict = fields.Boolean(metadata={"description": "当前用户是本任务指定的专家，可以声明回避"})
+    notice_files = fields.List(fields.Dict(), metadata={
+        "description": "本流程版本适用于该类别的通知附件 [{file, title, categories, size, sha256}]，"
+                       "下载：/api/process-versions/{版本 id}/notice-files/{file}"})
+    required_attachments = fields.List(fields.Dict(), metadata={
+        "description": "申报环节必须上传的附件 [{kind, label, field, values}]：field 取 values 之一时需要"})
 
 
 class DraftSchema(Schema):

@@ -142,6 +142,13 @@ def visible_application_or_404(user: User, application_id: int) -> Application:
     return application
 
 
+def may_change_attachments(user: User, application: Application, uploader: User | None) -> bool:
+    """Delete or replace a file: the applicant unit itself, and only files its own accounts uploaded (never
+    the province's inspection record or an objector's evidence)."""
+    return (user.has_role("applicant") and application.applicant_unit == user.unit_code and uploader is not None
+            and uploader.unit_code == application.applicant_unit)
+
+
 def visible_work_item_or_404(user: User, task_id: str) -> WorkItem:
     item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == str(task_id), work_item_filter(user)))
     if item is None:

@@ -18,18 +18,19 @@ from pathlib import Path
 from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
 
-from service.applications.access import visible_application_or_404
-from service.platform.errors import Forbidden, Invalid, NotFound, RateLimited, TooLarge
+from service.applications.access import may_change_attachments, visible_application_or_404
+from service.audit import chain as audit
+from service.engine.materials import ATTACHMENT_KINDS
+from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, TooLarge
 from service.platform.extensions import db
-from service.applications.models import Application, Attachment
+from service.applications.models import Application, Attachment, WorkItem
 from service.accounts.models import User
 from service.platform.timeutil import utcnow
 
 MB = 1024 * 1024
 MAX_ATTACHMENT_BYTES = 20 * MB
 UPLOAD_WINDOW = timedelta(hours=1)
-KINDS = {"self_evaluation_report": "自评价报告", "third_party_report": "第三方评价报告",
-         "inspection_record": "现场核查记录", "objection_evidence": "异议证明材料", "other": "其他材料"}
+KINDS = ATTACHMENT_KINDS  # the process version's materials.json names these kinds as required
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,15 @@ def _megabytes(size: int) -> str:
     return f"{size / MB:.1f} MB"
 
 
-def _check_application_quota(application_id: int, size: int, limits: UploadLimits) -> None:
+def _check_application_quota(application_id: int, size: int, limits: UploadLimits, *, freed: int = 0) -> None:
+    """Room for one more file of ``size`` (``freed``: the size of the file it replaces, which stops counting)."""
     # Lock the application row (PostgreSQL; SQLite already serialises writers), so two uploads at
     # once cannot both see room for one more file.
     db.session.execute(select(Application.id).where(Application.id == application_id).with_for_update())
     count, total = db.session.execute(select(func.count(), func.coalesce(func.sum(Attachment.size), 0))
-                                      .where(Attachment.application_id == application_id)).one()
+                                      .where(Attachment.application_id == application_id,
+                                             Attachment.removed_at.is_(None))).one()
+    count, total = count - (1 if freed else 0), total - freed
     if count >= limits.files_per_application:
         raise Invalid("附件数量已达上限", code="too_many_attachments", fields={"file": [
             f"每份申报最多上传 {limits.files_per_application} 个附件，这份申报已有 {count} 个"]})
@@ -130,15 +134,78 @@ def store_attachment(*, user: User, application_id: int, kind: str, filename: st
     _check_file(kind, content)
     _check_application_quota(application.id, len(content), limits)
     _check_user_rate(user, len(content), limits)
+    # The row records who uploaded what and when; the chain records what changes a file already there.
+    return _write(application, user, kind, filename, content, folder)
+
+
+def _write(application: Application, user: User, kind: str, filename: str, content: bytes,
+           folder: Path) -> Attachment:
     folder.mkdir(parents=True, exist_ok=True)
     stored = uuid.uuid4().hex
     (folder / stored).write_bytes(content)
     attachment = Attachment(application_id=application.id, original_name=_display_name(filename), stored_name=stored,
                             size=len(content), sha256=hashlib.sha256(content).hexdigest(), kind=kind,
-                            uploaded_by=user.id)
+                            uploaded_by=user.id, uploaded_at=utcnow())
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def _described(attachment: Attachment) -> dict:
+    """What the trail keeps of a file: enough to name it and prove which bytes it was."""
+    return {"attachment_id": attachment.id, "name": attachment.original_name, "kind": attachment.kind,
+            "kind_label": KINDS.get(attachment.kind, attachment.kind), "sha256": attachment.sha256,
+            "size": attachment.size, "uploaded_at": attachment.uploaded_at.isoformat()}
+
+
+def _changeable(user: User, attachment_id: int) -> tuple[Application, Attachment]:
+    """The attachment and its application (locked), once the caller may change it: the applicant's own
+    unit, a file its accounts uploaded, still part of the materials, while a task of the applicant is open
+    (the declaration, or the declaration again after a send-back)."""
+    attachment = attachment_for(user, attachment_id)
+    application = db.session.scalar(select(Application).where(Application.id == attachment.application_id)
+                                    .with_for_update())
+    uploader = db.session.get(User, attachment.uploaded_by)
+    if not may_change_attachments(user, application, uploader):
+        raise Forbidden("只有申报单位可以删除或替换本单位上传的附件")
+    if attachment.removed_at is not None:
+        raise Conflict(f"附件“{attachment.original_name}”已被删除或替换", code="attachment_removed")
+    declaring = db.session.scalar(select(WorkItem.id).where(WorkItem.application_id == application.id,
+                                                            WorkItem.role == "applicant").limit(1))
+    if declaring is None:
+        raise Conflict("申报书已提交，附件不能再删除或替换；如需更正，请联系市州工信局退回申报",
+                       code="declaration_submitted")
+    return application, attachment
+
+
+def remove_attachment(*, user: User, attachment_id: int) -> Attachment:
+    """Take a file out of the materials before submitting; the row and the bytes stay for the trail."""
+    application, attachment = _changeable(user, attachment_id)
+    attachment.removed_at, attachment.removed_by = utcnow(), user.id
+    audit.append(audit.application_chain(application.id), actor=user.username, action="attachment_removed",
+                 data=_described(attachment), application_id=application.id)
+    return attachment
+
+
+def replace_attachment(*, user: User, attachment_id: int, filename: str, content: bytes, folder: Path,
+                       limits: UploadLimits, kind: str | None = None) -> Attachment:
+    """A new file in the place of one before submitting (same kind unless given); the old one stays in the
+    trail with its name and hash."""
+    application, old = _changeable(user, attachment_id)
+    kind = kind or old.kind
+    _check_file(kind, content)
+    _check_application_quota(application.id, len(content), limits, freed=old.size)
+    _check_user_rate(user, len(content), limits)
+    new = _write(application, user, kind, filename, content, folder)
+    old.removed_at, old.removed_by, old.replaced_by_id = utcnow(), user.id, new.id
+    audit.append(audit.application_chain(application.id), actor=user.username, action="attachment_replaced",
+                 data={**_described(new), "replaced": _described(old)}, application_id=application.id)
+    return new
+
+
+def kinds_present(application_id: int) -> set[str]:
+    return set(db.session.scalars(select(Attachment.kind).distinct().where(
+        Attachment.application_id == application_id, Attachment.removed_at.is_(None))))
 
 
 def attachment_for(user: User, attachment_id: int) -> Attachment:

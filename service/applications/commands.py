@@ -16,6 +16,7 @@ from service.accounts.models import User
 from service.applications import panels
 from service.applications.access import can_work_on
 from service.applications.faults import Attempt
+from service.applications.materials import check_materials
 from service.applications.models import Application, TaskDraft, Timer, TimerFiring, WorkItem
 from service.applications.numbers import assign_number
 from service.applications.saving import Loaded, engine_for, load, lock, run, save
@@ -208,6 +209,7 @@ def submit_item(loaded: Loaded, item: WorkItem, data, *, actor: str, audit_extra
     except ValidationError as err:
         raise Invalid("提交的数据未通过校验", fields=err.messages) from None
     panels.check_submitted_panel(application, str(task_id), form, cleaned)
+    check_materials(loaded, item, cleaned)  # the reports materials.json requires (422 naming them)
     attempt = Attempt(application.id, application.process_version_id, "task", actor, task_id=str(task_id),
                       step_name=item.name, replay={"data": cleaned})
     # The unit's own step reads the register again: a removal recorded since the start still excludes it.

@@ -26,6 +26,8 @@ from service.applications.numbers import clean_query, matching_ids
 from service.audit.models import AuditEvent
 from service.accounts.models import User
 from service.versions.deploy import loaded_version
+from service.versions.notice_files import offered
+from service.applications.materials import required_view
 from service.platform.timeutil import utcnow
 
 DUE_SOON = timedelta(days=3)
@@ -181,7 +183,10 @@ def task_page(user: User, task_id: str) -> dict:
             "version": application.version, "application": application, "history": history, "panel": panel,
             "substitution": substitution_view(item, application),
             "may_declare_conflict": item.role == "expert" and item.assignee == str(user.id)
-            and can_work_on(user, item)}
+            and can_work_on(user, item),
+            # The notice's files of this version for the category, and the reports the declaration needs.
+            "notice_files": offered(definition.notice_files, application.category),
+            "required_attachments": required_view(definition, application.category, item.bpmn_id)}
 
 
 def save_draft(user: User, task_id: str, data: dict) -> TaskDraft:

@@ -151,6 +151,11 @@ class Attachment(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Deleted or replaced before the declaration went in: the row and the file stay for the record (the
+    # trail names them), but the application no longer counts or shows the file as one of its materials.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
 
 
 class WorkCount(db.Model):

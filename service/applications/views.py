@@ -56,7 +56,9 @@ def detail_view(user: User, application: Application, items, version_number: int
                                          .order_by(Attachment.id)).all()
     return {**_columns(application), "process_version": version_number,
             "open_tasks": [_columns(i) for i in sorted(items, key=lambda i: i.id or 0)],
-            "attachments": [_columns(a) for a in attachments]}
+            "attachments": [_columns(a) for a in attachments if a.removed_at is None],
+            # Deleted or replaced before submitting: no longer materials, still on record.
+            "removed_attachments": [_columns(a) for a in attachments if a.removed_at is not None]}
 
 
 def _expert_elements(application: Application) -> set[str]:

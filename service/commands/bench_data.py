@@ -31,6 +31,7 @@ from service.platform.transactions import transaction
 from service.rounds.models import Round
 from service.organisations.models import Organisation
 from service.versions.samples import make_credit_code, sample_declaration
+from service.commands.sample_reports import attach_sample_reports
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2024, 5, 6, 1, 0, tzinfo=timezone.utc)  # the in-process clock: the demo round is open
@@ -261,8 +262,9 @@ def start_declared(round_id: int, units: range, progress) -> list[int]:
             user = db.session.get(User, creator)
             user.organisation_id, user.unit_code, user.unit_name = ids[k], unit_code(k), unit_name(k)
             application_id = _application_id(start_application(round_id=round_id, category="factory", user=user))
-            complete_task(application_id=application_id, task_id=open_task(application_id), user=user,
-                          data=sample_declaration("factory", unit_name=unit_name(k), serial=k + 1))
+            data = sample_declaration("factory", unit_name=unit_name(k), serial=k + 1)
+            attach_sample_reports(user=user, application_id=application_id, declaration=data)
+            complete_task(application_id=application_id, task_id=open_task(application_id), user=user, data=data)
         made.append(application_id)
         progress.count(len(made), len(units))
     with transaction():

@@ -54,6 +54,20 @@ class Client:
             decoded = {"raw": data[:200].decode("utf-8", "replace")}
         return response.status, elapsed, decoded
 
+    def upload(self, path: str, token: str, fields: dict, filename: str, content: bytes) -> tuple[int, float, dict]:
+        """A multipart/form-data POST of ``fields`` and one file (the attachment upload)."""
+        boundary = "greenlist-bench-boundary"
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                 for k, v in fields.items()]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                     f'Content-Type: application/pdf\r\n\r\n'.encode() + content + f"\r\n--{boundary}--\r\n".encode())
+        started = time.perf_counter()
+        self.connection.request("POST", path, body=b"".join(parts), headers={
+            "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        response = self.connection.getresponse()
+        data = response.read()
+        return response.status, (time.perf_counter() - started) * 1000, json.loads(data) if data else {}
+
     def timed(self, method: str, path: str, token: str | None = None, body=None) -> tuple[float, dict]:
         """A call that must succeed: the benchmark stops rather than time an error page."""
         status, elapsed, data = self.call(method, path, token, body)

@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from service.applications.models import Application, Timer, TimerFiring
 from service.audit.models import AuditEvent
 from service.commands.bench_data import count
-from service.commands.bench_http import drive, start_gunicorn, start_workers, stop
+from service.commands.bench_http import Client, drive, start_gunicorn, start_workers, stop
 from service.notify.models import Notification
 from service.platform.extensions import db
 from service.versions.samples import sample_declaration
+from service.commands.sample_reports import SAMPLE_REPORT_PDF
 
 GUNICORN_WORKERS = 2
 TIMER_WORKERS = 2
@@ -40,8 +41,9 @@ def gunicorn_phase(database_url: str, round_id: int, starters: list[dict], *, th
             starts = drive(port, starters, lambda client, job: client.call(
                 "POST", "/api/applications", job["token"], {"round": round_id, "category": "factory"}),
                 threads=threads, seconds=seconds)
-            declarations = [{**job, "task_id": body["open_tasks"][0]["task_id"], "version": body["version"]}
-                            for job, body in starts["answers"]]
+            declarations = [{**job, "task_id": body["open_tasks"][0]["task_id"], "version": body["version"],
+                             "application_id": body["id"]} for job, body in starts["answers"]]
+            _attach_reports(port, declarations)  # a declaration needs its evaluation report (not timed)
             submits = drive(port, declarations, lambda client, job: client.call(
                 "POST", f"/api/tasks/{job['task_id']}/submit", job["token"],
                 {"data": sample_declaration("factory", unit_name=job["unit"], serial=job["serial"]),
@@ -50,6 +52,17 @@ def gunicorn_phase(database_url: str, round_id: int, starters: list[dict], *, th
             stop(process)
     return {"workers": GUNICORN_WORKERS, "threads": threads, "seconds_limit": seconds, "starts": _figures(starts),
             "submits": _figures(submits), "server_tracebacks": _tracebacks(log_path)}
+
+
+def _attach_reports(port: int, declarations: list[dict]) -> None:
+    client = Client(port)
+    try:
+        for job in declarations:
+            client.upload("/api/attachments", job["token"], {"application_id": job["application_id"],
+                                                             "kind": "third_party_report"},
+                          "第三方评价报告.pdf", SAMPLE_REPORT_PDF)
+    finally:
+        client.close()
 
 
 def _in(column, ids: range):

@@ -19,6 +19,7 @@ from service.rounds.calendar import current_calendar
 from service.versions.deploy import definition_of
 from service.versions.models import ProcessVersion
 from service.versions.samples import sample_declaration
+from service.commands.sample_reports import attach_sample_reports
 
 BUNDLE_COLUMN = "process_version.bundle"
 
@@ -139,6 +140,9 @@ def send_back_loop(round_id: int, applicant: str, reviewer: str, loops: int, sam
             timed.setdefault(0 if loop < sample else loops, []).append((time.perf_counter() - started) * 1000)
 
     unit = db.session.scalar(select(User.unit_name).where(User.id == people[applicant]))
+    with transaction():  # the declaration's report, once: it stays through every send-back
+        attach_sample_reports(user=db.session.get(User, people[applicant]), application_id=application_id,
+                              declaration=sample_declaration("factory", unit_name=unit, serial=7))
     for loop in range(loops + sample):
         if loop in (0, loops):
             sizes[loop] = len(db.session.get(Application, application_id).state)

@@ -124,6 +124,7 @@ def _demo_applications(round_: Round) -> list[str]:
     """Two declarations already submitted, so the Changchun and Jilin inboxes have work on day one."""
     from service.applications.commands import complete_task, start_application
     from service.applications.models import Application, WorkItem
+    from service.commands.sample_reports import attach_sample_reports
 
     if db.session.scalar(select(Application.id).where(Application.round_id == round_.id).limit(1)) is not None:
         return []
@@ -133,6 +134,7 @@ def _demo_applications(round_: Round) -> list[str]:
         application = start_application(round_id=round_.id, category=category, user=user)
         task_id = db.session.scalar(select(WorkItem.task_id).where(WorkItem.application_id == application.id))
         data = sample_declaration(category, unit_name=user.unit_name, serial=serial)
+        attach_sample_reports(user=user, application_id=application.id, declaration=data)  # reports come first
         complete_task(application_id=application.id, task_id=task_id, data=data, user=user)
         lines.append(f"演示申报 {application.id}：{user.unit_name}（{application.stage}）")
     return lines

@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from service.engine.categories import CATEGORIES_FILE
+from service.engine.materials import MATERIALS_FILE, NOTICE_FILES_DIR, NOTICE_FILES_FILE
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -34,7 +35,8 @@ ROLE_BY_LANE = {
 
 # Data files deployed with the diagrams under processes/ (the round settings the diagram reads).
 SETTINGS_FILE = "settings.json"
-PROCESS_DATA_FILES = (SETTINGS_FILE,)
+# materials.json: the attachments a declaration needs; notice_files.json: the notice's files (by hash).
+PROCESS_DATA_FILES = (SETTINGS_FILE, MATERIALS_FILE, NOTICE_FILES_FILE)
 
 
 def role_for_lane(lane: str | None, lane_roles: dict[str, str] | None = None) -> str | None:
@@ -80,6 +82,9 @@ class Bundle:
 
     processes: dict[str, str] = field(default_factory=dict)
     forms: dict[str, str] = field(default_factory=dict)
+    # The notice's files read from a directory (name -> bytes), for deploy to store by hash. Not part of the
+    # text or the hash: notice_files.json names each file's SHA-256, so the content hash covers them anyway.
+    files: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_directories(cls, processes_dir: str | Path, forms_dir: str | Path) -> "Bundle":
@@ -90,8 +95,11 @@ class Bundle:
             return {p.name: p.read_text(encoding="utf-8") for pattern in patterns
                     for p in sorted(folder.glob(pattern)) if p.is_file()}
 
+        notice_dir = Path(processes_dir) / NOTICE_FILES_DIR
+        files = {p.name: p.read_bytes() for p in sorted(notice_dir.iterdir())
+                 if p.is_file() and not p.name.startswith(".")} if notice_dir.is_dir() else {}
         return cls(read(processes_dir, ("*.bpmn", "*.dmn", CATEGORIES_FILE, *PROCESS_DATA_FILES)),
-                   read(forms_dir, ("*.json",)))
+                   read(forms_dir, ("*.json",)), files)
 
     @property
     def content_hash(self) -> str:

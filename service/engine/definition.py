@@ -19,6 +19,7 @@ from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 
 from service.engine.categories import Category, categories_in
+from service.engine.materials import materials_in, notice_files_in
 from service.engine.bundle import NSMAP, Bundle, bpmn_validator, parse_xml, role_for_lane
 from service.engine.round_settings import settings_of
 from service.engine.time_limits import TIME_LIMIT, time_limit_days
@@ -97,6 +98,9 @@ class ProcessDefinition:
         self.catch_events = self._catch_events()
         # The categories this version offers, in their declared order (the standard three without a file).
         self.categories: dict[str, Category] = {c.key: c for c in categories_in(bundle.processes)}
+        # The attachments a declaration needs and the notice's files this version offers (materials.py).
+        self.materials = materials_in(bundle.processes)
+        self.notice_files = notice_files_in(bundle.processes)
 
     def _user_tasks(self) -> dict[str, UserTaskInfo]:
         found = {}

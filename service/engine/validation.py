@@ -19,6 +19,7 @@ from service.engine.categories import CATEGORIES_FILE, CategoriesInvalid, catego
 from service.engine.bundle import (BPMN_NS, NSMAP, ROLE_BY_LANE, SERVICE_MESSAGES, Bundle, XmlRefused, parse_xml,
                                    role_for_lane)
 from service.engine.priority import priority_problems
+from service.engine.materials_check import materials_problems
 from service.engine.probe import Expression, probe_all
 from service.engine.round_settings import SETTINGS_FILE, settings_problems
 from service.engine.time_limits import MAX_TIME_LIMIT, TIME_LIMIT, time_limit_days
@@ -100,6 +101,7 @@ class _BundleChecker:
             self.add(f"processes/{SETTINGS_FILE}", element, message)
         self.check_forms()
         self.check_categories()
+        self.problems += [Problem(*problem) for problem in materials_problems(self.bundle, self.trees)]
         self.probe_expressions()
         return self.problems
 

@@ -13,6 +13,7 @@ from service.engine.validation import validate_bundle
 from service.platform.errors import Invalid, NotFound
 from service.platform.extensions import db
 from service.versions.models import ProcessVersion
+from service.versions.notice_files import store_bundle_files
 
 
 def deploy(bundle: Bundle, *, actor: str, note: str = "") -> tuple[ProcessVersion, bool]:
@@ -20,6 +21,7 @@ def deploy(bundle: Bundle, *, actor: str, note: str = "") -> tuple[ProcessVersio
     problems = validate_bundle(bundle, lane_roles())
     if problems:
         raise Invalid("流程包校验未通过，未部署", code="bundle_invalid", details=[str(p) for p in problems])
+    store_bundle_files(bundle, actor=actor)  # refuses a bundle naming a notice file stored nowhere
     existing = db.session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == bundle.content_hash))
     if existing is not None:
         return existing, False

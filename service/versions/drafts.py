@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from service.accounts.roles import lane_roles
 from service.engine.bundle import SETTINGS_FILE, Bundle, XmlRefused, parse_xml
 from service.engine.categories import CATEGORIES_FILE
+from service.engine.materials import MATERIALS_FILE, NOTICE_FILES_DIR, NOTICE_FILES_FILE
+from service.versions import notice_files
 from service.engine.validation import Problem, validate_bundle
 from service.platform.errors import Conflict, Invalid, NotFound, StaleVersion
 from service.platform.extensions import db
@@ -27,10 +29,13 @@ from service.versions.deploy import deploy, get_version_or_404
 from service.platform.timeutil import utcnow
 
 FILE_NAME = re.compile(
-    r"^(processes/[\w.\-]+\.(bpmn|dmn)|processes/(categories|settings)\.json|forms/[\w.\-]+\.form\.json)$")
+    r"^(processes/[\w.\-]+\.(bpmn|dmn)|processes/(categories|settings|materials|notice_files)\.json"
+    r"|forms/[\w.\-]+\.form\.json)$")
 # The JSON files deployed with the diagrams: what each is, and its shape (validation checks the entries).
 DATA_FILES = {f"processes/{CATEGORIES_FILE}": ("类别定义", '{"categories": [...]}'),
-              f"processes/{SETTINGS_FILE}": ("批次设置列表", '{"settings": [...]}')}
+              f"processes/{SETTINGS_FILE}": ("批次设置列表", '{"settings": [...]}'),
+              f"processes/{MATERIALS_FILE}": ("必备附件与材料检查", '{"required_attachments": [...]}'),
+              f"processes/{NOTICE_FILES_FILE}": ("通知附件清单", '{"files": [...]}')}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -64,8 +69,8 @@ def create_draft(*, actor: str, from_version_id: int, name: str | None = None) -
 def _check_file(name: str, text: str) -> None:
     if not FILE_NAME.match(name):
         raise Invalid("文件名不正确", fields={"name": [
-            "应为 processes/<名称>.bpmn、processes/<名称>.dmn、processes/categories.json、processes/settings.json "
-            "或 forms/<名称>.form.json"
+            "应为 processes/<名称>.bpmn、processes/<名称>.dmn、processes/categories.json、processes/settings.json、"
+            "processes/materials.json、processes/notice_files.json 或 forms/<名称>.form.json"
             "（字母、数字、点、横线、下划线）"]})
     problem = text_problem(text, multiline=True)
     if problem:
@@ -153,6 +158,21 @@ def delete_file(draft: ProcessDraft, name: str, *, actor: str, expected_revision
     return _replace(draft, Bundle(processes, forms), actor=actor, expected_revision=expected_revision)
 
 
+def save_notice_file(draft: ProcessDraft, *, name: str, title: str, categories: list[str], content: bytes,
+                     replaces: str | None = None, actor: str, expected_revision: int | None = None) -> ProcessDraft:
+    """Add one of the notice's files to the draft, or put a new file in the place of ``replaces`` (next
+    year's template): the bytes are stored by hash, the draft's notice_files.json names them."""
+    bundle = notice_files.with_file(bundle_of(draft), name=name, title=title, categories=categories,
+                                    content=content, replaces=replaces, actor=actor)
+    return _replace(draft, bundle, actor=actor, expected_revision=expected_revision)
+
+
+def delete_notice_file(draft: ProcessDraft, name: str, *, actor: str,
+                       expected_revision: int | None = None) -> ProcessDraft:
+    return _replace(draft, notice_files.without_file(bundle_of(draft), name), actor=actor,
+                    expected_revision=expected_revision)
+
+
 def validate_draft(draft: ProcessDraft) -> list[Problem]:
     return validate_bundle(bundle_of(draft), lane_roles())
 
@@ -197,9 +217,12 @@ def version_usage() -> dict[int, dict]:
 
 
 def archive(bundle: Bundle) -> bytes:
-    """Every file of a bundle in one zip, laid out as processes/ and forms/ (deployable as they are)."""
+    """Every file of a bundle in one zip, laid out as processes/ and forms/ (deployable as they are), the
+    notice's files under processes/notice_files/."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
         for name, text in files_of(bundle).items():
             zipped.writestr(name, text)
+        for name, content in notice_files.contents(bundle).items():
+            zipped.writestr(f"processes/{NOTICE_FILES_DIR}/{name}", content)
     return buffer.getvalue()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, event, inspect, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, event, inspect, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.platform.extensions import db
@@ -50,3 +50,17 @@ class ProcessDraft(db.Model):
 
     # Two administrators saving the same draft: the second gets 409 instead of silently overwriting.
     __mapper_args__ = {"version_id_col": revision}
+
+
+class ProcessFile(db.Model):
+    """A file a process version offers (the notice's attachments), stored once by its SHA-256.
+
+    A version's notice_files.json names the hash of each of its files, so the version's content hash covers
+    them; rows are never changed or deleted (versions are immutable, and any version may still name them)."""
+
+    __tablename__ = "process_file"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    size: Mapped[int] = mapped_column(Integer)
+    stored_by: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,8 +12,8 @@ from service.web.base import bp
 
 def init_web(app) -> None:
     from service.web import (account, accounts, actions, admin, applications, auth, calendar, inbox, list_register,
-                             messages, organisations, public, registration, repair, roles, round_settings, rounds,
-                             tasks)
+                             messages, notice_files, organisations, public, registration, repair, roles,
+                             round_settings, rounds, tasks)
     from service.web.filters import register_filters
 
     register_filters(app)

@@ -13,6 +13,8 @@ from service.versions.drafts import bundle_of, create_draft, files_of, get_draft
 from service.accounts.roles import lane_roles, role_names
 from service.engine.bundle import SERVICE_MESSAGES, Bundle
 from service.engine.categories import CATEGORIES_FILE, STANDARD_CATEGORIES, to_json as categories_json
+from service.engine.categories import CategoriesInvalid, categories_in
+from service.engine.materials import MaterialsInvalid, notice_files_in
 from service.platform.errors import Invalid, ServiceError
 from service.platform.extensions import db
 from service.platform.inputs import id_from
@@ -80,7 +82,22 @@ def admin_draft(draft_id):
                "categories": bundle.processes.get(CATEGORIES_FILE) or categories_json(STANDARD_CATEGORIES),
                "lane_roles": {**lanes, **{key: key for key in lanes.values()}}, "role_names": role_names(),
                "messages": list(SERVICE_MESSAGES)}
-    return render_template("admin_draft.html", draft=draft, rounds=rounds, context_json=dump(context))
+    return render_template("admin_draft.html", draft=draft, rounds=rounds, context_json=dump(context),
+                           notice_files=_notice_files(bundle), category_names=_category_names(bundle))
+
+
+def _notice_files(bundle: Bundle) -> list:
+    try:
+        return list(notice_files_in(bundle.processes))
+    except MaterialsInvalid:
+        return []  # the validation names the problem; the tab then offers to upload afresh
+
+
+def _category_names(bundle: Bundle) -> dict[str, str]:
+    try:
+        return {c.key: c.name for c in categories_in(bundle.processes)}
+    except CategoriesInvalid:
+        return {c.key: c.name for c in STANDARD_CATEGORIES}
 
 
 @bp.get("/admin/compare")

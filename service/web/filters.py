@@ -46,7 +46,8 @@ ACTION_NAMES = {"application_started": "开始申报", "started": "流程开始"
                 "expert_conflict_declared": "专家回避声明", "expert_substituted": "更换评审专家",
                 "version_moved": "迁移流程版本", "process_retried": "流程出错后重试",
                 "application_rewound": "退回到环节", "task_handed_over": "转办", "submission_taken_back": "撤回",
-                "application_withdrawn": "放弃申报", "task_urged": "催办", "application_copied": "抄送"}
+                "application_withdrawn": "放弃申报", "task_urged": "催办", "application_copied": "抄送",
+                "attachment_uploaded": "上传附件", "attachment_replaced": "替换附件", "attachment_removed": "删除附件"}
 
 
 def shanghai(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -45,3 +45,16 @@ def fill_form(page, form: dict, data: dict) -> None:
             box.press("Enter")
         else:
             raise AssertionError(f"no way to fill a {kind} field ({key})")
+
+
+def attach_report(page, folder, kind: str = "third_party_report", name: str = "第三方评价报告.pdf") -> None:
+    """Upload the evaluation report a declaration needs (the samples are third-party evaluated), as a unit
+    does on the task page: pick the kind, choose the file, 上传, and see it listed."""
+    from service.commands.sample_reports import SAMPLE_REPORT_PDF
+
+    path = folder / name
+    path.write_bytes(SAMPLE_REPORT_PDF)
+    page.select_option("#upload select[name=kind]", kind)
+    page.set_input_files("#upload input[type=file]", str(path))
+    page.click("#upload button[type=submit]")
+    page.wait_for_selector(f"#attachments a:has-text('{name}')")

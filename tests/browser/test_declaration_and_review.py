@@ -7,7 +7,7 @@ from pathlib import Path
 
 from service.versions.samples import sample_declaration
 from tests.api import REVIEW
-from tests.browser.formfill import fill_form
+from tests.browser.formfill import attach_report, fill_form
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
@@ -37,8 +37,6 @@ def submit(page):
 
 
 def test_declare_send_back_resubmit_recommend(browse, tmp_path):
-    pdf = tmp_path / "自评价报告.pdf"
-    pdf.write_bytes(PDF)
 
     applicant = browse()
     page = applicant.login("factory1")
@@ -46,13 +44,11 @@ def test_declare_send_back_resubmit_recommend(browse, tmp_path):
     start_declaration(page)
     assert "填报绿色工厂申报书" in page.inner_text("h1")
     fill_form(page, form("declaration_factory"), sample_declaration("factory", unit_name="长春示范汽车零部件有限公司"))
-    page.set_input_files("#upload input[type=file]", str(pdf))
-    page.click("#upload button[type=submit]")
-    page.wait_for_selector("#attachments a:has-text('自评价报告.pdf')")
+    attach_report(page, tmp_path)  # the sample is evaluated by a third party: its report goes with it
     applicant.screenshot("declaration-filled")
     submit(page)
     assert page.inner_text("#stage") == "市州初审推荐"
-    assert "自评价报告.pdf" in page.inner_text("main")
+    assert "第三方评价报告.pdf" in page.inner_text("main")
     assert "2010-05-01" in page.inner_text("main")  # the date typed as a Chinese user writes it
     applicant.screenshot("application-after-declaring")
 
@@ -60,7 +56,7 @@ def test_declare_send_back_resubmit_recommend(browse, tmp_path):
     review = reviewer.login("changchun")
     reviewer.screenshot("city-inbox")
     open_first_task(review, "长春示范汽车零部件有限公司")
-    assert "自评价报告.pdf" in review.inner_text("#attachments")
+    assert "第三方评价报告.pdf" in review.inner_text("#attachments")
     fill_form(review, form("city_review"), {**REVIEW, "decision": "send_back", "comments": "请补充第三方评价报告的盖章页"})
     reviewer.screenshot("send-back")
     submit(review)

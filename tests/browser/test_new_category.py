@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from service.engine.bundle import Bundle
 from service.versions.samples import sample_declaration
 from tests.api import ok
-from tests.browser.formfill import fill_form
+from tests.browser.formfill import attach_report, fill_form
 from tests.design_product import FORM, design_product_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +87,7 @@ def test_add_a_category_in_the_editor_open_a_round_with_it_declare_and_filter(br
     assert "填报绿色设计产品申报书" in mine.inner_text("h1")
     form = json.loads(files[f"forms/{FORM}"])
     fill_form(mine, form, sample_declaration("factory", unit_name="长春示范汽车零部件有限公司"))
+    attach_report(mine, tmp_path)
     mine.click("#submit")
     mine.wait_for_url("**/applications/*?submitted=1")
     applicant.screenshot("declared")

@@ -14,7 +14,7 @@ from service.platform.extensions import db
 from service.platform.timeutil import to_shanghai, utcnow
 from service.versions.samples import sample_declaration
 from tests.browser.conftest import browsers
-from tests.browser.formfill import fill_form
+from tests.browser.formfill import attach_report, fill_form
 from tests.browser.test_registration import fill_registration
 from tests.browser.test_declaration_and_review import form, start_declaration, submit
 from tests.registration import credit_code, link_token, mails
@@ -117,6 +117,7 @@ def test_a_province_runs_a_round_from_an_empty_database(empty_site, tmp_path):
     start_declaration(page)
     assert page.locator("#form [id$='-Field_unit_name']").input_value() == UNIT
     fill_form(page, form("declaration_factory"), sample_declaration("factory"))
+    attach_report(page, tmp_path)
     unit.screenshot("declaration")
     submit(page)
 

@@ -13,17 +13,18 @@ from service.platform.extensions import db
 from service.platform.timeutil import utcnow
 from service.commands.worker import run_due_timers
 from tests.api import REVIEW
-from tests.browser.formfill import fill_form
+from tests.browser.formfill import attach_report, fill_form
 from tests.browser.test_declaration_and_review import form, open_first_task, start_declaration, submit
 
 UNIT = "长春示范汽车零部件有限公司"
 
 
-def test_one_application_from_declaration_to_the_published_list(browse):
+def test_one_application_from_declaration_to_the_published_list(browse, tmp_path):
     applicant = browse()
     page = applicant.login("factory1")
     start_declaration(page)
     fill_form(page, form("declaration_factory"), sample_declaration("factory", unit_name=UNIT))
+    attach_report(page, tmp_path)
     submit(page)
 
     city = browse().login("changchun")

@@ -39,6 +39,9 @@
       for (const tab of document.querySelectorAll('section.tab')) tab.hidden = tab.id !== 'tab-' + button.dataset.tab;
     });
   }
+  // Back from a form posted by a tab (the notice files): open that tab again.
+  const returnedTo = location.hash && document.querySelector('.tabs button[data-tab="' + location.hash.slice(1) + '"]');
+  if (returnedTo) setTimeout(() => returnedTo.click(), 0);
 
   // -- the diagram ----------------------------------------------------------------------
   // Keyboard shortcuts (undo, delete, r = change type, …) work while the pointer is on the page.

@@ -165,7 +165,12 @@
       location.assign('/applications/' + ctx.application_id + '?submitted=1');
       return;
     }
-    if (code === 422) {
+    if (code === 422 && (body.code === 'attachments_missing' || body.code === 'materials_incomplete')) {
+      const { attachments: missing, ...rest } = body.errors || {};
+      showFieldErrors(rest);
+      show('error', escapeHtml(body.message) + (missing ? '<br>' + missing.map(escapeHtml).join('<br>') : '') +
+        ' <a href="#attachments-card">查看附件</a>');
+    } else if (code === 422) {
       const elsewhere = showFieldErrors(body.errors);
       show('error', escapeHtml(body.message || '提交的内容有误') + '：请修改表单中标出的字段。' +
         (elsewhere.length ? '<br>' + elsewhere.map(escapeHtml).join('<br>') : ''));
@@ -186,22 +191,49 @@
     saveDraft();
   });
 
+  // Attachments: upload, and until the declaration is submitted replace or delete (the server keeps the
+  // old file on record and refuses once the declaration is in).
+  const kindLabels = {};
   const upload = document.getElementById('upload');
+  const list = document.getElementById('attachments');
+
+  function failure(code, result) {
+    const reasons = result.errors ? Object.values(result.errors).flat().join('；') : '';
+    return (result.message || ('状态 ' + code)) + (reasons ? '（' + reasons + '）' : '');
+  }
+
+  function attachmentItem(result) {
+    const item = document.createElement('li');
+    item.dataset.attachment = result.id;
+    item.innerHTML = '<a href="/api/attachments/' + result.id + '">' + escapeHtml(result.name) + '</a> ' +
+      '<span class="muted">' + escapeHtml(kindLabels[result.kind] || result.kind) + ' · ' +
+      (result.size / 1024).toFixed(1) + ' KB</span>' +
+      '<span class="attachment-actions"><label class="button small">替换<input type="file" class="file-input replace-file" ' +
+      'accept="application/pdf,.pdf" aria-label="替换 ' + escapeHtml(result.name) + '"></label> ' +
+      '<button type="button" class="small danger remove-attachment">删除</button></span>';
+    return item;
+  }
+
+  function tooLarge(file, note) {
+    // Said here rather than after sending 20 MB and more: the server refuses it (or drops the connection).
+    const maxBytes = Number(upload.dataset.maxBytes);
+    if (file.size <= maxBytes) return false;
+    note.textContent = '上传失败：文件不能超过 ' + Math.round(maxBytes / 1048576) + ' MB';
+    return true;
+  }
+
   if (upload) {
+    for (const option of upload.elements.kind.options) kindLabels[option.value] = option.textContent;
     upload.addEventListener('submit', async (event) => {
       event.preventDefault();
       const file = upload.elements.file.files[0];
       const note = document.getElementById('upload-status');
       if (!file) { note.textContent = '请选择 PDF 文件'; return; }
-      // Said here rather than after sending 20 MB and more: the server refuses it (or drops the connection).
-      const maxBytes = Number(upload.dataset.maxBytes);
-      if (file.size > maxBytes) {
-        note.textContent = '上传失败：文件不能超过 ' + Math.round(maxBytes / 1048576) + ' MB';
-        return;
-      }
+      if (tooLarge(file, note)) return;
+      const kind = upload.elements.kind.value;
       const body = new FormData();
       body.append('application_id', ctx.application_id);
-      body.append('kind', upload.elements.kind.value);
+      body.append('kind', kind);
       body.append('file', file);
       note.textContent = '正在上传…';
       let answer;
@@ -213,19 +245,65 @@
       }
       const { status: code, body: result } = answer;
       if (code === 201) {
-        const list = document.getElementById('attachments');
         const none = list.querySelector('.none');
         if (none) none.remove();
-        const item = document.createElement('li');
-        item.innerHTML = '<a href="/api/attachments/' + result.id + '">' + escapeHtml(result.name) + '</a> ' +
-          '<span class="muted">' + escapeHtml(upload.elements.kind.selectedOptions[0].textContent) + ' · ' +
-          (result.size / 1024).toFixed(1) + ' KB</span>';
-        list.appendChild(item);
+        list.appendChild(attachmentItem(result));
         note.textContent = '已上传：' + result.name;
         upload.reset();
+        upload.elements.kind.value = kind;  // the next file is often of the same kind: keep the choice
+        const name = document.getElementById('attachment-file-name');
+        if (name) name.textContent = '未选择文件';
       } else {
-        const reasons = result.errors ? Object.values(result.errors).flat().join('；') : '';
-        note.textContent = '上传失败：' + (result.message || code) + (reasons ? '（' + reasons + '）' : '');
+        note.textContent = '上传失败：' + failure(code, result);
+      }
+    });
+
+    list.addEventListener('click', async (event) => {
+      const button = event.target.closest('.remove-attachment');
+      if (!button) return;
+      const item = button.closest('li');
+      const name = item.querySelector('a').textContent;
+      const note = document.getElementById('upload-status');
+      if (!window.confirm('删除附件“' + name + '”？删除后它不再作为申报材料（原文件留档，记入办理记录）。')) return;
+      let answer;
+      try {
+        answer = await http.api('DELETE', '/api/attachments/' + item.dataset.attachment);
+      } catch (e) {
+        note.textContent = '删除失败：网络中断，请重试';
+        return;
+      }
+      if (answer.status === 200) {
+        item.remove();
+        note.textContent = '已删除：' + name;
+      } else {
+        note.textContent = '删除失败：' + failure(answer.status, answer.body);
+      }
+    });
+
+    list.addEventListener('change', async (event) => {
+      const input = event.target.closest('.replace-file');
+      if (!input || !input.files[0]) return;
+      const item = input.closest('li');
+      const oldName = item.querySelector('a').textContent;
+      const note = document.getElementById('upload-status');
+      const file = input.files[0];
+      if (tooLarge(file, note)) { input.value = ''; return; }
+      const body = new FormData();
+      body.append('file', file);
+      note.textContent = '正在替换…';
+      let answer;
+      try {
+        answer = await http.api('POST', '/api/attachments/' + item.dataset.attachment + '/replace', body);
+      } catch (e) {
+        note.textContent = '替换失败：网络中断，请重试';
+        return;
+      }
+      input.value = '';
+      if (answer.status === 201) {
+        item.replaceWith(attachmentItem(answer.body));
+        note.textContent = '已用“' + answer.body.name + '”替换“' + oldName + '”（原文件留档）';
+      } else {
+        note.textContent = '替换失败：' + failure(answer.status, answer.body);
       }
     });
   }
