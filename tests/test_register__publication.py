@@ -99,7 +99,7 @@ def test_a_removed_unit_is_excluded_by_the_eligibility_decision_although_it_answ
     # Removed: no longer listed, so the category is open again, but the removal excludes the unit for three years.
     again = Scenario(users, next_round(), clock).start(category="factory").declare()  # answered "no" to every exclusion
     assert again.application.outcome == "不予受理"
-    rule = next(e for e in again.trail_events() if e.action == "rule_evaluated")
+    rule = next(e for e in again.trail_events() if e.action == "rule_evaluated" and e.element_id == "Task_eligibility")
     assert rule.payload["exclusion_reasons"] == ["近三年被动态调整出绿色制造名单（经核对省级绿色制造名单库）"]
     started = next(e for e in again.trail_events() if e.action == "application_started")
     assert started.payload["register"]["register_removed"] == "yes"
