@@ -1,7 +1,11 @@
 """Drive the HTTP API as its users do: log in with a demo account, call endpoints, read JSON."""
 from __future__ import annotations
 
-from service.versions.samples import sample_declaration
+import io
+
+from service.engine.clock import current_clock
+from service.platform.timeutil import to_shanghai
+from service.versions.samples import SAMPLE_PDF, sample_declaration, sample_verification
 from service.commands.worker import run_due_timers
 from service.platform.extensions import db
 
@@ -112,9 +116,21 @@ class ApiScenario:
         self.submit(self.applicant, sample_declaration(self.category, exclusions=exclusions))
         return self
 
-    def city_review(self, decision):
-        data = {**REVIEW, "decision": decision}
-        data.update({"recommend_rank": 1} if decision == "recommend" else {"comments": "意见"})
+    def upload(self, who, kind, name="查询结果.pdf", content=SAMPLE_PDF) -> int:
+        return ok(self.api.post("/api/attachments", who, content_type="multipart/form-data", data={
+            "application_id": str(self.application_id), "kind": kind, "file": (io.BytesIO(content), name)}), 201)["id"]
+
+    def verification(self, found=()) -> dict:
+        """The city's verification, its evidence and the departments' reply uploaded as PDFs first."""
+        evidence = self.upload(self.reviewer, "verification_evidence", "信用中国查询结果.pdf")
+        reply = self.upload(self.reviewer, "department_reply", "部门回函.pdf")
+        today = to_shanghai(current_clock().now()).date().isoformat()
+        return {**sample_verification(evidence, reply, queried_on=today, found=found), **REVIEW}
+
+    def city_review(self, decision, found=()):
+        data = {**self.verification(found), "decision": decision}
+        data.update({"recommend_rank": 1, "recommend_opinion": "经核查，同意推荐"} if decision == "recommend"
+                    else {"comments": "意见"})
         self.submit(self.reviewer, data)
         return self
 

@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
+
+from service.applications.attachments import UploadLimits, store_attachment
+from service.engine.clock import current_clock
+from service.platform.timeutil import to_shanghai
+from service.versions.samples import SAMPLE_PDF, sample_verification
 
 from service.audit import chain as audit
 from service.applications.commands import claim_task, complete_task, start_application
@@ -67,11 +74,28 @@ class Scenario:
         return self.complete(who, sample_declaration(category, unit_name=unit, exclusions=exclusions),
                              bpmn_id=f"Task_declare_{category}")
 
-    def city_review(self, decision, who="changchun", **extra):
-        data = {"consult_ecology": "无环境违法记录", "consult_emergency": "无安全事故", "consult_market": "经营正常",
-                "decision": decision, **extra}
+    def upload(self, who, kind, name="查询结果.pdf", content=SAMPLE_PDF) -> int:
+        """A PDF attached to the application by ``who``, as the task page's upload does."""
+        folder = Path(current_app.config.get("GREENLIST_ATTACHMENTS_DIR") or
+                      Path(current_app.instance_path) / "attachments")
+        with transaction():
+            return store_attachment(user=self.user(who), application_id=self.application_id, kind=kind,
+                                    filename=name, content=content, folder=folder,
+                                    limits=UploadLimits.from_config(current_app.config)).id
+
+    def verification(self, who="changchun", found=()) -> dict:
+        """The city's verification with one evidence PDF and one departments' reply PDF uploaded for it."""
+        evidence = self.upload(who, "verification_evidence", "信用中国查询结果.pdf")
+        reply = self.upload(who, "department_reply", "部门回函.pdf")
+        today = to_shanghai(current_clock().now()).date().isoformat()
+        return sample_verification(evidence, reply, queried_on=today, found=found)
+
+    def city_review(self, decision, who="changchun", found=(), **extra):
+        data = {**self.verification(who, found), "consult_ecology": "无环境违法记录", "consult_emergency": "无安全事故",
+                "consult_market": "经营正常", "decision": decision, **extra}
         if decision == "recommend":
             data.setdefault("recommend_rank", 1)
+            data.setdefault("recommend_opinion", "经核查，同意推荐")
         else:
             data.setdefault("comments", "请补充能耗数据" if decision == "send_back" else "不符合推荐条件")
         return self.complete(who, data, bpmn_id="Task_city_review")

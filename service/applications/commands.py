@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import delete, select
 
 from service.accounts.models import User
-from service.applications import panels
+from service.applications import panels, verification
 from service.applications.access import can_work_on
 from service.applications.faults import Attempt
 from service.applications.models import Application, TaskDraft, Timer, TimerFiring, WorkItem
@@ -169,6 +169,8 @@ def form_options(application: Application, form: dict, submitted=None, *, with_p
         options[panels.POOL_KEY] = panels.pool_values(application, form, submitted)
     if "expert_count" in wanted:
         options["expert_count"] = db.session.get(Round, application.round_id).expert_count
+    if wanted & set(verification.ATTACHMENT_KEYS):
+        options.update(verification.attachment_choices(application, labelled=False))
     return options
 
 
@@ -204,6 +206,11 @@ def submit_item(loaded: Loaded, item: WorkItem, data, *, actor: str, audit_extra
     attempt = Attempt(application.id, application.process_version_id, "task", actor, task_id=str(task_id),
                       step_name=item.name, replay={"data": cleaned})
     steps = run(lambda: loaded.engine.complete(loaded.workflow, task_id, cleaned), attempt)
+    if verification.is_verification_form(form):
+        # Judged after the engine ran the exclusion decision on the verified answers; refusing here leaves
+        # nothing saved (the caller's transaction rolls back, the workflow was only changed in memory).
+        verification.check_submission(cleaned, loaded.engine.latest_value(loaded.workflow,
+                                                                           "verified_exclusion_reasons"))
     if item.has_draft:
         db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
     audit.append(audit.application_chain(application.id), actor=actor, action="task_completed",

@@ -9,6 +9,8 @@ from service.audit import chain as audit
 from service.applications.access import (application_filter, can_work_on, sees_everything,
                                          visible_application_or_404, visible_event_data)
 from service.platform.extensions import db
+from service.applications.attachments import visible_attachments
+from service.applications.access import sees_consultations
 from service.applications.models import Application, Attachment, WorkItem
 from service.versions.deploy import loaded_version
 from service.accounts.models import User
@@ -50,9 +52,14 @@ def detail_view(user: User, application: Application, items, version_number: int
     if attachments is None:
         attachments = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
                                          .order_by(Attachment.id)).all()
-    return {**_columns(application), "process_version": version_number,
-            "open_tasks": [_columns(i) for i in sorted(items, key=lambda i: i.id or 0)],
-            "attachments": [_columns(a) for a in attachments]}
+    detail = {**_columns(application), "process_version": version_number,
+              "open_tasks": [_columns(i) for i in sorted(items, key=lambda i: i.id or 0)],
+              "attachments": [_columns(a) for a in visible_attachments(user, attachments)]}
+    if sees_consultations(user):
+        # Where the city's verified answers contradict the self-declaration: the province must see it.
+        from service.applications.verification import exclusion_mismatches
+        detail["exclusion_mismatches"] = exclusion_mismatches(application)
+    return detail
 
 
 def _expert_elements(application: Application) -> set[str]:

@@ -204,6 +204,14 @@ class Engine(Reassignment, Rewinding):
         end = max(ends, key=lambda t: t.last_state_change)
         return end.task_spec.bpmn_id, end.task_spec.bpmn_name or end.task_spec.bpmn_id
 
+    def latest_value(self, wf: BpmnWorkflow, name: str):
+        """The value of the task-data variable ``name`` as the most recently completed task holding it left it
+        (None if no completed task has it): what a business rule task just decided."""
+        holders = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if name in t.data]
+        if not holders:
+            return None
+        return max(holders, key=lambda t: t.last_state_change).data[name]
+
     def completed_elements(self, wf: BpmnWorkflow) -> set[str]:
         """Ids of the elements completed in the kept history (a step seen before was sent back to)."""
         return {t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id}
