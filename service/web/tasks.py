@@ -7,7 +7,8 @@ from flask_login import login_required
 
 from service.applications.views import detail_view, open_items
 from service.versions.deploy import loaded_version
-from service.applications.attachments import KINDS, MAX_ATTACHMENT_BYTES, UploadLimits
+from service.applications.attachments import INTERNAL_KINDS, KINDS, MAX_ATTACHMENT_BYTES, UploadLimits
+from service.applications.verification import is_verification_form
 from service.applications.inbox import in_inbox, task_page
 from service.applications.panel_changes import substitute_expert
 from service.platform.errors import ServiceError
@@ -15,6 +16,19 @@ from service.platform.inputs import id_from
 from service.platform.transactions import transaction
 from service.web.base import bp, me
 from service.web.presenters import dump, task_context
+
+
+APPLICANT_KINDS = ("self_evaluation_report", "third_party_report", "other")
+
+
+def _upload_kinds(page) -> tuple[str, ...]:
+    """What this step uploads: the unit its materials; a step recording the verification (the city review) the
+    evidence and the departments' replies its form then offers for choice."""
+    if page["task"]["role"] == "applicant":
+        return APPLICANT_KINDS
+    if is_verification_form(page["form"] or {}):
+        return INTERNAL_KINDS
+    return ()
 
 
 def _render(task_id, *, typed=None, error=None, status=200):
@@ -27,7 +41,8 @@ def _render(task_id, *, typed=None, error=None, status=200):
                                error=error), status
     context = task_context(page, me())
     return render_template("task.html", page=page, detail=detail, context_json=dump(context),
-                           history=context["history"], kinds=KINDS, max_file_bytes=MAX_ATTACHMENT_BYTES,
+                           history=context["history"], kinds=KINDS, upload_kinds=_upload_kinds(page),
+                           max_file_bytes=MAX_ATTACHMENT_BYTES,
                            limits=UploadLimits.from_config(current_app.config)), status
 
 

@@ -222,7 +222,14 @@
           (result.size / 1024).toFixed(1) + ' KB</span>';
         list.appendChild(item);
         note.textContent = '已上传：' + result.name;
+        const kind = upload.elements.kind.value;
         upload.reset();
+        upload.elements.kind.value = kind;  // the next file is likely of the same kind
+        // A form choosing among the uploaded files (valuesKey = the kind) offers the new one at once.
+        if (Array.isArray((ctx.options || {})[kind])) {
+          ctx.options[kind].push({ value: String(result.id), label: result.name + '（编号 ' + result.id + '）' });
+          window.greenlist.taskPage.setData({});
+        }
       } else {
         const reasons = result.errors ? Object.values(result.errors).flat().join('；') : '';
         note.textContent = '上传失败：' + (result.message || code) + (reasons ? '（' + reasons + '）' : '');
