@@ -82,6 +82,15 @@ REVIEW = {"consult_ecology": "无环境违法记录", "consult_emergency": "无�
 APPLICANTS = {"factory": ("factory1", "changchun"), "park": ("park1", "jilin"), "supply_chain": ("chain1", "siping")}
 
 
+def review_for(application_id: int, reviewer: str = "changchun") -> dict:
+    """A complete recommending city review of ``application_id`` for tests that submit many reviews at once:
+    its evidence and the departments' reply recorded as attachment rows directly (no upload, no per-hour
+    upload limit). Tests of the verification itself upload through the API (ApiScenario.verification)."""
+    from service.commands.bench_data import review_for as recorded
+
+    return {**recorded(application_id, reviewer), **REVIEW}
+
+
 class ApiScenario:
     """One application through the round, every step over HTTP with the demo accounts."""
 

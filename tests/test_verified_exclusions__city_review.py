@@ -126,3 +126,14 @@ def test_who_may_upload_the_city_checks(s):
     assert s.upload("staff", "department_reply")
     with pytest.raises(Forbidden):
         s.upload("changchun", "self_evaluation_report")  # the unit's own materials stay the unit's
+
+
+def test_the_summary_table_can_pass_the_forms_it_already_read(s):
+    """reports.py reads each application's last declaration and city review once; the mismatch text for its
+    column is computed from those, without reading the trail again."""
+    from service.rounds.reports import latest_submissions
+    s.city_review("reject", found=("exc_removed", "exc_inspection"))
+    submitted = latest_submissions(s.application)
+    text = mismatch_text(s.application, declared=submitted.declaration, verified=submitted.city_review)
+    assert text.startswith("被动态调整出绿色制造名单：自查否，核查是（相关部门，2024-05-06）；")
+    assert "在国务院及有关部委相关督查工作中被发现存在严重问题：自查否，核查是" in text

@@ -156,10 +156,12 @@ def organisation_fields(application: Application, form: dict | None) -> dict:
     return {key: values[key] for key in ORGANISATION_FIELDS if key in keys and values[key]}
 
 
-def form_options(application: Application, form: dict, submitted=None, *, with_pool: bool = True) -> dict:
+def form_options(application: Application, form: dict, submitted=None, *, with_pool: bool = True,
+                 labelled: bool = False) -> dict:
     """Choices and settings that forms take from the round (``valuesKey``/``countFrom``). The expert pool
     is the experts eligible for this application; for a submit (``submitted``: the data), only those of
-    the submitted ones that are eligible."""
+    the submitted ones that are eligible. ``labelled``: the uploaded PDFs a form offers as {value, label}
+    (for the page) instead of ids (for the check)."""
     wanted = set()
     for component in input_components(form):
         wanted.add(component.get("valuesKey"))
@@ -170,7 +172,7 @@ def form_options(application: Application, form: dict, submitted=None, *, with_p
     if "expert_count" in wanted:
         options["expert_count"] = db.session.get(Round, application.round_id).expert_count
     if wanted & set(verification.ATTACHMENT_KEYS):
-        options.update(verification.attachment_choices(application, labelled=False))
+        options.update(verification.attachment_choices(application, labelled=labelled))
     return options
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from service.audit import chain as audit
-from service.applications import panels, verification
+from service.applications import panels
 from service.applications.access import (can_work_on, sees_everything, works_tasks, visible_application_or_404,
                                          visible_event_data, visible_work_item_or_404, work_count_filter,
                                          work_item_filter)
@@ -16,7 +16,7 @@ from service.applications.commands import NotYours, form_options, get_applicatio
 from service.applications.panel_changes import substitution_view
 from service.platform.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
-from service.forms.schema import draft_problems, input_components
+from service.forms.schema import draft_problems
 from service.platform.inputs import text_problem
 from service.platform.reference import CITIES
 from service.versions.categories import known_categories
@@ -157,9 +157,7 @@ def task_page(user: User, task_id: str) -> dict:
         earlier = [h["data"] for h in history if h["step"] == item.bpmn_id]
         data, source = (earlier[-1], "previous") if earlier else ({}, "empty")
     data = {**data, **organisation_fields(application, form)}
-    options = form_options(application, form, with_pool=False)
-    if set(verification.ATTACHMENT_KEYS) & {c.get("valuesKey") for c in input_components(form)}:
-        options.update(verification.attachment_choices(application, labelled=True))  # the page shows names
+    options = form_options(application, form, with_pool=False, labelled=True)  # the page shows the PDFs' names
     panel = None
     if panels.panel_component(form) is not None:
         # The eligible experts, labelled with employer, city and workload (one query for all of them).

@@ -161,16 +161,20 @@ def _latest_forms(application: Application) -> tuple[dict, dict, object]:
     return declared, verified, verified_at
 
 
-def exclusion_mismatches(application: Application) -> list[dict]:
+def exclusion_mismatches(application: Application, *, declared: dict | None = None,
+                         verified: dict | None = None) -> list[dict]:
     """Each exclusion where the city's verified answer differs from the unit's self-declaration, in the
     declaration's order, with Chinese labels: 排除情形, 自查, 核查, 核查来源, 查询日期, 核查证据 (name and id).
-    Empty when there is no verification yet or everything matches."""
-    declared, verified, _ = _latest_forms(application)
-    if not verified:
+    Empty when there is no verification yet or everything matches.
+
+    A caller that has already read the last declaration and city review forms (the 推荐汇总表 does) passes
+    them as ``declared`` and ``verified``; otherwise they are read from the application's audit trail."""
+    if declared is None or verified is None:
+        read_declared, read_verified, _ = _latest_forms(application)
+        declared = read_declared if declared is None else declared
+        verified = read_verified if verified is None else verified
+    if not verified or EXCLUSIONS[0].answer not in verified:
         return []
-    evidence_ids = {int(verified[e.evidence]) for e in EXCLUSIONS if str(verified.get(e.evidence) or "").isdigit()}
-    names = dict(db.session.execute(select(Attachment.id, Attachment.original_name)
-                                    .where(Attachment.id.in_(evidence_ids))).all()) if evidence_ids else {}
     rows = []
     for exclusion in EXCLUSIONS:
         said, found = declared.get(exclusion.key), verified.get(exclusion.answer)
@@ -182,11 +186,19 @@ def exclusion_mismatches(application: Application) -> list[dict]:
                      "自查": ANSWERS.get(said, "未填报"), "核查": ANSWERS.get(found, found),
                      "核查来源": SOURCES.get(verified.get(exclusion.source), verified.get(exclusion.source) or ""),
                      "查询日期": verified.get(exclusion.date) or "",
-                     "核查证据": names.get(evidence_id, ""), "evidence_id": evidence_id})
+                     "核查证据": "", "evidence_id": evidence_id})
+    # The evidence files' names, in one read, only when there is something to show.
+    wanted = {row["evidence_id"] for row in rows if row["evidence_id"] is not None}
+    if wanted:
+        names = dict(db.session.execute(select(Attachment.id, Attachment.original_name)
+                                        .where(Attachment.id.in_(wanted))).all())
+        for row in rows:
+            row["核查证据"] = names.get(row["evidence_id"], "")
     return rows
 
 
-def mismatch_text(application: Application) -> str:
-    """The mismatches in one line for a table cell (推荐汇总表): 排除情形：自查否，核查是（来源，日期）."""
+def mismatch_text(application: Application, *, declared: dict | None = None, verified: dict | None = None) -> str:
+    """The mismatches in one line for a table cell (推荐汇总表 column 核查与自查不一致):
+    排除情形：自查否，核查是（来源，日期）；… — empty when they agree."""
     return "；".join(f"{row['排除情形']}：自查{row['自查']}，核查{row['核查']}（{row['核查来源']}，{row['查询日期']}）"
-                    for row in exclusion_mismatches(application))
+                    for row in exclusion_mismatches(application, declared=declared, verified=verified))

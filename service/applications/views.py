@@ -43,9 +43,11 @@ def application_detail(user: User, application_id: int) -> dict:
                        loaded_version(application.process_version_id).number)
 
 
-def detail_view(user: User, application: Application, items, version_number: int, *, attachments=None) -> dict:
+def detail_view(user: User, application: Application, items, version_number: int, *, attachments=None,
+                with_mismatches: bool = True) -> dict:
     """One application as its detail page and a submit's response show it, from rows already loaded
-    (``attachments`` given when known, e.g. none yet for an application just started)."""
+    (``attachments`` given when known, e.g. none yet for an application just started). A submit's response
+    leaves out ``exclusion_mismatches`` (``with_mismatches=False``): the detail and the page show them."""
     if not sees_everything(user):
         # Others see the tasks they could work on, plus that non-expert steps are open.
         items = [i for i in items if i.role != "expert" or can_work_on(user, i)]
@@ -55,10 +57,13 @@ def detail_view(user: User, application: Application, items, version_number: int
     detail = {**_columns(application), "process_version": version_number,
               "open_tasks": [_columns(i) for i in sorted(items, key=lambda i: i.id or 0)],
               "attachments": [_columns(a) for a in visible_attachments(user, attachments)]}
-    if sees_consultations(user):
-        # Where the city's verified answers contradict the self-declaration: the province must see it.
-        from service.applications.verification import exclusion_mismatches
-        detail["exclusion_mismatches"] = exclusion_mismatches(application)
+    if with_mismatches and sees_consultations(user):
+        # Where the city's verified answers contradict the self-declaration: the province must see it. A
+        # verification cannot be submitted without its evidence PDF, so without one there is nothing to
+        # compare and the trail is not read.
+        from service.applications.verification import EVIDENCE_KEY, exclusion_mismatches
+        verified = any(a.kind == EVIDENCE_KEY for a in attachments)
+        detail["exclusion_mismatches"] = exclusion_mismatches(application) if verified else []
     return detail
 
 

@@ -35,7 +35,7 @@ def _render(task_id, *, typed=None, error=None, status=200):
     page = task_page(me(), task_id)
     application = page["application"]
     detail = detail_view(me(), application, open_items(application.id),
-                         loaded_version(application.process_version_id).number)
+                         loaded_version(application.process_version_id).number, with_mismatches=False)
     if page["substitution"] is not None:
         return render_template("task_substitute.html", page=page, detail=detail, typed=typed or {},
                                error=error), status
