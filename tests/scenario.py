@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.applications.attachments import UploadLimits, store_attachment
 from service.engine.clock import current_clock
@@ -18,7 +18,8 @@ from service.applications.batch import batch_action, record_objection
 from service.platform.transactions import transaction
 from service.versions.samples import sample_declaration
 from service.platform.extensions import db
-from service.applications.models import Application, WorkItem
+from service.applications.models import Application, Attachment, WorkItem
+from service.platform.errors import Forbidden, NotFound
 from service.accounts.models import User
 from service.commands.worker import run_due_timers
 
@@ -84,9 +85,19 @@ class Scenario:
                                     limits=UploadLimits.from_config(current_app.config)).id
 
     def verification(self, who="changchun", found=()) -> dict:
-        """The city's verification with one evidence PDF and one departments' reply PDF uploaded for it."""
-        evidence = self.upload(who, "verification_evidence", "信用中国查询结果.pdf")
-        reply = self.upload(who, "department_reply", "部门回函.pdf")
+        """The city's verification with one evidence PDF and one departments' reply PDF: those uploaded at an
+        earlier review of this application again (a send-back loop), else uploaded now by ``who`` (by the
+        province when ``who`` may not, so a test of a refused reviewer sees the review's own refusal)."""
+        earlier = dict(db.session.execute(select(Attachment.kind, func.max(Attachment.id)).where(
+            Attachment.application_id == self.application_id,
+            Attachment.kind.in_(("verification_evidence", "department_reply"))).group_by(Attachment.kind)).all())
+        db.session.remove()
+        try:
+            evidence = earlier.get("verification_evidence") or self.upload(who, "verification_evidence",
+                                                                           "信用中国查询结果.pdf")
+            reply = earlier.get("department_reply") or self.upload(who, "department_reply", "部门回函.pdf")
+        except (NotFound, Forbidden):
+            return self.verification("staff", found)
         today = to_shanghai(current_clock().now()).date().isoformat()
         return sample_verification(evidence, reply, queried_on=today, found=found)
 
