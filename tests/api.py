@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import io
 
-from service.versions.samples import sample_declaration
+from service.engine.clock import current_clock
+from service.platform.timeutil import to_shanghai
+from service.versions.samples import SAMPLE_PDF, sample_declaration, sample_verification
 from service.commands.sample_reports import SAMPLE_REPORT_PDF
 from service.commands.worker import run_due_timers
 from service.platform.extensions import db
@@ -97,6 +99,15 @@ def attach_reports(api: ApiClient, who: str, task_id: str, declaration: dict) ->
             content_type="multipart/form-data"), 201)
 
 
+def review_for(application_id: int, reviewer: str = "changchun") -> dict:
+    """A complete recommending city review of ``application_id`` for tests that submit many reviews at once:
+    its evidence and the departments' reply recorded as attachment rows directly (no upload, no per-hour
+    upload limit). Tests of the verification itself upload through the API (ApiScenario.verification)."""
+    from service.commands.bench_data import review_for as recorded
+
+    return {**recorded(application_id, reviewer), **REVIEW}
+
+
 class ApiScenario:
     """One application through the round, every step over HTTP with the demo accounts."""
 
@@ -140,9 +151,21 @@ class ApiScenario:
         attach_reports(self.api, who, self.open_task(who), declaration)
         return self
 
-    def city_review(self, decision):
-        data = {**REVIEW, "decision": decision}
-        data.update({"recommend_rank": 1} if decision == "recommend" else {"comments": "意见"})
+    def upload(self, who, kind, name="查询结果.pdf", content=SAMPLE_PDF) -> int:
+        return ok(self.api.post("/api/attachments", who, content_type="multipart/form-data", data={
+            "application_id": str(self.application_id), "kind": kind, "file": (io.BytesIO(content), name)}), 201)["id"]
+
+    def verification(self, found=()) -> dict:
+        """The city's verification, its evidence and the departments' reply uploaded as PDFs first."""
+        evidence = self.upload(self.reviewer, "verification_evidence", "信用中国查询结果.pdf")
+        reply = self.upload(self.reviewer, "department_reply", "部门回函.pdf")
+        today = to_shanghai(current_clock().now()).date().isoformat()
+        return {**sample_verification(evidence, reply, queried_on=today, found=found), **REVIEW}
+
+    def city_review(self, decision, found=()):
+        data = {**self.verification(found), "decision": decision}
+        data.update({"recommend_rank": 1, "recommend_opinion": "经核查，同意推荐"} if decision == "recommend"
+                    else {"comments": "意见"})
         self.submit(self.reviewer, data)
         return self
 

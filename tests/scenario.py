@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
+
+from service.applications.attachments import UploadLimits, store_attachment
+from service.engine.clock import current_clock
+from service.platform.timeutil import to_shanghai
+from service.versions.samples import SAMPLE_PDF, sample_verification
 
 from service.audit import chain as audit
 from service.applications.commands import claim_task, complete_task, start_application
@@ -12,7 +19,8 @@ from service.platform.transactions import transaction
 from service.versions.samples import sample_declaration
 from service.commands.sample_reports import attach_sample_reports, required_kinds
 from service.platform.extensions import db
-from service.applications.models import Application, WorkItem
+from service.applications.models import Application, Attachment, WorkItem
+from service.platform.errors import Forbidden, NotFound
 from service.accounts.models import User
 from service.commands.worker import run_due_timers
 
@@ -79,11 +87,38 @@ class Scenario:
                                       declaration=declaration)
         return self
 
-    def city_review(self, decision, who="changchun", **extra):
-        data = {"consult_ecology": "无环境违法记录", "consult_emergency": "无安全事故", "consult_market": "经营正常",
-                "decision": decision, **extra}
+    def upload(self, who, kind, name="查询结果.pdf", content=SAMPLE_PDF) -> int:
+        """A PDF attached to the application by ``who``, as the task page's upload does."""
+        folder = Path(current_app.config.get("GREENLIST_ATTACHMENTS_DIR") or
+                      Path(current_app.instance_path) / "attachments")
+        with transaction():
+            return store_attachment(user=self.user(who), application_id=self.application_id, kind=kind,
+                                    filename=name, content=content, folder=folder,
+                                    limits=UploadLimits.from_config(current_app.config)).id
+
+    def verification(self, who="changchun", found=()) -> dict:
+        """The city's verification with one evidence PDF and one departments' reply PDF: those uploaded at an
+        earlier review of this application again (a send-back loop), else uploaded now by ``who`` (by the
+        province when ``who`` may not, so a test of a refused reviewer sees the review's own refusal)."""
+        earlier = dict(db.session.execute(select(Attachment.kind, func.max(Attachment.id)).where(
+            Attachment.application_id == self.application_id,
+            Attachment.kind.in_(("verification_evidence", "department_reply"))).group_by(Attachment.kind)).all())
+        db.session.remove()
+        try:
+            evidence = earlier.get("verification_evidence") or self.upload(who, "verification_evidence",
+                                                                           "信用中国查询结果.pdf")
+            reply = earlier.get("department_reply") or self.upload(who, "department_reply", "部门回函.pdf")
+        except (NotFound, Forbidden):
+            return self.verification("staff", found)
+        today = to_shanghai(current_clock().now()).date().isoformat()
+        return sample_verification(evidence, reply, queried_on=today, found=found)
+
+    def city_review(self, decision, who="changchun", found=(), **extra):
+        data = {**self.verification(who, found), "consult_ecology": "无环境违法记录", "consult_emergency": "无安全事故",
+                "consult_market": "经营正常", "decision": decision, **extra}
         if decision == "recommend":
             data.setdefault("recommend_rank", 1)
+            data.setdefault("recommend_opinion", "经核查，同意推荐")
         else:
             data.setdefault("comments", "请补充能耗数据" if decision == "send_back" else "不符合推荐条件")
         return self.complete(who, data, bpmn_id="Task_city_review")

@@ -7,7 +7,7 @@ from service.engine.clock import use_clock
 from service.platform.extensions import db
 from service.audit.models import AuditEvent
 from service.applications.models import WorkItem
-from tests.api import REVIEW, ApiScenario, ok
+from tests.api import ApiScenario, ok, review_for
 
 
 def test_double_submit_one_wins(app, api, clock):
@@ -15,7 +15,7 @@ def test_double_submit_one_wins(app, api, clock):
     task_id = s.open_task("changchun")
     version = ok(api.get(f"/api/tasks/{task_id}", "changchun"))["version"]
     token = api.login("changchun")
-    body = {"data": {**REVIEW, "decision": "recommend", "recommend_rank": 1}, "version": version}
+    body = {"data": review_for(s.application_id), "version": version}
     db.session.remove()
     barrier = threading.Barrier(2)
     statuses = []

@@ -49,7 +49,7 @@ def test_ineligible(api):
 
 def test_not_recommended(api):
     assert_outcome(ApiScenario(api).start().declare().city_review("reject"), "市州不予推荐",
-                   ["task_completed", "gateway_decision", "ended"])
+                   ["task_completed", "rule_evaluated", "gateway_decision", "gateway_decision", "ended"])
 
 
 def test_city_deadline_passed(api, clock):

@@ -84,13 +84,14 @@ def test_invalid_data_names_each_field(at_city_review):
     error = attempt(at_city_review, "changchun", {"decision": "approve", "consult_ecology": "  ", "extra": 1})
     assert isinstance(error, Invalid) and error.status == 422
     assert error.fields["decision"] == ["请选择列表中的选项"]
-    assert error.fields["consult_ecology"] == ["必填项"]
+    assert error.fields["consult_ecology_conclusion"] == ["必填项"]
+    assert error.fields["verified_exc_dishonest_evidence"] == ["必填项"]
     assert error.fields["extra"] == ["表单中没有这个字段"]
     assert snapshot(at_city_review.application_id) == before
 
 
 def test_send_back_needs_comments(at_city_review):
-    data = {**REVIEW, "decision": "send_back"}
+    data = {**at_city_review.verification(), **REVIEW, "decision": "send_back"}
     del data["recommend_rank"]
     error = attempt(at_city_review, "changchun", data)
     assert error.fields == {"comments": ["必填项"]}

@@ -19,7 +19,7 @@ from service.applications.models import Application, WorkItem
 from service.audit.models import AuditEvent
 from service.accounts.models import User
 from service.platform.transactions import transaction
-from tests.api import REVIEW
+from tests.api import review_for
 from tests.processes import spawn
 from service.commands.demo import ensure_user
 from tests.scenario import Scenario
@@ -68,6 +68,9 @@ def test_fifty_clients_for_a_minute(app, users, round_, clock, demo_passwords, t
                                                 city_code="220100", unit_name=f"负载单位{n}").id
             applicant = f"load{n}"
         Scenario(users, round_, clock).start(applicant=applicant).declare(who=applicant)
+    # Each review's evidence and reply recorded beforehand: the clients time submits, not uploads.
+    reviews = {application_id: review_for(application_id) for application_id in
+               db.session.scalars(select(Application.id).where(Application.round_id == round_))}
     db.session.remove()
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GREENLIST_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "4",
@@ -95,7 +98,7 @@ def test_fifty_clients_for_a_minute(app, users, round_, clock, demo_passwords, t
                 if status != 200:
                     continue
                 status, _, ms = client.call("POST", f"/api/tasks/{item['task_id']}/submit", {
-                    "data": {**REVIEW, "decision": "recommend", "recommend_rank": 1}, "version": page["version"]})
+                    "data": reviews[item["application_id"]], "version": page["version"]})
                 statuses.append(status)
                 latencies.append(ms)
                 if status == 200:

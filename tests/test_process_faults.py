@@ -16,15 +16,14 @@ from sqlalchemy import func, select
 from service.platform.extensions import db
 from service.applications.models import Application, WorkItem
 from service.audit.models import AuditEvent
-from tests.api import REVIEW
+from tests.api import review_for
 from tests.processes import spawn
 from tests.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-DECISION = {**REVIEW, "decision": "recommend", "recommend_rank": 1}
 
 CRASHING_SUBMIT = """
-import os, sys
+import json, os, sys
 from service import create_app
 from service.accounts.models import User
 from service.applications.commands import complete_task
@@ -33,14 +32,15 @@ from service.platform.transactions import transaction
 
 app = create_app()
 mode, application_id, task_id, user_id, version = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+decision = json.loads(sys.argv[6])
 with app.app_context():
     if mode == "before-commit":
         db.session.commit = lambda: os._exit(17)  # the engine ran and the rows were flushed; the commit never happens
     with transaction():
         complete_task(application_id=application_id, task_id=task_id, user=db.session.get(User, user_id),
-                      data=%s, expected_version=version)
+                      data=decision, expected_version=version)
     os._exit(18)  # committed; the process dies before anyone hears back
-""" % json.dumps(DECISION, ensure_ascii=False)
+"""
 
 
 def snapshot(application_id):
@@ -56,10 +56,11 @@ def snapshot(application_id):
 
 
 def run_child(app, *args):
+    decision = json.dumps(review_for(args[1]), ensure_ascii=False)
     db.session.remove()  # hold no lock while the child works
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PYTHONPATH": str(ROOT),
            "GREENLIST_LOG_LEVEL": "WARNING", "SECRET_KEY": app.config["SECRET_KEY"]}
-    return subprocess.run([sys.executable, "-c", CRASHING_SUBMIT, *map(str, args)], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-c", CRASHING_SUBMIT, *map(str, args), decision], cwd=ROOT, env=env,
                           capture_output=True, timeout=120)
 
 
@@ -76,7 +77,7 @@ def test_killed_after_the_engine_step_before_commit_leaves_it_as_before(app, use
     assert child.returncode == 17, child.stderr.decode()[-2000:]
     assert snapshot(s.application_id) == before
     # A retry completes it, once.
-    s.complete("changchun", DECISION, bpmn_id="Task_city_review")
+    s.complete("changchun", review_for(s.application_id), bpmn_id="Task_city_review")
     assert snapshot(s.application_id)[2] == ["Task_formal_review"]
 
 
@@ -121,6 +122,7 @@ def test_two_gunicorn_processes_under_concurrent_submits(app, users, round_, clo
     for n in range(8):
         s = Scenario(users, round_, clock).start(applicant=f"unit{n}").declare(who=f"unit{n}")
         applications.append((s.application_id, s.item().task_id, s.application.version))
+    reviews = {application_id: review_for(application_id) for application_id, _, _ in applications}
     db.session.remove()  # hold no lock while the servers work
     port = free_port()
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PYTHONPATH": str(ROOT),
@@ -145,7 +147,7 @@ def test_two_gunicorn_processes_under_concurrent_submits(app, users, round_, clo
         def client(order):
             for application_id, task_id, version in order:
                 results.append((task_id, request(port, "POST", f"/api/tasks/{task_id}/submit",
-                                                 {"data": DECISION, "version": version}, token)[0]))
+                                                 {"data": reviews[application_id], "version": version}, token)[0]))
 
         threads = [threading.Thread(target=client, args=(applications[k:] + applications[:k],)) for k in range(4)]
         for thread in threads:

@@ -9,7 +9,7 @@ import json
 from lxml import etree
 
 from service.forms.schema import load_form_data
-from service.versions.formfill import exclusion_keys, fill_form
+from service.versions.formfill import REHEARSAL_OPTIONS, exclusion_keys, fill_form
 from service.engine.bundle import Bundle
 from tests.api import ApiScenario, ok
 from tests.test_process_admin import draft_from, put
@@ -93,7 +93,7 @@ def test_filled_forms_pass_the_servers_own_validation_for_every_shipped_form():
     for name in bundle.forms:
         form = bundle.form(name)
         data = fill_form(form, given=given.get(name), exclusions=exclusions)
-        options = {"expert_pool": ["9001", "9002", "9003"], "expert_count": 3}
+        options = {"expert_pool": ["9001", "9002", "9003"], "expert_count": 3, **REHEARSAL_OPTIONS}
         load_form_data(form, data, options)  # raises with the field and reason if a value is not valid
         if name.startswith("declaration_"):
             assert data["exc_dishonest"] == "no" and len(data["credit_code"]) == 18

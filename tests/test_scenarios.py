@@ -19,7 +19,8 @@ def declared(category="factory"):
             ("rule_evaluated", "Task_eligibility"), ("gateway_decision", "Gateway_eligible")]
 
 
-CITY = [("task_completed", "Task_city_review"), ("gateway_decision", "Gateway_city_decision")]
+CITY = [("task_completed", "Task_city_review"), ("rule_evaluated", "Task_verified_eligibility"),
+        ("gateway_decision", "Gateway_verified"), ("gateway_decision", "Gateway_city_decision")]
 FORMAL = [("task_claimed", "Task_formal_review"), ("task_completed", "Task_formal_review"),
           ("gateway_decision", "Gateway_formal")]
 EXPERTS = [("task_completed", "Task_expert_review"), ("task_completed", "Task_expert_review"),

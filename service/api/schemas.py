@@ -172,12 +172,25 @@ class AttachmentSchema(Schema):
     replaced_by_id = fields.Integer(allow_none=True, metadata={"description": "替换它的附件 id"})
 
 
+class ExclusionMismatchSchema(Schema):
+    exclusion = fields.String(metadata={"description": "排除情形字段（exc_*）"})
+    label = fields.String(data_key="排除情形", attribute="排除情形")
+    declared = fields.String(data_key="自查", attribute="自查", metadata={"description": "单位自查：是/否"})
+    verified = fields.String(data_key="核查", attribute="核查", metadata={"description": "市州核查：是/否"})
+    source = fields.String(data_key="核查来源", attribute="核查来源")
+    queried_on = fields.String(data_key="查询日期", attribute="查询日期")
+    evidence = fields.String(data_key="核查证据", attribute="核查证据", metadata={"description": "证据文件名"})
+    evidence_id = fields.Integer(allow_none=True, metadata={"description": "证据附件编号：GET /api/attachments/{id}"})
+
+
 class ApplicationDetailSchema(ApplicationSchema):
     process_version = fields.Integer()
     open_tasks = fields.List(fields.Nested(OpenTaskSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))
     removed_attachments = fields.List(fields.Nested(AttachmentSchema), metadata={
         "description": "提交前被删除或替换的附件（留档，不再计入申报材料）"})
+    exclusion_mismatches = fields.List(fields.Nested(ExclusionMismatchSchema), metadata={
+        "description": "市州核查结果与单位自查不一致的排除情形（仅市州、省厅和审计可见）"})
 
 
 class AuditEventSchema(Schema):

@@ -185,8 +185,16 @@ def sees_objector(user: User) -> bool:
 
 
 def sees_consultations(user: User) -> bool:
-    """The departments' internal opinions gathered by the city: not shown to the applicant."""
-    return sees_everything(user) or user.has_role("city_reviewer") or user.has_role("expert")
+    """The city's verification of the exclusions and the departments' opinions and replies: the city that
+    gathered them and the province (who decides on them). Not the applicant; not the experts either, who
+    score the evaluation materials: an administrative finding (a pending case, a credit record) is not
+    theirs to weigh, and is kept from them like any internal opinion."""
+    return sees_everything(user) or user.has_role("city_reviewer")
+
+
+def is_internal_field(key: str) -> bool:
+    """A form field of the city's verification or the consultations (consult_*, verified_exc_*)."""
+    return key in CONSULTATION_FIELDS or key.startswith(("consult_", "verified_exc_"))
 
 
 def visible_event_data(user: User, action: str, element_id: str | None, actor: str, data: dict,
@@ -202,9 +210,9 @@ def visible_event_data(user: User, action: str, element_id: str | None, actor: s
         return data
     if element_id in expert_elements and not sees_expert_review(user, actor):
         return {**data, "form": None, "redacted": "专家评审内容仅省厅和审计可见"}
-    if not sees_consultations(user) and any(field in form for field in CONSULTATION_FIELDS):
-        return {**data, "form": {k: v for k, v in form.items() if k not in CONSULTATION_FIELDS},
-                "redacted": "征求有关部门意见仅市州、省厅和审计可见"}
+    if not sees_consultations(user) and any(is_internal_field(field) for field in form):
+        return {**data, "form": {k: v for k, v in form.items() if not is_internal_field(k)},
+                "redacted": "排除情形核查与征求有关部门意见仅市州、省厅和审计可见"}
     return data
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
 
-from service.applications.access import may_change_attachments, visible_application_or_404
+from service.applications.access import may_change_attachments, sees_consultations, visible_application_or_404
 from service.audit import chain as audit
 from service.engine.materials import ATTACHMENT_KINDS
 from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, TooLarge
@@ -30,7 +30,11 @@ from service.platform.timeutil import utcnow
 MB = 1024 * 1024
 MAX_ATTACHMENT_BYTES = 20 * MB
 UPLOAD_WINDOW = timedelta(hours=1)
-KINDS = ATTACHMENT_KINDS  # the process version's materials.json names these kinds as required
+# The process version's materials.json names some of these kinds as required; the city's checks add two.
+KINDS = {**ATTACHMENT_KINDS, "verification_evidence": "排除情形核查证据", "department_reply": "部门回函"}
+# The city's checks (credit queries, the departments' replies): uploaded by the city or the province, seen
+# only by who sees the consultations (access.sees_consultations), never by the applicant.
+INTERNAL_KINDS = ("verification_evidence", "department_reply")
 
 
 @dataclass(frozen=True)
@@ -125,12 +129,36 @@ def _check_user_rate(user: User, size: int, limits: UploadLimits) -> None:
                       code="upload_rate_limited", details={"retry_after": wait})
 
 
+def _check_uploader(user: User, application: Application, kind: str) -> None:
+    """The unit uploads its materials; the application's city its verification evidence and the departments'
+    replies; the province either."""
+    if user.has_role("province_staff"):
+        return
+    if kind in INTERNAL_KINDS:
+        if user.has_role("city_reviewer") and user.city_code == application.city_code:
+            return
+        if user.has_role("applicant") and application.applicant_unit == user.unit_code:
+            raise Invalid("申报单位不能上传这类材料", fields={"kind": [
+                f"“{KINDS[kind]}”由市州工信部门在初审核查时上传"]})
+        raise Forbidden("只有申报所在市州或省厅可以上传核查证据和部门回函")
+    if user.has_role("applicant") and application.applicant_unit == user.unit_code:
+        return
+    raise Forbidden("只有申报单位本身或省厅可以上传附件" + ("（市州可上传排除情形核查证据、部门回函）"
+                                                   if user.has_role("city_reviewer") else ""))
+
+
+def visible_attachments(user: User, attachments):
+    """The attachments ``user`` may see of an application already visible to them: the city's checks only
+    for who sees the consultations."""
+    if sees_consultations(user):
+        return list(attachments)
+    return [a for a in attachments if a.kind not in INTERNAL_KINDS]
+
+
 def store_attachment(*, user: User, application_id: int, kind: str, filename: str, content: bytes,
                      folder: Path, limits: UploadLimits) -> Attachment:
     application = visible_application_or_404(user, application_id)
-    if not (user.has_role("province_staff") or (user.has_role("applicant") and
-                                                 application.applicant_unit == user.unit_code)):
-        raise Forbidden("只有申报单位本身或省厅可以上传附件")
+    _check_uploader(user, application, kind)
     _check_file(kind, content)
     _check_application_quota(application.id, len(content), limits)
     _check_user_rate(user, len(content), limits)
@@ -213,4 +241,6 @@ def attachment_for(user: User, attachment_id: int) -> Attachment:
     if attachment is None:
         raise NotFound(f"附件 {attachment_id} 不存在")
     visible_application_or_404(user, attachment.application_id)  # 404 outside the caller's scope
+    if not visible_attachments(user, [attachment]):
+        raise NotFound(f"附件 {attachment_id} 不存在")  # the city's checks: as if absent for the applicant
     return attachment

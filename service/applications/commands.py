@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import delete, select
 
 from service.accounts.models import User
-from service.applications import panels
+from service.applications import panels, verification
 from service.applications.access import can_work_on
 from service.applications.faults import Attempt
 from service.applications.materials import check_materials
@@ -164,10 +164,12 @@ def organisation_fields(application: Application, form: dict | None) -> dict:
     return {key: values[key] for key in ORGANISATION_FIELDS if key in keys and values[key]}
 
 
-def form_options(application: Application, form: dict, submitted=None, *, with_pool: bool = True) -> dict:
+def form_options(application: Application, form: dict, submitted=None, *, with_pool: bool = True,
+                 labelled: bool = False) -> dict:
     """Choices and settings that forms take from the round (``valuesKey``/``countFrom``). The expert pool
     is the experts eligible for this application; for a submit (``submitted``: the data), only those of
-    the submitted ones that are eligible."""
+    the submitted ones that are eligible. ``labelled``: the uploaded PDFs a form offers as {value, label}
+    (for the page) instead of ids (for the check)."""
     wanted = set()
     for component in input_components(form):
         wanted.add(component.get("valuesKey"))
@@ -177,6 +179,8 @@ def form_options(application: Application, form: dict, submitted=None, *, with_p
         options[panels.POOL_KEY] = panels.pool_values(application, form, submitted)
     if "expert_count" in wanted:
         options["expert_count"] = db.session.get(Round, application.round_id).expert_count
+    if wanted & set(verification.ATTACHMENT_KEYS):
+        options.update(verification.attachment_choices(application, labelled=labelled))
     return options
 
 
@@ -215,6 +219,11 @@ def submit_item(loaded: Loaded, item: WorkItem, data, *, actor: str, audit_extra
     # The unit's own step reads the register again: a removal recorded since the start still excludes it.
     facts = register.workflow_facts(application.credit_code) if item.role == "applicant" else {}
     steps = run(lambda: loaded.engine.complete(loaded.workflow, task_id, {**cleaned, **facts}), attempt)
+    if verification.is_verification_form(form):
+        # Judged after the engine ran the exclusion decision on the verified answers; refusing here leaves
+        # nothing saved (the caller's transaction rolls back, the workflow was only changed in memory).
+        verification.check_submission(cleaned, loaded.engine.latest_value(loaded.workflow,
+                                                                           "verified_exclusion_reasons"))
     if item.has_draft:
         db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
     audit.append(audit.application_chain(application.id), actor=actor, action="task_completed",

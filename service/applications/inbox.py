@@ -168,7 +168,7 @@ def task_page(user: User, task_id: str) -> dict:
         earlier = [h["data"] for h in history if h["step"] == item.bpmn_id]
         data, source = (earlier[-1], "previous") if earlier else ({}, "empty")
     data = {**data, **organisation_fields(application, form)}
-    options = form_options(application, form, with_pool=False)
+    options = form_options(application, form, with_pool=False, labelled=True)  # the page shows the PDFs' names
     panel = None
     if panels.panel_component(form) is not None:
         # The eligible experts, labelled with employer, city and workload (one query for all of them).

@@ -9,6 +9,8 @@ from service.audit import chain as audit
 from service.applications.access import (application_filter, can_work_on, sees_everything,
                                          visible_application_or_404, visible_event_data)
 from service.platform.extensions import db
+from service.applications.attachments import visible_attachments
+from service.applications.access import sees_consultations
 from service.applications.models import Application, Attachment, WorkItem
 from service.applications.numbers import application_match, clean_query
 from service.versions.deploy import loaded_version
@@ -45,20 +47,31 @@ def application_detail(user: User, application_id: int) -> dict:
                        loaded_version(application.process_version_id).number)
 
 
-def detail_view(user: User, application: Application, items, version_number: int, *, attachments=None) -> dict:
+def detail_view(user: User, application: Application, items, version_number: int, *, attachments=None,
+                with_mismatches: bool = True) -> dict:
     """One application as its detail page and a submit's response show it, from rows already loaded
-    (``attachments`` given when known, e.g. none yet for an application just started)."""
+    (``attachments`` given when known, e.g. none yet for an application just started). A submit's response
+    leaves out ``exclusion_mismatches`` (``with_mismatches=False``): the detail and the page show them."""
     if not sees_everything(user):
         # Others see the tasks they could work on, plus that non-expert steps are open.
         items = [i for i in items if i.role != "expert" or can_work_on(user, i)]
     if attachments is None:
         attachments = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
                                          .order_by(Attachment.id)).all()
-    return {**_columns(application), "process_version": version_number,
-            "open_tasks": [_columns(i) for i in sorted(items, key=lambda i: i.id or 0)],
-            "attachments": [_columns(a) for a in attachments if a.removed_at is None],
-            # Deleted or replaced before submitting: no longer materials, still on record.
-            "removed_attachments": [_columns(a) for a in attachments if a.removed_at is not None]}
+    visible = visible_attachments(user, attachments)
+    detail = {**_columns(application), "process_version": version_number,
+              "open_tasks": [_columns(i) for i in sorted(items, key=lambda i: i.id or 0)],
+              "attachments": [_columns(a) for a in visible if a.removed_at is None],
+              # Deleted or replaced before submitting: no longer materials, still on record.
+              "removed_attachments": [_columns(a) for a in visible if a.removed_at is not None]}
+    if with_mismatches and sees_consultations(user):
+        # Where the city's verified answers contradict the self-declaration: the province must see it. A
+        # verification cannot be submitted without its evidence PDF, so without one there is nothing to
+        # compare and the trail is not read.
+        from service.applications.verification import EVIDENCE_KEY, exclusion_mismatches
+        verified = any(a.kind == EVIDENCE_KEY for a in attachments)
+        detail["exclusion_mismatches"] = exclusion_mismatches(application) if verified else []
+    return detail
 
 
 def _expert_elements(application: Application) -> set[str]:

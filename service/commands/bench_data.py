@@ -20,7 +20,7 @@ from werkzeug.security import generate_password_hash
 from service.accounts.models import User
 from service.accounts.service import issue_token
 from service.applications.commands import complete_task, start_application
-from service.applications.models import NO_DUE_DATE, Application, Timer, WorkItem
+from service.applications.models import NO_DUE_DATE, Application, Attachment, Timer, WorkItem
 from service.commands.demo import CITY_ACCOUNTS, DEMO_PASSWORD, seed_demo
 from service.engine.bundle import Bundle
 from service.engine.clock import SystemClock, use_clock
@@ -30,7 +30,7 @@ from service.platform.extensions import db
 from service.platform.transactions import transaction
 from service.rounds.models import Round
 from service.organisations.models import Organisation
-from service.versions.samples import make_credit_code, sample_declaration
+from service.versions.samples import SAMPLE_PDF, make_credit_code, sample_declaration, sample_verification
 from service.commands.sample_reports import attach_sample_reports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,24 @@ STEPS = [(0.35, "Task_declare_factory", "填报绿色工厂申报书", "applican
          (0.10, "Task_expert_review", "专家评审", "expert"),
          (0.15, None, "列入名单", None)]
 REVIEW = {"consult_ecology": "无", "consult_emergency": "无", "consult_market": "无", "decision": "recommend",
-          "recommend_rank": 1}
+          "recommend_rank": 1, "recommend_opinion": "同意推荐",
+          # For the engine alone (no form check): the verification with stand-in attachment ids.
+          **sample_verification("0", "0", queried_on="2024-05-06")}
+
+
+def review_for(application_id: int, reviewer: str = "changchun") -> dict:
+    """REVIEW for one application, its evidence and the departments' reply recorded as attachment rows (the
+    benchmark times the submit, not the uploads; nothing downloads these files)."""
+    with transaction():
+        uploader = db.session.scalar(select(User.id).where(User.username == reviewer))
+        ids = []
+        for kind in ("verification_evidence", "department_reply"):
+            row = Attachment(application_id=application_id, original_name=f"{kind}.pdf", stored_name=uuid.uuid4().hex,
+                             size=len(SAMPLE_PDF), sha256="0" * 64, kind=kind, uploaded_by=uploader)
+            db.session.add(row)
+            db.session.flush()
+            ids.append(row.id)
+    return {**REVIEW, **sample_verification(ids[0], ids[1], queried_on="2024-05-06")}
 
 
 def unit_name(k: int) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import event, select, update
 from service.accounts.models import User
 from service.applications.commands import complete_task
 from service.applications.models import Application
-from service.commands.bench_data import REVIEW, open_task, start_as
+from service.commands.bench_data import REVIEW, open_task, review_for, start_as
 from service.commands.bench_http import Client, summary
 from service.engine.workflow import Engine
 from service.platform.extensions import db
@@ -90,9 +90,10 @@ def submits(client: Client, tokens: dict, application_ids: list[int]) -> dict:
     for application_id in application_ids:
         _, detail = client.timed("GET", f"/api/applications/{application_id}", tokens["province"])
         task_id = next(t["task_id"] for t in detail["open_tasks"] if t["step"] == "Task_city_review")
+        review = review_for(application_id)
         with Statements() as statements:
             elapsed, _ = client.timed("POST", f"/api/tasks/{task_id}/submit", tokens["changchun"],
-                                      {"data": REVIEW, "version": detail["version"]})
+                                      {"data": review, "version": detail["version"]})
         samples.append(elapsed)
         counts.append(len(statements.sent))
     return {**summary(samples), "runs": len(samples),
@@ -143,11 +144,12 @@ def send_back_loop(round_id: int, applicant: str, reviewer: str, loops: int, sam
     with transaction():  # the declaration's report, once: it stays through every send-back
         attach_sample_reports(user=db.session.get(User, people[applicant]), application_id=application_id,
                               declaration=sample_declaration("factory", unit_name=unit, serial=7))
+    review = review_for(application_id, reviewer)
     for loop in range(loops + sample):
         if loop in (0, loops):
             sizes[loop] = len(db.session.get(Application, application_id).state)
         submit(applicant, sample_declaration("factory", unit_name=unit, serial=7), loop)
-        send_back = {key: value for key, value in REVIEW.items() if key != "recommend_rank"}
+        send_back = {key: value for key, value in review.items() if key != "recommend_rank"}
         submit(reviewer, {**send_back, "decision": "send_back", "comments": f"第 {loop + 1} 次退回"}, loop)
         db.session.remove()
     first, last = statistics.median(timed[0]), statistics.median(timed[loops])

@@ -217,6 +217,14 @@ class Engine(Reassignment, Rewinding):
                 if t.task_spec.__class__.__name__ == "EndEvent" and t.workflow is wf]
         return reasons_in(max(ends, key=lambda t: t.last_state_change).data) if ends else []
 
+    def latest_value(self, wf: BpmnWorkflow, name: str):
+        """The value of the task-data variable ``name`` as the most recently completed task holding it left it
+        (None if no completed task has it): what a business rule task just decided."""
+        holders = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if name in t.data]
+        if not holders:
+            return None
+        return max(holders, key=lambda t: t.last_state_change).data[name]
+
     def completed_elements(self, wf: BpmnWorkflow) -> set[str]:
         """Ids of the elements completed in the kept history (a step seen before was sent back to)."""
         return {t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id}

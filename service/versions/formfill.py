@@ -18,6 +18,11 @@ from service.forms.schema import FIELD_BY_TYPE, input_components
 from service.versions.samples import make_credit_code
 
 EXCLUSION_PREFIX = "exc_"
+# The city's verified answers to the exclusions (verified_exc_*): answered "no" like the questions themselves.
+VERIFIED_PREFIX = "verified_exc_"
+# Choices a real application takes from its uploaded PDFs (the city's evidence and the departments' replies):
+# a rehearsal has no files, so each offers one stand-in.
+REHEARSAL_OPTIONS = {"verification_evidence": ["0"], "department_reply": ["0"]}
 # On a step the script knows nothing about (new in the draft), a choice takes a passing value if it has one.
 PASSING = ("pass", "accept", "approve", "recommend", "agree")
 TEXT_CANDIDATES = ("演练填写", "130000", "C3670", "0431-88881111", "13800000000", "+8613800000000",
@@ -50,7 +55,8 @@ def exclusion_keys(bundle: Bundle) -> set[str]:
 
 def is_exclusion(component: dict, exclusions: set[str]) -> bool:
     key = component.get("key", "")
-    return component.get("type") in ("radio", "select") and (key in exclusions or key.startswith(EXCLUSION_PREFIX))
+    return component.get("type") in ("radio", "select") and (key in exclusions or key.startswith(EXCLUSION_PREFIX)
+                                                              or key.startswith(VERIFIED_PREFIX))
 
 
 def _answer(component: dict, answer: str) -> str | None:
@@ -143,7 +149,7 @@ def fill_form(form: dict, *, given: dict | None = None, exclusions: set[str] = f
 
     Exclusion questions are answered "no", except ``answer_yes``: ``"first"`` answers the form's first
     exclusion question "yes". Raises CannotFill naming the field no valid value could be made for."""
-    options = options or {}
+    options = {**REHEARSAL_OPTIONS, **(options or {})}
     data = dict(given or {})
     components = input_components(form)
     questions = [c for c in components if is_exclusion(c, exclusions)]

@@ -51,3 +51,22 @@ def sample_declaration(category: str, *, unit_name: str = "吉林示范制造有
                      "epr_pilot": "yes", "gsci_strategy": 18, "gsci_supplier": 17, "gsci_production": 18,
                      "gsci_recycling": 16, "gsci_platform": 9, "gsci_disclosure": 8})
     return data
+
+
+SAMPLE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def sample_verification(evidence: str | int, reply: str | int, *, queried_on: str,
+                        found: tuple[str, ...] = ()) -> dict:
+    """The city review's verification part: each exclusion checked (``found``: those verified "yes") at its
+    first offered source on ``queried_on`` (YYYY-MM-DD) with the evidence attachment ``evidence``, and the three
+    departments without objection, replying in attachment ``reply``. Add the decision (and its opinion)."""
+    from service.applications.verification import DEPARTMENTS, EXCLUSIONS
+    data = {}
+    for exclusion in EXCLUSIONS:
+        data.update({exclusion.answer: "yes" if exclusion.key in found else "no",
+                     exclusion.source: exclusion.sources[0], exclusion.date: queried_on,
+                     exclusion.evidence: str(evidence)})
+    for department in DEPARTMENTS:
+        data.update({department.conclusion: "no_objection", department.reply: str(reply)})
+    return data

@@ -47,8 +47,8 @@ def _declare(step: str, excluded=False, given=None):
     return step
 
 
-def _city(decision):
-    return _task("Task_city_review", "city", decision=decision)
+def _city(decision, **verified):
+    return _task("Task_city_review", "city", decision=decision, **verified)
 
 
 def _formal(decision="accept", site=False):
@@ -95,6 +95,8 @@ def standard_paths(categories: dict) -> dict[str, tuple[str, list[Event]]]:
         "退回修改后推荐": [_declare(declare), _city("send_back"), _declare(declare), _city("recommend"),
                      _formal("reject")],
         "市州不予推荐": [_declare(declare), _city("reject")],
+        # The unit declared "no", the city's check finds a dishonest debtor: the verified answers decide.
+        "核查存在排除情形": [_declare(declare), _city("reject", verified_exc_dishonest="yes")],
         "存在排除情形": [_declare(declare, excluded=True)],
         # A software company (GB/T 4754 I6510) declaring a green factory: outside the notice's 申报范围.
         "不符合申报范围": [_declare(declare, given={"industry_codes": "I6510"})],

@@ -7,7 +7,8 @@ from flask_login import login_required
 
 from service.applications.views import detail_view, open_items
 from service.versions.deploy import loaded_version
-from service.applications.attachments import KINDS, MAX_ATTACHMENT_BYTES, UploadLimits
+from service.applications.attachments import INTERNAL_KINDS, KINDS, MAX_ATTACHMENT_BYTES, UploadLimits
+from service.applications.verification import is_verification_form
 from service.applications.inbox import in_inbox, task_page
 from service.register.service import recent_removal
 from service.applications.panel_changes import substitute_expert
@@ -19,11 +20,24 @@ from service.web.actions import task_actions
 from service.web.presenters import dump, task_context
 
 
+APPLICANT_KINDS = ("self_evaluation_report", "third_party_report", "other")
+
+
+def _upload_kinds(page) -> tuple[str, ...]:
+    """What this step uploads: the unit its materials; a step recording the verification (the city review) the
+    evidence and the departments' replies its form then offers for choice."""
+    if page["task"]["role"] == "applicant":
+        return APPLICANT_KINDS
+    if is_verification_form(page["form"] or {}):
+        return INTERNAL_KINDS
+    return ()
+
+
 def _render(task_id, *, typed=None, error=None, status=200):
     page = task_page(me(), task_id)
     application = page["application"]
     detail = detail_view(me(), application, open_items(application.id),
-                         loaded_version(application.process_version_id).number)
+                         loaded_version(application.process_version_id).number, with_mismatches=False)
     if page["substitution"] is not None:
         return render_template("task_substitute.html", page=page, detail=detail, typed=typed or {},
                                error=error), status
@@ -32,7 +46,8 @@ def _render(task_id, *, typed=None, error=None, status=200):
     removal = recent_removal(application.credit_code) if page["task"]["role"] == "applicant" else None
     return render_template("task.html", page=page, detail=detail, context_json=dump(context),
                            register_removal=removal,
-                           history=context["history"], kinds=KINDS, max_file_bytes=MAX_ATTACHMENT_BYTES,
+                           history=context["history"], kinds=KINDS, upload_kinds=_upload_kinds(page),
+                           max_file_bytes=MAX_ATTACHMENT_BYTES,
                            limits=UploadLimits.from_config(current_app.config),
                            actions=task_actions(me(), page["task"]["task_id"])), status
 

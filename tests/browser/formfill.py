@@ -27,7 +27,9 @@ def fill_form(page, form: dict, data: dict) -> None:
             index = [str(v["value"]) for v in component["values"]].index(str(value))
             field(page, component, f"-{index}").check()
         elif kind == "select":
-            label = next(v["label"] for v in component["values"] if str(v["value"]) == str(value))
+            # Options from the server (valuesKey: e.g. the uploaded PDFs) are named by their labels.
+            label = value if component.get("valuesKey") else \
+                next(v["label"] for v in component["values"] if str(v["value"]) == str(value))
             field(page, component, "-display").click()
             page.locator(".fjs-dropdownlist-item", has_text=label).first.click()
         elif kind == "taglist":
@@ -47,9 +49,8 @@ def fill_form(page, form: dict, data: dict) -> None:
             raise AssertionError(f"no way to fill a {kind} field ({key})")
 
 
-def attach_report(page, folder, kind: str = "third_party_report", name: str = "第三方评价报告.pdf") -> None:
-    """Upload the evaluation report a declaration needs (the samples are third-party evaluated), as a unit
-    does on the task page: pick the kind, choose the file, 上传, and see it listed."""
+def upload_pdf(page, folder, kind: str, name: str) -> None:
+    """Upload a PDF from the task page's attachment box as ``kind`` and wait until it is listed."""
     from service.commands.sample_reports import SAMPLE_REPORT_PDF
 
     path = folder / name
@@ -58,3 +59,31 @@ def attach_report(page, folder, kind: str = "third_party_report", name: str = "�
     page.set_input_files("#upload input[type=file]", str(path))
     page.click("#upload button[type=submit]")
     page.wait_for_selector(f"#attachments a:has-text('{name}')")
+
+
+def attach_report(page, folder, kind: str = "third_party_report", name: str = "第三方评价报告.pdf") -> None:
+    """Upload the evaluation report a declaration needs (the samples are third-party evaluated), as a unit
+    does on the task page: pick the kind, choose the file, 上传, and see it listed."""
+    upload_pdf(page, folder, kind, name)
+
+
+def verify(page, form: dict, folder, found=(), **answers) -> dict:
+    """The city reviewer's verification as a clerk does it: the credit-query result and the departments' reply
+    uploaded as PDFs, then every exclusion and department answered choosing those files. Returns the data."""
+    from service.applications.verification import DEPARTMENTS, EXCLUSIONS, SOURCES
+    from service.engine.clock import current_clock
+    from service.platform.timeutil import to_shanghai
+
+    upload_pdf(page, folder, "verification_evidence", "信用中国查询结果.pdf")
+    upload_pdf(page, folder, "department_reply", "三部门回函.pdf")
+    today = to_shanghai(current_clock().now()).date().isoformat()
+    data = {}
+    for exclusion in EXCLUSIONS:
+        data.update({exclusion.answer: "yes" if exclusion.key in found else "no",
+                     exclusion.source: exclusion.sources[0], exclusion.date: today,
+                     exclusion.evidence: "信用中国查询结果.pdf"})
+    for department in DEPARTMENTS:
+        data.update({department.conclusion: "no_objection", department.reply: "三部门回函.pdf"})
+    data.update(answers)
+    fill_form(page, form, data)
+    return data

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from service.versions.samples import sample_declaration
 from tests.api import REVIEW
-from tests.browser.formfill import attach_report, fill_form
+from tests.browser.formfill import attach_report, fill_form, verify
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
@@ -57,6 +57,7 @@ def test_declare_send_back_resubmit_recommend(browse, tmp_path):
     reviewer.screenshot("city-inbox")
     open_first_task(review, "长春示范汽车零部件有限公司")
     assert "第三方评价报告.pdf" in review.inner_text("#attachments")
+    verify(review, form("city_review"), tmp_path)
     fill_form(review, form("city_review"), {**REVIEW, "decision": "send_back", "comments": "请补充第三方评价报告的盖章页"})
     reviewer.screenshot("send-back")
     submit(review)
@@ -75,7 +76,9 @@ def test_declare_send_back_resubmit_recommend(browse, tmp_path):
 
     open_first_task(review, "长春示范汽车零部件有限公司")
     assert "余热回收、光伏发电，已补充盖章页" in review.inner_text(".task-context")
-    fill_form(review, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 1})
+    # The verification submitted at the send-back comes back filled in; recommending adds the opinion.
+    fill_form(review, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 1,
+                                            "recommend_opinion": "经核查，同意推荐"})
     submit(review)
     assert review.inner_text("#stage") == "形式审查与遴选专家"
     timeline = review.inner_text("#timeline")

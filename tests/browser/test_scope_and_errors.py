@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from service.versions.samples import sample_declaration
 from tests.api import ApiScenario, REVIEW
-from tests.browser.formfill import fill_form
+from tests.browser.formfill import fill_form, verify
 from tests.browser.test_declaration_and_review import form, open_first_task, start_declaration, submit
 
 
@@ -84,12 +84,14 @@ def test_a_validation_error_shows_at_its_field_and_the_input_survives(browse):
     assert page.locator("#form [id$='-Field_highlights']").input_value() == declaration["highlights"]
 
 
-def test_a_conflict_keeps_what_the_reviewer_typed(browse, api):
+def test_a_conflict_keeps_what_the_reviewer_typed(browse, api, tmp_path):
     scenario = ApiScenario(api).start().declare()
     reviewer = browse()
     page = reviewer.login("changchun")
     open_first_task(page, "长春示范汽车零部件有限公司")
-    fill_form(page, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 2})
+    verify(page, form("city_review"), tmp_path)
+    fill_form(page, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 2,
+                                          "recommend_opinion": "同意推荐"})
 
     # Meanwhile a colleague on the same account finishes the task from another browser.
     scenario.city_review("recommend")

@@ -13,7 +13,7 @@ from service.platform.extensions import db
 from service.platform.timeutil import utcnow
 from service.commands.worker import run_due_timers
 from tests.api import REVIEW
-from tests.browser.formfill import attach_report, fill_form
+from tests.browser.formfill import attach_report, fill_form, verify
 from tests.browser.test_declaration_and_review import form, open_first_task, start_declaration, submit
 
 UNIT = "长春示范汽车零部件有限公司"
@@ -29,7 +29,9 @@ def test_one_application_from_declaration_to_the_published_list(browse, tmp_path
 
     city = browse().login("changchun")
     open_first_task(city, UNIT)
-    fill_form(city, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 1})
+    verify(city, form("city_review"), tmp_path)
+    fill_form(city, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 1,
+                                          "recommend_opinion": "经核查，同意推荐"})
     submit(city)
 
     staff_browser = browse()

@@ -249,10 +249,16 @@
         if (none) none.remove();
         list.appendChild(attachmentItem(result));
         note.textContent = '已上传：' + result.name;
+        const kind = upload.elements.kind.value;
         upload.reset();
         upload.elements.kind.value = kind;  // the next file is often of the same kind: keep the choice
         const name = document.getElementById('attachment-file-name');
         if (name) name.textContent = '未选择文件';
+        // A form choosing among the uploaded files (valuesKey = the kind) offers the new one at once.
+        if (Array.isArray((ctx.options || {})[kind])) {
+          ctx.options[kind].push({ value: String(result.id), label: result.name + '（编号 ' + result.id + '）' });
+          window.greenlist.taskPage.setData({});
+        }
       } else {
         note.textContent = '上传失败：' + failure(code, result);
       }
