@@ -66,3 +66,20 @@ def test_an_ended_instance_cannot_go_back():
     for element in ("Task_prepare", "Task_a", "Task_b1", "Task_b2", "Task_c"):
         do(e, wf, element)
     assert e.rewind_targets(wf) == [] and e.rewind_refusal(wf, "Task_c") == "申报已结束，不能退回"
+
+
+def test_the_steps_after_a_rewind_see_the_data_from_before_it_once_saved_and_loaded():
+    """SpiffWorkflow stores each task's data as a delta from its parent's; a rewind renews the reset task's id,
+    which lists it after the tasks below it. Loading must still rebuild their data from the parent first."""
+    e = engine()
+    wf, _ = e.start({"unit": "长春示范"})
+    do(e, wf, "Task_prepare")
+    e.rewind(wf, "Task_prepare")
+    wf = e.load(e.dump(wf))
+    task = next(t for t in e.ready_tasks(wf) if t.bpmn_id == "Task_prepare")
+    e.complete(wf, task.id, {"answer": "again"})
+    wf = e.load(e.dump(wf))
+    after = {t.bpmn_id: e.find_task(wf, t.id).data for t in e.ready_tasks(wf)}
+    assert set(after) == {"Task_a", "Task_b1"}
+    for data in after.values():
+        assert data["unit"] == "长春示范" and data["answer"] == "again"

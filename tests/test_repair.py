@@ -239,6 +239,15 @@ def rewind(api, s, who="admin", **body):
     return api.post(f"/api/applications/{s.application_id}/rewind", who, json=body)
 
 
+def test_a_declaration_corrected_after_a_rewind_is_judged_on_its_new_answers(app, api, clock):
+    """After a rewind the steps below the declaration must still see its data once saved and reloaded: an
+    exclusion answered 是 in the corrected declaration ends the application 不予受理."""
+    s = ApiScenario(api).start().declare().city_review("recommend")
+    ok(rewind(api, s, element_id="Task_declare_factory", reason="请如实填报排除情形"))
+    s.declare(exclusions=("exc_dishonest",))
+    assert s.detail()["outcome"] == "不予受理"
+
+
 def test_rewind_from_formal_review_to_the_declaration(app, api, clock):
     s = ApiScenario(api).start().declare().city_review("recommend")
     declared = next(e for e in s.audit()["events"] if e["action"] == "task_completed")["data"]["form"]

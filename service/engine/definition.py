@@ -53,6 +53,23 @@ def main_process_id(bundle: Bundle) -> str:
     return executable[0]
 
 
+def _parents_first(tasks: dict, root: str) -> dict:
+    """The stored tasks reordered so each comes after its parent. SpiffWorkflow stores a task's data as a delta
+    from its parent's and rebuilds it on load in the order the tasks are listed: a task listed before its
+    parent silently loses every inherited value. The order is the workflow's ``tasks`` dict order, which a
+    rewind changes (its reset tasks get new ids, so they move to the end, after tasks below them)."""
+    ordered, queue = {}, [root]
+    while queue:
+        ident = queue.pop(0)
+        task = tasks.get(ident)
+        if task is None or ident in ordered:
+            continue
+        ordered[ident] = task
+        queue.extend(task.get("children", ()))
+    ordered.update((ident, task) for ident, task in tasks.items() if ident not in ordered)
+    return ordered
+
+
 def _spec_free_converter(spec, subprocess_specs):
     """A workflow converter that leaves the spec out of the stored state and puts it back on load."""
 
@@ -65,7 +82,8 @@ def _spec_free_converter(spec, subprocess_specs):
 
         def from_dict(self, dct):
             workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-            workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+            workflow.tasks = self.mapping_from_dict(_parents_first(dct["tasks"], dct["root"]), UUID,
+                                                    workflow=workflow)
             workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
             self.set_default_attributes(workflow, dct)
             self.subprocesses_from_dict(dct["subprocesses"], workflow)
