@@ -85,7 +85,7 @@ def test_newcomer_logs_in_as_changchun_and_completes_a_city_review(app, clock, b
     page = ok(api.get(f"/api/tasks/{task_id}", "changchun"))
     assert page["form"]["id"] == "Form_city_review"
     detail = ok(api.post(f"/api/tasks/{task_id}/submit", "changchun", json={
-        "data": {**REVIEW, "decision": "recommend", "recommend_rank": 1}, "version": page["version"]}))
+        "data": {**REVIEW, "decision": "recommend"}, "version": page["version"]}))
     assert detail["stage"] == "形式审查与遴选专家"
     assert ok(api.get("/api/tasks", "changchun"))["total"] == 0
     assert ok(api.get("/api/tasks", "province"))["total"] == 1
@@ -107,7 +107,7 @@ def count_statements(action):
 
 def test_writes_per_submit_do_not_grow_with_the_trail(api):
     s = ApiScenario(api).start().declare()
-    recommend = {**REVIEW, "decision": "recommend", "recommend_rank": 1}
+    recommend = {**REVIEW, "decision": "recommend"}
 
     def review(decision):
         task_id = s.open_task("changchun")
@@ -145,7 +145,7 @@ def test_a_submit_and_the_pages_read_each_row_once_and_never_the_bundle(api):
     detail = statements_of(lambda: ok(api.get(f"/api/applications/{application_id}", "changchun")))
     version = ok(api.get(f"/api/tasks/{task_id}", "changchun"))["version"]
     submit = statements_of(lambda: ok(api.post(f"/api/tasks/{task_id}/submit", "changchun", json={
-        "data": {**REVIEW, "decision": "recommend", "recommend_rank": 1}, "version": version})))
+        "data": {**REVIEW, "decision": "recommend"}, "version": version})))
     reads_bundle = [s for s in page + detail + submit if "process_version.bundle" in s]
     assert reads_bundle == []
     assert len(page) <= 6 and len(detail) <= 6, (page, detail)

@@ -15,7 +15,7 @@ def test_double_submit_one_wins(app, api, clock):
     task_id = s.open_task("changchun")
     version = ok(api.get(f"/api/tasks/{task_id}", "changchun"))["version"]
     token = api.login("changchun")
-    body = {"data": {**REVIEW, "decision": "recommend", "recommend_rank": 1}, "version": version}
+    body = {"data": {**REVIEW, "decision": "recommend"}, "version": version}
     db.session.remove()
     barrier = threading.Barrier(2)
     statuses = []

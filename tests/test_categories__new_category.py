@@ -63,7 +63,7 @@ def test_a_category_added_in_a_draft_works_end_to_end_and_the_old_round_is_untou
     review = filtered["items"][0]
     page = ok(api.get(f"/api/tasks/{review['task_id']}", "changchun"))
     ok(api.post(f"/api/tasks/{review['task_id']}/submit", "changchun",
-                json={"data": {**REVIEW, "decision": "recommend", "recommend_rank": 1}, "version": page["version"]}))
+                json={"data": {**REVIEW, "decision": "recommend"}, "version": page["version"]}))
     table = api.get(f"/api/rounds/{created['id']}/summary-table", "changchun")
     workbook = load_workbook(io.BytesIO(table.data))
     assert workbook.sheetnames == ["绿色工厂", "绿色工业园区", "绿色供应链管理企业", "绿色设计产品"]

@@ -41,8 +41,7 @@ def attempt(s, who, data, task_id=None, version=None):
     return caught.value
 
 
-REVIEW = {"consult_ecology": "无", "consult_emergency": "无", "consult_market": "无", "decision": "recommend",
-          "recommend_rank": 1}
+REVIEW = {"consult_ecology": "无", "consult_emergency": "无", "consult_market": "无", "decision": "recommend"}
 
 
 def test_stale_version_is_refused(at_city_review):
@@ -91,7 +90,6 @@ def test_invalid_data_names_each_field(at_city_review):
 
 def test_send_back_needs_comments(at_city_review):
     data = {**REVIEW, "decision": "send_back"}
-    del data["recommend_rank"]
     error = attempt(at_city_review, "changchun", data)
     assert error.fields == {"comments": ["必填项"]}
 

@@ -95,7 +95,7 @@ def test_fifty_clients_for_a_minute(app, users, round_, clock, demo_passwords, t
                 if status != 200:
                     continue
                 status, _, ms = client.call("POST", f"/api/tasks/{item['task_id']}/submit", {
-                    "data": {**REVIEW, "decision": "recommend", "recommend_rank": 1}, "version": page["version"]})
+                    "data": {**REVIEW, "decision": "recommend"}, "version": page["version"]})
                 statuses.append(status)
                 latencies.append(ms)
                 if status == 200:

@@ -21,7 +21,7 @@ from tests.processes import spawn
 from tests.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-DECISION = {**REVIEW, "decision": "recommend", "recommend_rank": 1}
+DECISION = {**REVIEW, "decision": "recommend"}
 
 CRASHING_SUBMIT = """
 import os, sys

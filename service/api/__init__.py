@@ -36,11 +36,11 @@ def init_api(app) -> GreenlistApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     from service.api import (account, accounts, applications, attachments, auth, calendar, docs, drafts,
-                             organisations, panels, processes, registrations, repair, reports, roles, rounds,
-                             tasks)
+                             organisations, packages, panels, processes, registrations, repair, reports, roles,
+                             rounds, tasks)
 
     for module in (auth, account, rounds, applications, tasks, panels, attachments, processes, reports, drafts,
-                   accounts, registrations, organisations, calendar, roles, repair):
+                   accounts, registrations, organisations, calendar, roles, repair, packages):
         api.register_blueprint(module.blp)
     api.register_blueprint(drafts.rounds_blp)
     api.register_blueprint(drafts.applications_blp)

@@ -190,3 +190,18 @@ def visible_event_data(user: User, action: str, element_id: str | None, actor: s
         return {**data, "form": {k: v for k, v in form.items() if k not in CONSULTATION_FIELDS},
                 "redacted": "征求有关部门意见仅市州、省厅和审计可见"}
     return data
+
+
+# -- city packages (rounds/packages.py) ---------------------------------------------------------
+def may_see_city_package(user: User, city_code: str) -> bool:
+    """A city sees its own packages; the province (and those who see everything) every city's."""
+    return any(user.has_role(r) for r in SEE_ALL) or may_act_for_city(user, city_code)
+
+
+def may_act_for_city(user: User, city_code: str) -> bool:
+    """Ordering, freezing, uploading the sealed files and sending: only the city's own reviewers."""
+    return user.has_role("city_reviewer") and bool(user.city_code) and user.city_code == city_code
+
+
+def may_register_package_receipt(user: User) -> bool:
+    return user.has_role("province_staff")

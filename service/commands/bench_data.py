@@ -45,8 +45,7 @@ STEPS = [(0.35, "Task_declare_factory", "填报绿色工厂申报书", "applican
          (0.15, "Task_formal_review", "形式审查与遴选专家", "province_staff"),
          (0.10, "Task_expert_review", "专家评审", "expert"),
          (0.15, None, "列入名单", None)]
-REVIEW = {"consult_ecology": "无", "consult_emergency": "无", "consult_market": "无", "decision": "recommend",
-          "recommend_rank": 1}
+REVIEW = {"consult_ecology": "无", "consult_emergency": "无", "consult_market": "无", "decision": "recommend"}
 
 
 def unit_name(k: int) -> str:

@@ -79,7 +79,7 @@ def test_declare_send_back_resubmit_recommend(browse, tmp_path):
 
     open_first_task(review, "长春示范汽车零部件有限公司")
     assert "余热回收、光伏发电，已补充盖章页" in review.inner_text(".task-context")
-    fill_form(review, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 1})
+    fill_form(review, form("city_review"), {**REVIEW, "decision": "recommend"})
     submit(review)
     assert review.inner_text("#stage") == "形式审查与遴选专家"
     timeline = review.inner_text("#timeline")

@@ -28,7 +28,7 @@ def test_one_application_from_declaration_to_the_published_list(browse):
 
     city = browse().login("changchun")
     open_first_task(city, UNIT)
-    fill_form(city, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 1})
+    fill_form(city, form("city_review"), {**REVIEW, "decision": "recommend"})
     submit(city)
 
     staff_browser = browse()
