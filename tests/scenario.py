@@ -84,7 +84,7 @@ class Scenario:
         """The city's package step for everything its city recommended so far: rank in order of arrival,
         freeze the 推荐汇总表, upload the two sealed PDFs, send; the province registers receipt (which
         releases the applications into the formal review)."""
-        from service.api.packages import files_folder
+        from service.platform.storage import files_folder
         from service.rounds import packages
 
         city_code, folder = self.application.city_code, files_folder()

@@ -24,7 +24,7 @@ def reviewed(users, round_, clock, unit, decision, rank=None, category="factory"
 
 def freeze(users, round_, ranks: dict, who="changchun", city="220100"):
     """The city ranks and freezes what waits (ranks: application id -> rank)."""
-    from service.api.packages import files_folder
+    from service.platform.storage import files_folder
     from service.platform.extensions import db
     from service.platform.transactions import transaction
     from service.accounts.models import User

@@ -1,13 +1,12 @@
 """市州推荐材料 (city packages): the city's ordering, freeze, sealed files and sending; the province's receipt."""
 import io
-from pathlib import Path
-
-from flask import current_app, send_file
+from flask import send_file
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from service.platform.inputs import Int, Text
 from service.platform.reference import CITIES
+from service.platform.storage import files_folder
 from service.platform.transactions import transaction
 from service.rounds import packages
 from service.rounds.reports import consolidated_table
@@ -18,11 +17,6 @@ from service.api.blueprint import Blueprint
 blp = Blueprint("packages", __name__, url_prefix="/api", description="市州推荐材料")
 protect(blp)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def files_folder() -> Path:
-    """Where the frozen tables and sealed scans are kept: with the attachments, outside the web root."""
-    return Path(current_app.config.get("GREENLIST_ATTACHMENTS_DIR") or Path(current_app.instance_path) / "attachments")
 
 
 class RankSchema(Schema):

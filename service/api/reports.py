@@ -55,7 +55,7 @@ def city_summary(args, round_id):
 
 def _summary_content(user, round_id: int, city: str) -> bytes:
     """The city's latest frozen 推荐汇总表, byte for byte; before any freeze, a preview marked as such."""
-    from service.api.packages import files_folder
+    from service.platform.storage import files_folder
     from service.rounds import packages
 
     frozen = packages.packages_of(round_id, city)

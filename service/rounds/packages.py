@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from service.accounts.models import User
-from service.applications.access import may_act_for_city, may_register_package_receipt, may_see_city_package
+from service.applications.access import may_act_for_city, may_register_package_receipt, may_see_city_package  # noqa: F401 (pages ask too)
 from service.applications.batch import _ids_catching, waits_for
 from service.applications.commands import deliver_message
 from service.applications.models import Application, WorkItem
@@ -45,6 +45,8 @@ MAX_PDF_BYTES = 20 * 1024 * 1024
 FILES = {"letter": "推荐文件（盖章扫描件）", "sealed_table": "推荐汇总表（盖章扫描件）"}
 STATUS = {"frozen": "已封存，待上传盖章材料并寄送", "sent": "已寄送，待省厅签收", "received": "省厅已签收"}
 SHOWN_BLOCKERS = 20
+FIELD_LABELS = {"filler_name": "填报人", "filler_phone": "联系电话", "kind": "材料类型", "file": "文件", "note": "寄送说明",
+                "confirm": "确认", "letter": "推荐文件", "sealed_table": "推荐汇总表（盖章）"}
 
 
 # -- lookups ---------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from service.web.base import bp
 
 def init_web(app) -> None:
     from service.web import (account, accounts, admin, applications, auth, calendar, inbox, organisations,
-                             registration, repair, roles, round_settings, rounds, tasks)
+                             packages, registration, repair, roles, round_settings, rounds, tasks)
     from service.web.filters import register_filters
 
     register_filters(app)
