@@ -46,7 +46,12 @@ def _declare(step: str, excluded=False):
 
 
 def _city(decision):
-    return _task("Task_city_review", "city", decision=decision)
+    """The city's decision; a recommendation then goes through the city's package (frozen, sent, received)."""
+    city = _task("Task_city_review", "city", decision=decision)
+    return [city, PACKAGE_RECEIVED] if decision == "recommend" else [city]
+
+
+PACKAGE_RECEIVED = ("city_package_received", None, {}, "province")
 
 
 def _formal(decision="accept", site=False):
@@ -70,7 +75,7 @@ OBJECTION = ("objection_recorded", None, {"real_name": "陈某", "contact": "139
 
 
 def _listed(step: str):
-    return [_declare(step), _city("recommend"), _formal(), *_experts(), _batch("start_notice")]
+    return [_declare(step), *_city("recommend"), _formal(), *_experts(), _batch("start_notice")]
 
 
 def categories_of(*definitions: ProcessDefinition) -> dict:
@@ -90,13 +95,13 @@ def standard_paths(categories: dict) -> dict[str, tuple[str, list[Event]]]:
     listed = _listed(declare)
     paths = {
         "列入名单": listed + [NOTICE_OVER, _batch("publish")],
-        "退回修改后推荐": [_declare(declare), _city("send_back"), _declare(declare), _city("recommend"),
+        "退回修改后推荐": [_declare(declare), *_city("send_back"), _declare(declare), *_city("recommend"),
                      _formal("reject")],
-        "市州不予推荐": [_declare(declare), _city("reject")],
+        "市州不予推荐": [_declare(declare), *_city("reject")],
         "存在排除情形": [_declare(declare, excluded=True)],
-        "形式审查未通过": [_declare(declare), _city("recommend"), _formal("reject")],
-        "专家评分未达标": [_declare(declare), _city("recommend"), _formal(), *_experts((50, 40, 55))],
-        "现场核查通过": [_declare(declare), _city("recommend"), _formal(site=True), *_experts(site=True),
+        "形式审查未通过": [_declare(declare), *_city("recommend"), _formal("reject")],
+        "专家评分未达标": [_declare(declare), *_city("recommend"), _formal(), *_experts((50, 40, 55))],
+        "现场核查通过": [_declare(declare), *_city("recommend"), _formal(site=True), *_experts(site=True),
                    _task("Task_site_inspection", "province", decision="pass"), _batch("start_notice"),
                    NOTICE_OVER, _batch("publish")],
         "异议成立": listed + [OBJECTION, _task("Task_objection", "province", decision="upheld")],
