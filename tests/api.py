@@ -143,7 +143,8 @@ class ApiScenario:
                              content_type="multipart/form-data"))
         ok(self.api.post(f"/api/packages/{package['id']}/sent", self.reviewer, json={"note": "EMS 1234"}))
         ok(self.api.post(f"/api/packages/{package['id']}/received", "province"))
-        return package
+        self.package = package
+        return self
 
     def formal_review(self, decision="accept", experts=("expert1", "expert2", "expert3"), site=False):
         # The drivers' formal review first passes the city package step if the application still waits for it.
