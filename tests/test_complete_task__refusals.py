@@ -111,7 +111,7 @@ def test_the_unit_name_and_credit_code_cannot_be_typed_over(users, round_, clock
 
 
 def test_task_claimed_by_someone_else(users, round_, clock):
-    s = Scenario(users, round_, clock).start().declare().city_review("recommend")
+    s = Scenario(users, round_, clock).start().declare().city_review("recommend").seal_city_package()
     with transaction():
         claim_task(application_id=s.application_id, task_id=s.item().task_id, user=db.session.get(User, users["staff2"]))
     before = snapshot(s.application_id)
@@ -130,7 +130,7 @@ def test_expert_cannot_do_another_experts_review(users, round_, clock):
 
 
 def test_formal_review_must_choose_the_rounds_number_of_experts(users, round_, clock):
-    s = Scenario(users, round_, clock).start().declare().city_review("recommend")
+    s = Scenario(users, round_, clock).start().declare().city_review("recommend").seal_city_package()
     error = attempt(s, "staff", {"decision": "accept", "experts": [str(users["expert1"])]})
     assert error.fields == {"experts": ["需要选择 2 项，现选择了 1 项"]}
     error = attempt(s, "staff", {"decision": "accept", "experts": [str(users["staff"]), str(users["expert1"])]})

@@ -101,11 +101,14 @@ def _waiting_clause(round_id: int):
 
 
 def pending(round_id: int, city_code: str) -> list[Application]:
-    """The city's recommended applications that wait for a package and are in none yet (oldest first)."""
+    """The city's recommended applications that wait for a package and are in none on its way (oldest first)."""
     clause = _waiting_clause(round_id)
     if clause is None:
         return []
-    packed = _packed_ids(packages_of(round_id, city_code))
+    # Members of a package on its way (frozen or sent) wait for its receipt. A member of a received package
+    # that waits again (an administrator rewound it to the declaration, the city recommended it anew) is
+    # pending again: it goes into the city's next package.
+    packed = _packed_ids([p for p in packages_of(round_id, city_code) if p.status != "received"])
     candidates = db.session.scalars(select(Application).where(
         Application.round_id == round_id, Application.city_code == city_code, Application.outcome.is_(None), clause)
         .order_by(Application.id)).all()
