@@ -49,3 +49,5 @@ def test_the_city_and_the_province_run_the_package_from_their_pages(api, visitor
     assert "已登记签收，1 个推荐申报进入形式审查" in text(province.get(response.headers["Location"]))
     assert first.detail()["stage"] == "形式审查与遴选专家"
     assert "各市州推荐材料" in text(province.get(f"/rounds/{round_id}"))
+    timeline = text(province.get(f"/applications/{first.application_id}"))
+    assert "封存市州推荐材料" in timeline and "省厅签收市州推荐材料" in timeline and "推荐汇总表 SHA-256" in timeline

@@ -45,7 +45,9 @@ ACTION_NAMES = {"application_started": "开始申报", "started": "流程开始"
                 "ended": "流程结束", "deadline_moved": "截止日期顺延", "expert_panel_drawn": "随机抽取专家",
                 "expert_conflict_declared": "专家回避声明", "expert_substituted": "更换评审专家",
                 "version_moved": "迁移流程版本", "process_retried": "流程出错后重试",
-                "application_rewound": "退回到环节"}
+                "application_rewound": "退回到环节", "city_package_frozen": "封存市州推荐材料",
+                "city_package_received": "省厅签收市州推荐材料", "city_package_file_uploaded": "上传盖章材料",
+                "city_package_sent": "市州确认寄送推荐材料"}
 
 
 def shanghai(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
