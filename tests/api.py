@@ -164,12 +164,40 @@ class ApiScenario:
 
     def city_review(self, decision, found=()):
         data = {**self.verification(found), "decision": decision}
-        data.update({"recommend_rank": 1, "recommend_opinion": "经核查，同意推荐"} if decision == "recommend"
+        data.update({"recommend_opinion": "经核查，同意推荐"} if decision == "recommend"
                     else {"comments": "意见"})
         self.submit(self.reviewer, data)
         return self
 
+    def city_package_view(self):
+        city = self.detail()["city_code"]
+        return city, ok(self.api.get(f"/api/rounds/{self.round_id}/cities/{city}/package", self.reviewer))
+
+    def waits_for_city_package(self) -> bool:
+        return any(row["application_id"] == self.application_id for group in self.city_package_view()[1]["pending"]
+                   for row in group["rows"])
+
+    def seal_city_package(self):
+        """The city's package over HTTP: rank what waits, freeze, upload the sealed PDFs, send; the province
+        registers receipt, releasing the city's recommendations into the formal review."""
+        city, view = self.city_package_view()
+        ranks = [{"application_id": row["application_id"], "rank": n} for group in view["pending"]
+                 for n, row in enumerate(group["rows"], start=1)]
+        package = ok(self.api.post(f"/api/rounds/{self.round_id}/cities/{city}/package", self.reviewer, json={
+            "ranks": ranks, "filler_name": "王填报", "filler_phone": "0431-88886666"}), 201)
+        for kind in ("letter", "sealed_table"):
+            ok(self.api.post(f"/api/packages/{package['id']}/files/{kind}", self.reviewer,
+                             data={"file": (io.BytesIO(b"%PDF-1.4 sealed"), f"{kind}.pdf")},
+                             content_type="multipart/form-data"))
+        ok(self.api.post(f"/api/packages/{package['id']}/sent", self.reviewer, json={"note": "EMS 1234"}))
+        ok(self.api.post(f"/api/packages/{package['id']}/received", "province"))
+        self.package = package
+        return self
+
     def formal_review(self, decision="accept", experts=("expert1", "expert2", "expert3"), site=False):
+        # The drivers' formal review first passes the city package step if the application still waits for it.
+        if self.waits_for_city_package():
+            self.seal_city_package()
         task_id = self.open_task("province", "Task_formal_review")
         ok(self.api.post(f"/api/tasks/{task_id}/claim", "province"))
         page = ok(self.api.get(f"/api/tasks/{task_id}", "province"))

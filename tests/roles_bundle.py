@@ -1,5 +1,5 @@
 """The shipped bundle with one more lane: a step for a role the deployment adds (技术支撑单位 by default),
-between the city's recommendation and the province's formal review."""
+between the city's package (received by the province) and the province's formal review."""
 from __future__ import annotations
 
 import json
@@ -8,8 +8,9 @@ from service.engine.bundle import Bundle
 
 FORM = "tech_check.form.json"
 STEP = "Task_tech_check"
-INTO_FORMAL_REVIEW = "<bpmn:incoming>Flow_Gw_city_decision_T_formal_review</bpmn:incoming>"
-RECOMMENDED = 'sourceRef="Gateway_city_decision" targetRef="Task_formal_review"'
+# After the city's package is received (Event_city_package), before the formal review.
+INTO_FORMAL_REVIEW = "<bpmn:incoming>Flow_Ev_city_package_T_formal_review</bpmn:incoming>"
+RECOMMENDED = 'sourceRef="Event_city_package" targetRef="Task_formal_review"'
 
 
 def tech_check_form() -> str:
@@ -31,12 +32,12 @@ def with_lane(shipped: Bundle, lane: str = "技术支撑单位") -> Bundle:
           <spiffworkflow:property name="form" value="{FORM}" />
         </spiffworkflow:properties>
       </bpmn:extensionElements>
-      <bpmn:incoming>Flow_Gw_city_decision_T_formal_review</bpmn:incoming>
+      <bpmn:incoming>Flow_Ev_city_package_T_formal_review</bpmn:incoming>
       <bpmn:outgoing>Flow_T_tech_check_T_formal_review</bpmn:outgoing>
     </bpmn:userTask>
     <bpmn:sequenceFlow id="Flow_T_tech_check_T_formal_review" sourceRef="{STEP}" targetRef="Task_formal_review" />
 """
-    text = text.replace(RECOMMENDED, f'sourceRef="Gateway_city_decision" targetRef="{STEP}"')
+    text = text.replace(RECOMMENDED, f'sourceRef="Event_city_package" targetRef="{STEP}"')
     text = text.replace(INTO_FORMAL_REVIEW, "<bpmn:incoming>Flow_T_tech_check_T_formal_review</bpmn:incoming>")
     text = text.replace("    </bpmn:laneSet>", f"""      <bpmn:lane id="Lane_tech" name="{lane}">
         <bpmn:flowNodeRef>{STEP}</bpmn:flowNodeRef>

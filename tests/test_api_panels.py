@@ -8,7 +8,7 @@ from tests.pages import Visitor, text
 
 
 def at_formal_review(api, category="factory") -> tuple[ApiScenario, str]:
-    s = ApiScenario(api, category).start().declare().city_review("recommend")
+    s = ApiScenario(api, category).start().declare().city_review("recommend").seal_city_package()
     task_id = s.open_task("province", "Task_formal_review")
     ok(api.post(f"/api/tasks/{task_id}/claim", "province"))
     return s, task_id

@@ -39,6 +39,8 @@ def test_send_back_keeps_what_was_typed(api):
     assert page["data"]["unit_name"] == "长春示范汽车零部件有限公司"
     assert [h["step"] for h in page["history"]] == ["Task_declare_factory", "Task_city_review"]
     s.declare().city_review("recommend")
+    assert s.detail()["stage"] == "等待市州推荐材料"
+    s.seal_city_package()
     assert s.detail()["stage"] == "形式审查与遴选专家"
 
 

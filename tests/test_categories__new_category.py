@@ -69,7 +69,7 @@ def test_a_category_added_in_a_draft_works_end_to_end_and_the_old_round_is_untou
     workbook = load_workbook(io.BytesIO(table.data))
     assert workbook.sheetnames == ["绿色工厂", "绿色工业园区", "绿色供应链管理企业", "绿色设计产品"]
     rows = list(workbook["绿色设计产品"].iter_rows(values_only=True))
-    assert "绿色设计产品" in rows[0][0] and rows[2][3] == "长春示范汽车零部件有限公司" and rows[2][5] == "绿色设计产品"
+    assert "绿色设计产品" in rows[0][0] and rows[2][4] == "长春示范汽车零部件有限公司" and rows[2][6] == "绿色设计产品"
 
     # The 2024 round runs version 1, which has no such category: refused with the categories it has.
     body = refused(api.post("/api/applications", "park1", json={"round": demo_round_id(), "category": "design_product"}),

@@ -41,8 +41,7 @@ def attempt(s, who, data, task_id=None, version=None):
     return caught.value
 
 
-REVIEW = {"consult_ecology": "无", "consult_emergency": "无", "consult_market": "无", "decision": "recommend",
-          "recommend_rank": 1}
+REVIEW = {"consult_ecology": "无", "consult_emergency": "无", "consult_market": "无", "decision": "recommend"}
 
 
 def test_stale_version_is_refused(at_city_review):
@@ -92,7 +91,6 @@ def test_invalid_data_names_each_field(at_city_review):
 
 def test_send_back_needs_comments(at_city_review):
     data = {**at_city_review.verification(), **REVIEW, "decision": "send_back"}
-    del data["recommend_rank"]
     error = attempt(at_city_review, "changchun", data)
     assert error.fields == {"comments": ["必填项"]}
 
@@ -114,7 +112,7 @@ def test_the_unit_name_and_credit_code_cannot_be_typed_over(users, round_, clock
 
 
 def test_task_claimed_by_someone_else(users, round_, clock):
-    s = Scenario(users, round_, clock).start().declare().city_review("recommend")
+    s = Scenario(users, round_, clock).start().declare().city_review("recommend").seal_city_package()
     with transaction():
         claim_task(application_id=s.application_id, task_id=s.item().task_id, user=db.session.get(User, users["staff2"]))
     before = snapshot(s.application_id)
@@ -133,7 +131,7 @@ def test_expert_cannot_do_another_experts_review(users, round_, clock):
 
 
 def test_formal_review_must_choose_the_rounds_number_of_experts(users, round_, clock):
-    s = Scenario(users, round_, clock).start().declare().city_review("recommend")
+    s = Scenario(users, round_, clock).start().declare().city_review("recommend").seal_city_package()
     error = attempt(s, "staff", {"decision": "accept", "experts": [str(users["expert1"])]})
     assert error.fields == {"experts": ["需要选择 2 项，现选择了 1 项"]}
     error = attempt(s, "staff", {"decision": "accept", "experts": [str(users["staff"]), str(users["expert1"])]})

@@ -11,7 +11,7 @@ def test_three_hundred_send_backs_then_a_recommendation_reaches_formal_review(us
         s.city_review("send_back", comments=f"第 {loop + 1} 次退回")
         sizes.append(len(s.application.state))
     s.declare()
-    s.city_review("recommend")
+    s.city_review("recommend").seal_city_package()
     assert s.item().bpmn_id == "Task_formal_review"
     # The tree is compacted once its history is long: the state at loop 300 is no larger than
     # it was around the first compaction, instead of twenty times loop 1.

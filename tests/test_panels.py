@@ -44,7 +44,7 @@ def expert(users, username, **fields):
 def at_formal_review(s: Scenario) -> Scenario:
     """The applicant (长春示范制造有限公司, Changchun) declared a factory in industry C3670; the city recommended."""
     with transaction():
-        s.start("factory").declare("factory").city_review("recommend")
+        s.start("factory").declare("factory").city_review("recommend").seal_city_package()
     return s
 
 
@@ -167,7 +167,7 @@ def test_a_broad_declared_industry_matches_narrower_expert_codes(scenario, users
     s = scenario.start("factory")
     declaration = sample_declaration("factory", unit_name=s.user("applicant").unit_name)
     s.complete("applicant", {**declaration, "industry_codes": "36, C3011"}, bpmn_id="Task_declare_factory")
-    s.city_review("recommend")
+    s.city_review("recommend").seal_city_package()
     expert(users, "auto_parts", name="汽车零部件专家", specialties=["park"], industry_codes=["C3670"])
     expert(users, "cement", name="水泥专家", specialties=["park"], industry_codes=["30"])
     expert(users, "glass", name="玻璃专家", specialties=["park"], industry_codes=["C3041"])

@@ -244,7 +244,7 @@ def test_moving_a_running_application_is_checked_refused_or_done_and_audited(api
     moved = ok(api.post(path, "admin", json={"process_version_id": later_changed, "dry_run": False,
                                               "note": "统一到新版本"}))
     assert moved["moved"] is True and running.detail()["process_version"] == 3
-    running.city_review("recommend")
+    running.city_review("recommend").seal_city_package()
     assert running.detail()["stage"] == "形式审查与专家遴选"  # now on the new version's diagram
     trail = running.audit()
     assert trail["verified"] and any(e["action"] == "version_moved" and e["data"]["to_version"] == 3

@@ -138,7 +138,7 @@ def test_a_failing_script_is_shown_to_the_admin_then_fixed_moved_and_retried_aud
     assert completed[-1]["actor"] == "admin" and completed[-1]["data"]["retry_of"] == "factory1"
     assert completed[-1]["data"]["form"]["address"] == declaration["address"]
     # It goes on from there as usual.
-    s.city_review("recommend")
+    s.city_review("recommend").seal_city_package()
     assert s.detail()["stage"] == "形式审查与遴选专家"
     refused(api.post(f"/api/applications/{s.application_id}/retry", "admin"), 409, "nothing_to_retry")
 
@@ -249,7 +249,7 @@ def test_a_declaration_corrected_after_a_rewind_is_judged_on_its_new_answers(app
 
 
 def test_rewind_from_formal_review_to_the_declaration(app, api, clock):
-    s = ApiScenario(api).start().declare().city_review("recommend")
+    s = ApiScenario(api).start().declare().city_review("recommend").seal_city_package()
     declared = next(e for e in s.audit()["events"] if e["action"] == "task_completed")["data"]["form"]
     targets = ok(api.get(f"/api/applications/{s.application_id}/repair", "admin"))["rewind_targets"]
     assert [t["element_id"] for t in targets] == ["Task_declare_factory", "Task_city_review"]
@@ -288,7 +288,7 @@ def test_rewind_from_formal_review_to_the_declaration(app, api, clock):
     admin.login("admin")
     html = admin.get(f"/applications/{s.application_id}").get_data(as_text=True)
     assert "退回到环节" in html and "申报材料缺少能耗数据，退回补充" in html
-    s.declare().city_review("recommend")
+    s.declare().city_review("recommend").seal_city_package()  # recommended anew: the city's next package
     assert s.detail()["stage"] == "形式审查与遴选专家"
 
 
@@ -316,7 +316,7 @@ def test_rewind_is_refused_while_the_expert_review_runs_and_once_ended(api):
 
 
 def test_rewind_into_a_passed_deadline_is_refused(api, clock):
-    s = ApiScenario(api).start().declare().city_review("recommend")
+    s = ApiScenario(api).start().declare().city_review("recommend").seal_city_package()
     clock.set(db.session.get(Round, s.round_id).city_deadline)
     clock.advance(days=1)
     body = refused(rewind(api, s, element_id="Task_declare_factory", reason="补充材料"), 409, "rewind_refused")
@@ -325,7 +325,7 @@ def test_rewind_into_a_passed_deadline_is_refused(api, clock):
 
 
 def test_rewind_through_the_page_keeps_the_typed_reason_when_refused(app, api):
-    s = ApiScenario(api).start().declare().city_review("recommend")
+    s = ApiScenario(api).start().declare().city_review("recommend").seal_city_package()
     admin = Visitor(app)
     admin.login("admin")
     html = admin.get(f"/applications/{s.application_id}").get_data(as_text=True)

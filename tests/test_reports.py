@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from service.audit.chain import SYSTEM_CHAIN, trail
-from service.rounds.reports import SUMMARY_COLUMNS
+from service.rounds.reports import SUMMARY_COLUMNS, SUMMARY_TAIL
 from tests.api import ApiClient
 from tests.scenario import Scenario
 
@@ -19,18 +19,33 @@ def client(app, demo_passwords):
 
 def reviewed(users, round_, clock, unit, decision, rank=None, category="factory"):
     s = Scenario(users, round_, clock).start(category=category, applicant=unit).declare(category=category, who=unit)
-    extra = {"recommend_rank": rank} if rank else {}
-    return s.city_review(decision, **extra)
+    return s.city_review(decision)
+
+
+def freeze(users, round_, ranks: dict, who="changchun", city="220100"):
+    """The city ranks and freezes what waits (ranks: application id -> rank)."""
+    from service.platform.storage import files_folder
+    from service.platform.extensions import db
+    from service.platform.transactions import transaction
+    from service.accounts.models import User
+    from service.rounds.packages import freeze as freeze_package
+
+    with transaction():
+        return freeze_package(user=db.session.get(User, users[who]), round_id=round_, city_code=city,
+                              ranks=[{"application_id": k, "rank": v} for k, v in ranks.items()],
+                              filler_name="王填报", filler_phone="0431-88886666", folder=files_folder()).id
 
 
 def test_summary_table_holds_the_citys_recommendations_in_order(users, round_, clock, client):
-    second = reviewed(users, round_, clock, "unit0", "recommend", rank=2)
-    first = reviewed(users, round_, clock, "unit1", "recommend", rank=1)
-    park = reviewed(users, round_, clock, "unit2", "recommend", rank=3, category="park")
+    second = reviewed(users, round_, clock, "unit0", "recommend")
+    first = reviewed(users, round_, clock, "unit1", "recommend")
+    park = reviewed(users, round_, clock, "unit2", "recommend", category="park")
     reviewed(users, round_, clock, "unit3", "send_back")
     reviewed(users, round_, clock, "unit4", "reject")
     jilin = Scenario(users, round_, clock).start(applicant="other_applicant").declare(who="other_applicant")
     jilin.city_review("recommend", who="jilin")
+    # unit3 was sent back: its declaration is with the unit, not in a city review, so the city may freeze.
+    freeze(users, round_, {second.application_id: 2, first.application_id: 1, park.application_id: 1})
 
     response = client.get(f"/api/rounds/{round_}/summary-table", "changchun")
     assert response.status_code == 200
@@ -39,14 +54,15 @@ def test_summary_table_holds_the_citys_recommendations_in_order(users, round_, c
     assert workbook.sheetnames == ["绿色工厂", "绿色工业园区", "绿色供应链管理企业"]
     factories = list(workbook["绿色工厂"].iter_rows(values_only=True))
     assert "长春市" in factories[0][0] and "绿色工厂" in factories[0][0]
-    assert list(factories[1]) == SUMMARY_COLUMNS
+    assert list(factories[1]) == SUMMARY_COLUMNS + SUMMARY_TAIL
     units = {s.application_id: s.application.unit_name for s in (first, second, park)}
-    assert [(row[0], row[3]) for row in factories[2:4]] == [(1, units[first.application_id]),
-                                                            (2, units[second.application_id])]
-    assert factories[2][1] == "长春市" and factories[2][5] == "绿色工厂" and factories[2][8] == "第三方评价"
-    assert factories[5][0] == "推荐单位（盖章）：" and factories[6][0].startswith("日期")
+    assert [(row[0], row[1], row[4]) for row in factories[2:4]] == [(1, 1, units[first.application_id]),
+                                                                    (2, 2, units[second.application_id])]
+    assert factories[2][2] == "长春市" and factories[2][6] == "绿色工厂" and factories[2][9] == "第三方评价"
+    assert factories[5][0] == "推荐单位（盖章）：" and factories[6][0].startswith("填报人：王填报")
+    assert factories[7][0].startswith("日期")
     parks = list(workbook["绿色工业园区"].iter_rows(values_only=True))
-    assert [row[3] for row in parks[2:3]] == [units[park.application_id]]
+    assert [row[4] for row in parks[2:3]] == [units[park.application_id]]
     chains = list(workbook["绿色供应链管理企业"].iter_rows(values_only=True))
     assert [row for row in chains if isinstance(row[0], int)] == []
 
@@ -100,7 +116,7 @@ def test_step_durations_follow_the_clock(users, round_, clock, client):
     clock.set(start + timedelta(days=2))
     fast.declare(who="unit0")
     clock.set(start + timedelta(days=5))
-    fast.city_review("recommend")
+    fast.city_review("recommend").seal_city_package()
     clock.set(start + timedelta(days=6))
     fast.formal_review("reject")
     slow = Scenario(users, round_, clock).start(applicant="unit1")  # opened at day 6

@@ -61,7 +61,7 @@ def counted(user_id) -> int:
 
 def at_tech_check(users, round_id, clock, applicant="applicant", city="changchun", category="factory") -> Scenario:
     return Scenario(users, round_id, clock).start(category, applicant).declare(category, who=applicant).city_review(
-        "recommend", who=city)
+        "recommend", who=city).seal_city_package()
 
 
 @pytest.fixture

@@ -25,7 +25,9 @@ def timers_of(application_id):
 
 
 def extend(api, round_id, day, reason="市州申请延期", who="province"):
-    return api.call("PATCH", f"/api/rounds/{round_id}", who, json={"city_deadline": day, "reason": reason})
+    """Both deadlines to ``day``: the declarations' timers read unit_deadline, the city reviews' city_deadline."""
+    return api.call("PATCH", f"/api/rounds/{round_id}", who, json={"unit_deadline": day, "city_deadline": day,
+                                                                   "reason": reason})
 
 
 def test_an_extension_moves_the_waiting_timers_and_the_process_waits_for_the_new_date(app, api, clock):
@@ -36,8 +38,8 @@ def test_an_extension_moves_the_waiting_timers_and_the_process_waits_for_the_new
 
     detail = ok(extend(api, declaring.round_id, "2024-06-30"))
     assert detail["city_deadline"].startswith("2024-06-30T16:00") and detail["editable"] is False
-    change = detail["deadline_changes"][-1]
-    assert (change["field"], change["reason"], change["applications_moved"]) == ("city_deadline", "市州申请延期", 2)
+    changes = [(c["field"], c["reason"], c["applications_moved"]) for c in detail["deadline_changes"]]
+    assert changes == [("unit_deadline", "市州申请延期", 1), ("city_deadline", "市州申请延期", 1)]
     assert timers_of(declaring.application_id) == [("Timer_declare_factory", NEW)]
     assert timers_of(reviewing.application_id) == [("Timer_city_review", NEW)]
     due = {t["application_id"]: t["due_at"] for t in ok(api.get("/api/tasks", "factory1"))["items"]}
@@ -92,8 +94,8 @@ def test_a_timer_that_counts_a_duration_from_the_deadline_cannot_move_and_the_ex
     """A diagram whose declaration timer is a duration computed from city_deadline: when was it armed? The
     engine cannot say what the new date would be, so the whole extension is refused and nothing changes."""
     main = next(name for name in bundle.processes if name.endswith(".bpmn"))
-    old = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">city_deadline</bpmn:timeDate>'
-    new = ('<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P30D" if city_deadline else "P40D"'
+    old = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">unit_deadline</bpmn:timeDate>'
+    new = ('<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P30D" if unit_deadline else "P40D"'
            '</bpmn:timeDuration>')
     assert old in bundle.processes[main]
     counted = Bundle({**bundle.processes, main: bundle.processes[main].replace(old, new, 1)}, bundle.forms, bundle.files)

@@ -113,7 +113,8 @@ def test_once_an_application_started_only_later_deadlines_may_change_with_a_reas
     assert extended["reason"] == "市州申请延期，厅领导同意"
     assert extended["before"]["city_deadline"].startswith("2024-06-10T16:00")
     assert extended["after"]["city_deadline"].startswith("2024-06-30T16:00")
-    assert extended["applications_moved"] == {"unit_deadline": 0, "city_deadline": 1}
+    # The declaration's timer reads the units' deadline (the city review's reads the city's).
+    assert extended["applications_moved"] == {"unit_deadline": 1, "city_deadline": 0}
     body = refused(patch(api, s.round_id, city_deadline="2024-06-25", reason="缩短"), 422, "validation_failed",
                    "city_deadline")
     assert "只能延后，不能提前" in body["errors"]["city_deadline"][0]

@@ -18,7 +18,7 @@ from tests.api import demo_round_id, first_version_id, ok, refused
 from tests.conftest import OBJECTION_CHANNEL
 from tests.pages import text
 
-DECLARE_TIMER = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">city_deadline</bpmn:timeDate>'
+DECLARE_TIMER = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">unit_deadline</bpmn:timeDate>'
 NEW_SETTINGS = [
     {"name": "material_deadline", "type": "date", "label": "纸质材料报送截止日", "default": "06-05",
      "help": "申报书的申报期限读取它"},
@@ -35,7 +35,7 @@ def with_declaration_timer(bundle: Bundle, expression: str, extra_settings=()) -
     extended by ``extra_settings``."""
     main = next(name for name in bundle.processes if name.endswith(".bpmn"))
     assert DECLARE_TIMER in bundle.processes[main]
-    diagram = bundle.processes[main].replace(DECLARE_TIMER, DECLARE_TIMER.replace("city_deadline", expression), 1)
+    diagram = bundle.processes[main].replace(DECLARE_TIMER, DECLARE_TIMER.replace("unit_deadline", expression), 1)
     listed = json.loads(bundle.processes["settings.json"])
     listed["settings"] += list(extra_settings)
     return Bundle({**bundle.processes, main: diagram, "settings.json": json.dumps(listed, ensure_ascii=False)},

@@ -21,7 +21,9 @@ def declared(category="factory"):
 
 CITY = [("task_completed", "Task_city_review"), ("rule_evaluated", "Task_verified_eligibility"),
         ("gateway_decision", "Gateway_verified"), ("gateway_decision", "Gateway_city_decision")]
-FORMAL = [("task_claimed", "Task_formal_review"), ("task_completed", "Task_formal_review"),
+# The city's package (frozen, received by the province) releases the recommendation into the formal review.
+PACKAGE = [("city_package_frozen", None), ("city_package_received", None), ("message_received", "Event_city_package")]
+FORMAL = PACKAGE + [("task_claimed", "Task_formal_review"), ("task_completed", "Task_formal_review"),
           ("gateway_decision", "Gateway_formal")]
 EXPERTS = [("task_completed", "Task_expert_review"), ("task_completed", "Task_expert_review"),
            ("multi_instance_completed", "Task_expert_review"), ("script_run", "Task_scoring"),
@@ -74,6 +76,8 @@ def test_send_back_then_recommend(scenario, clock):
     s = scenario.start().declare().city_review("send_back")
     assert s.item().bpmn_id == "Task_declare_factory"
     s.declare().city_review("recommend")
+    assert s.items() == [] and s.waits_for_city_package()  # held until the city's package is received
+    s.seal_city_package()
     assert s.item().bpmn_id == "Task_formal_review"
     s.formal_review().expert_review("expert1", 90).expert_review("expert2", 88).batch("start_notice")
     clock.set(NOTICE_OVER)

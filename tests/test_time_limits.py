@@ -41,7 +41,7 @@ def test_the_shipped_diagram_gives_the_province_and_expert_steps_time_limits(bun
 def test_a_formal_review_arriving_on_a_friday_is_due_ten_working_days_later_shown_and_reminded(app, api, clock):
     s = ApiScenario(api, "factory").start().declare()
     clock.set(FRIDAY_7_JUNE)
-    s.city_review("recommend")
+    s.city_review("recommend").seal_city_package()
 
     task = next(t for t in ok(api.get("/api/tasks", "province"))["items"] if t["application_id"] == s.application_id)
     assert task["step"] == "Task_formal_review" and task["due_at"].startswith("2024-06-24T16:00")

@@ -78,8 +78,8 @@ def test_bad_script(bundle, script, reason):
     ("city_deadline +", "语法错误"),
 ])
 def test_unparseable_timer(bundle, timer, reason):
-    report = only_problem(broken(bundle, ">city_deadline</bpmn:timeDate>", f">{timer}</bpmn:timeDate>"))
-    assert "Timer_declare_factory（推荐截止）" in report and reason in report
+    report = only_problem(broken(bundle, ">unit_deadline</bpmn:timeDate>", f">{timer}</bpmn:timeDate>"))
+    assert "Timer_declare_factory（申报截止）" in report and reason in report
 
 
 def test_gateway_without_conditions_or_default(bundle):

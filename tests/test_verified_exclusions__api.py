@@ -12,7 +12,6 @@ from tests.pages import Visitor, text
 def submission(s, decision, found=(), **changes):
     data = {**s.verification(found=found), "decision": decision, **changes}
     if decision == "recommend":
-        data.setdefault("recommend_rank", 1)
         data.setdefault("recommend_opinion", "经核查，同意推荐")
     else:
         data.setdefault("comments", "核查发现排除情形")

@@ -36,7 +36,7 @@ def test_running_application_finishes_on_the_version_it_started(users, round_, c
         assert next_round.process_version_id == v2.id
         v2_id, next_round_id = v2.id, next_round.id
     assert s.item().name == "市州初审推荐"
-    s.city_review("recommend")
+    s.city_review("recommend").seal_city_package()
     assert s.application.process_version_id != v2_id
     assert s.item().name == "形式审查与遴选专家"
     s2 = Scenario(users, next_round_id, clock).start(applicant="other_applicant")

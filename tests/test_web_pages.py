@@ -99,8 +99,8 @@ def test_who_may_open_which_page(api, visitor):
 def test_the_inbox_filters_counts_claims_and_lists_what_was_done(api, visitor, clock):
     from datetime import datetime, timezone
 
-    ApiScenario(api).start().declare().city_review("recommend")
-    ApiScenario(api, "park").start().declare().city_review("recommend")
+    ApiScenario(api).start().declare().city_review("recommend").seal_city_package()
+    ApiScenario(api, "park").start().declare().city_review("recommend").seal_city_package()
     staff = visitor("province")
     page = text(staff.get("/inbox"))
     assert "长春示范汽车零部件有限公司" in page and page.count("形式审查与遴选专家") >= 3  # two rows and the facet

@@ -36,12 +36,12 @@ def init_api(app) -> GreenlistApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     from service.api import (account, accounts, actions, applications, attachments, auth, calendar, docs, drafts,
-                             messages, notice_files, organisations, panels, processes, ranking, register,
+                             messages, notice_files, organisations, packages, panels, processes, ranking, register,
                              registrations, repair, reports, roles, rounds, tasks)
 
     for module in (auth, account, rounds, applications, tasks, panels, attachments, processes, reports, drafts,
                    accounts, registrations, organisations, calendar, roles, repair, actions, ranking, messages,
-                   register):
+                   register, packages):
         api.register_blueprint(module.blp)
     api.register_blueprint(drafts.rounds_blp)
     api.register_blueprint(drafts.applications_blp)

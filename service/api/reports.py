@@ -36,7 +36,7 @@ def _record(report: str, **details):
 @blp.arguments(CityArgs, location="query")
 @blp.doc(security=BEARER, responses={200: {"description": "推荐汇总表 .xlsx，每个申报类别一页"}})
 def city_summary(args, round_id):
-    """市州推荐汇总表（附件1）：市州账号只能下载本市州的；省厅、管理员、审计可下载任一市州"""
+    """市州推荐汇总表（附件1）：已封存则为最近一批封存的文件本身，未封存则为预览；市州账号只能下载本市州的"""
     user = current_user()
     round_ = get_round_or_404(round_id)
     city = args.get("city") or user.city_code
@@ -45,10 +45,21 @@ def city_summary(args, round_id):
         raise Forbidden("只能下载本市州的推荐汇总表")
     if city is None:
         raise NotFound("请指定市州（city）")
-    content = summary_table(round_.id, city)
+    content = _summary_content(user, round_.id, city)
     _record("summary_table", round_id=round_.id, city=city)
     return send_file(_stream(content), mimetype=XLSX, as_attachment=True,
                      download_name=f"{round_.name}-推荐汇总表-{CITIES[city]}.xlsx")
+
+
+def _summary_content(user, round_id: int, city: str) -> bytes:
+    """The city's latest frozen 推荐汇总表, byte for byte; before any freeze, a preview marked as such."""
+    from service.platform.storage import files_folder
+    from service.rounds import packages
+
+    frozen = packages.packages_of(round_id, city)
+    if frozen:
+        return packages.stored_file(user, frozen[-1].id, "table", files_folder())[1]
+    return summary_table(round_id, city, [(a, None) for a in packages.pending(round_id, city)], preview=True)
 
 
 class StageCountSchema(Schema):

@@ -303,3 +303,18 @@ def copy_colleagues(user: User, text: str = "", limit: int = MAX_COLLEAGUES) -> 
     if text:
         query = _name_matches(query, text)
     return db.session.scalars(query.order_by(User.id).limit(limit)).all()
+
+
+# -- city packages (rounds/packages.py) ---------------------------------------------------------
+def may_see_city_package(user: User, city_code: str) -> bool:
+    """A city sees its own packages; the province (and those who see everything) every city's."""
+    return any(user.has_role(r) for r in SEE_ALL) or may_act_for_city(user, city_code)
+
+
+def may_act_for_city(user: User, city_code: str) -> bool:
+    """Ordering, freezing, uploading the sealed files and sending: only the city's own reviewers."""
+    return user.has_role("city_reviewer") and bool(user.city_code) and user.city_code == city_code
+
+
+def may_register_package_receipt(user: User) -> bool:
+    return user.has_role("province_staff")

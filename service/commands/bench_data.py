@@ -47,7 +47,7 @@ STEPS = [(0.35, "Task_declare_factory", "填报绿色工厂申报书", "applican
          (0.10, "Task_expert_review", "专家评审", "expert"),
          (0.15, None, "列入名单", None)]
 REVIEW = {"consult_ecology": "无", "consult_emergency": "无", "consult_market": "无", "decision": "recommend",
-          "recommend_rank": 1, "recommend_opinion": "同意推荐",
+          "recommend_opinion": "同意推荐",
           # For the engine alone (no form check): the verification with stand-in attachment ids.
           **sample_verification("0", "0", queried_on="2024-05-06")}
 

@@ -149,7 +149,7 @@ def send_back_loop(round_id: int, applicant: str, reviewer: str, loops: int, sam
         if loop in (0, loops):
             sizes[loop] = len(db.session.get(Application, application_id).state)
         submit(applicant, sample_declaration("factory", unit_name=unit, serial=7), loop)
-        send_back = {key: value for key, value in review.items() if key != "recommend_rank"}
+        send_back = dict(review)
         submit(reviewer, {**send_back, "decision": "send_back", "comments": f"第 {loop + 1} 次退回"}, loop)
         db.session.remove()
     first, last = statistics.median(timed[0]), statistics.median(timed[loops])

@@ -22,7 +22,8 @@ NSMAP = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
 # The messages the service sends; a bundle must catch each of them somewhere.
 BATCH_MESSAGES = ("start_notice", "publish")
-SERVICE_MESSAGES = BATCH_MESSAGES + ("objection",)
+# city_package: a city's recommended applications wait for it before the formal review (rounds/packages.py).
+SERVICE_MESSAGES = BATCH_MESSAGES + ("objection", "city_package")
 
 # The built-in roles that work tasks, by the name a lane carries (Chinese name -> role key). A deployment
 # adds its own roles; the service passes its whole table in as ``lane_roles`` (the engine reads no database).

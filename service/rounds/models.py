@@ -67,3 +67,37 @@ class CalendarYear(db.Model):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     confirmed_by: Mapped[str] = mapped_column(String(64))
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CityPackage(db.Model):
+    """市州推荐材料: what one city sends the province for a round — its recommended applications ranked per
+    category, the 推荐汇总表 frozen once (stored file and SHA-256), the sealed letter and table (PDF), the paper
+    copies sent and their receipt. A recommendation made after a city froze its package goes into the city's
+    next package (``number`` 2, 3 …, 补充推荐): a frozen package never changes."""
+
+    __table_args__ = (db.UniqueConstraint("round_id", "city_code", "number", name="uq_city_package_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    city_code: Mapped[str] = mapped_column(String(6))
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    # frozen → sent → received (a package row exists only once frozen; before that it is computed).
+    status: Mapped[str] = mapped_column(String(16), default="frozen")
+    # [{"application_id", "category", "rank"}] in table order, fixed at the freeze.
+    members: Mapped[list] = mapped_column(JSON, default=list)
+    table_stored: Mapped[str] = mapped_column(String(64))
+    table_sha256: Mapped[str] = mapped_column(String(64))
+    frozen_by: Mapped[str] = mapped_column(String(64))
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The sealed scans (PDF): 推荐文件 and the signed and sealed 推荐汇总表.
+    letter_stored: Mapped[str | None] = mapped_column(String(64))
+    letter_name: Mapped[str | None] = mapped_column(String(200))
+    letter_sha256: Mapped[str | None] = mapped_column(String(64))
+    sealed_table_stored: Mapped[str | None] = mapped_column(String(64))
+    sealed_table_name: Mapped[str | None] = mapped_column(String(200))
+    sealed_table_sha256: Mapped[str | None] = mapped_column(String(64))
+    sent_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_note: Mapped[str] = mapped_column(String(500), default="")  # how the paper copies went (快递单号 …)
+    received_by: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

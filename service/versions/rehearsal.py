@@ -37,7 +37,7 @@ from service.versions.replay import Event, PathResult, compare, replay
 from service.versions.standard_paths import CLEAR_REGISTER, rehearse_standard
 
 # What a replay acts on; everything else in a trail is the engine's own consequence.
-DECISIONS = ("task_completed", "batch_action", "objection_recorded", "timer_fired")
+DECISIONS = ("task_completed", "batch_action", "objection_recorded", "timer_fired", "city_package_received")
 LIMITS = Limits(seconds=300, cpu_seconds=300, memory_mb=1024)
 
 

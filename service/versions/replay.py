@@ -124,6 +124,12 @@ class _Run:
         elif event.action == "batch_action":
             self.pass_new_steps(None)
             self.engine.send_message(self.wf, event.data["action"], {})
+        elif event.action == "city_package_received":
+            # The province registered the city's package (rounds/packages.py). A version from before the
+            # package step has no catcher for it: its applications went straight on, so nothing to deliver.
+            if self.definition.elements_awaiting("city_package"):
+                self.pass_new_steps(None)
+                self.engine.send_message(self.wf, "city_package", {})
         elif event.action == "objection_recorded":
             self.engine.send_message(self.wf, "objection", {k: v for k, v in event.data.items() if k != "name"})
         elif event.action == "timer_fired":

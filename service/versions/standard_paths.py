@@ -48,7 +48,12 @@ def _declare(step: str, excluded=False, given=None):
 
 
 def _city(decision, **verified):
-    return _task("Task_city_review", "city", decision=decision, **verified)
+    """The city's decision; a recommendation then goes through the city's package (frozen, sent, received)."""
+    city = _task("Task_city_review", "city", decision=decision, **verified)
+    return [city, PACKAGE_RECEIVED] if decision == "recommend" else [city]
+
+
+PACKAGE_RECEIVED = ("city_package_received", None, {}, "province")
 
 
 def _formal(decision="accept", site=False):
@@ -72,7 +77,7 @@ OBJECTION = ("objection_recorded", None, {"real_name": "陈某", "contact": "139
 
 
 def _listed(step: str):
-    return [_declare(step), _city("recommend"), _formal(), *_experts(), _batch("start_notice")]
+    return [_declare(step), *_city("recommend"), _formal(), *_experts(), _batch("start_notice")]
 
 
 def categories_of(*definitions: ProcessDefinition) -> dict:
@@ -92,17 +97,17 @@ def standard_paths(categories: dict) -> dict[str, tuple[str, list[Event]]]:
     listed = _listed(declare)
     paths = {
         "列入名单": listed + [NOTICE_OVER, _batch("publish")],
-        "退回修改后推荐": [_declare(declare), _city("send_back"), _declare(declare), _city("recommend"),
+        "退回修改后推荐": [_declare(declare), *_city("send_back"), _declare(declare), *_city("recommend"),
                      _formal("reject")],
-        "市州不予推荐": [_declare(declare), _city("reject")],
+        "市州不予推荐": [_declare(declare), *_city("reject")],
         # The unit declared "no", the city's check finds a dishonest debtor: the verified answers decide.
-        "核查存在排除情形": [_declare(declare), _city("reject", verified_exc_dishonest="yes")],
+        "核查存在排除情形": [_declare(declare), *_city("reject", verified_exc_dishonest="yes")],
         "存在排除情形": [_declare(declare, excluded=True)],
         # A software company (GB/T 4754 I6510) declaring a green factory: outside the notice's 申报范围.
         "不符合申报范围": [_declare(declare, given={"industry_codes": "I6510"})],
-        "形式审查未通过": [_declare(declare), _city("recommend"), _formal("reject")],
-        "专家评分未达标": [_declare(declare), _city("recommend"), _formal(), *_experts((50, 40, 55))],
-        "现场核查通过": [_declare(declare), _city("recommend"), _formal(site=True), *_experts(site=True),
+        "形式审查未通过": [_declare(declare), *_city("recommend"), _formal("reject")],
+        "专家评分未达标": [_declare(declare), *_city("recommend"), _formal(), *_experts((50, 40, 55))],
+        "现场核查通过": [_declare(declare), *_city("recommend"), _formal(site=True), *_experts(site=True),
                    _task("Task_site_inspection", "province", decision="pass"), _batch("start_notice"),
                    NOTICE_OVER, _batch("publish")],
         "异议成立": listed + [OBJECTION, _task("Task_objection", "province", decision="upheld")],

@@ -12,7 +12,7 @@ from service.web.base import bp
 
 def init_web(app) -> None:
     from service.web import (account, accounts, actions, admin, applications, auth, calendar, inbox, list_register,
-                             messages, notice_files, organisations, public, registration, repair, roles,
+                             messages, notice_files, organisations, packages, public, registration, repair, roles,
                              round_settings, rounds, tasks)
     from service.web.filters import register_filters
 

@@ -47,7 +47,10 @@ ACTION_NAMES = {"application_started": "开始申报", "started": "流程开始"
                 "version_moved": "迁移流程版本", "process_retried": "流程出错后重试",
                 "application_rewound": "退回到环节", "task_handed_over": "转办", "submission_taken_back": "撤回",
                 "application_withdrawn": "放弃申报", "task_urged": "催办", "application_copied": "抄送",
-                "attachment_uploaded": "上传附件", "attachment_replaced": "替换附件", "attachment_removed": "删除附件"}
+                "attachment_uploaded": "上传附件", "attachment_replaced": "替换附件", "attachment_removed": "删除附件",
+                "city_package_frozen": "封存市州推荐材料",
+                "city_package_received": "省厅签收市州推荐材料", "city_package_file_uploaded": "上传盖章材料",
+                "city_package_sent": "市州确认寄送推荐材料"}
 
 
 def shanghai(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

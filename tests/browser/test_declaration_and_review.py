@@ -77,10 +77,10 @@ def test_declare_send_back_resubmit_recommend(browse, tmp_path):
     open_first_task(review, "长春示范汽车零部件有限公司")
     assert "余热回收、光伏发电，已补充盖章页" in review.inner_text(".task-context")
     # The verification submitted at the send-back comes back filled in; recommending adds the opinion.
-    fill_form(review, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 1,
+    fill_form(review, form("city_review"), {**REVIEW, "decision": "recommend",
                                             "recommend_opinion": "经核查，同意推荐"})
     submit(review)
-    assert review.inner_text("#stage") == "形式审查与遴选专家"
+    assert review.inner_text("#stage") == "等待市州推荐材料"  # the city's package comes next
     timeline = review.inner_text("#timeline")
     assert timeline.count("市州初审推荐") == 2 and "推荐" in timeline and "退回修改" in timeline
     assert "审计链校验通过" in review.inner_text("#chain-status")

@@ -12,6 +12,7 @@ UNIT = "四平示范装备制造集团有限公司"  # chain1's organisation (Ap
 
 def test_draw_a_panel_declare_a_conflict_and_draw_a_substitute(browse, api):
     scenario = ApiScenario(api, "supply_chain").start().declare().city_review("recommend")
+    scenario.seal_city_package()
 
     staff_browser = browse()
     staff = staff_browser.login("province")

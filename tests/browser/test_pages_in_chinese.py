@@ -76,7 +76,7 @@ def test_the_declaration_page_has_no_english_and_a_chinese_file_button(browse, t
 
 
 def test_the_formal_review_page_has_no_english(browse, api):
-    ApiScenario(api, "supply_chain").start().declare().city_review("recommend")
+    ApiScenario(api, "supply_chain").start().declare().city_review("recommend").seal_city_package()
     staff = browse()
     page = staff.login("province")
     open_first_task(page, "四平示范装备制造集团有限公司")

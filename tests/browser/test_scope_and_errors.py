@@ -90,7 +90,7 @@ def test_a_conflict_keeps_what_the_reviewer_typed(browse, api, tmp_path):
     page = reviewer.login("changchun")
     open_first_task(page, "长春示范汽车零部件有限公司")
     verify(page, form("city_review"), tmp_path)
-    fill_form(page, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 2,
+    fill_form(page, form("city_review"), {**REVIEW, "decision": "recommend",
                                           "recommend_opinion": "同意推荐"})
 
     # Meanwhile a colleague on the same account finishes the task from another browser.
@@ -103,4 +103,4 @@ def test_a_conflict_keeps_what_the_reviewer_typed(browse, api, tmp_path):
     assert "/tasks/" in page.url  # still on the form
     reviewer.screenshot("conflict")
     stored = json.loads(page.evaluate("Object.entries(localStorage).find(([k]) => k.includes('changchun'))[1]"))
-    assert stored["data"]["recommend_rank"] == 2 and stored["synced"] is False
+    assert stored["data"]["decision"] == "recommend" and stored["synced"] is False

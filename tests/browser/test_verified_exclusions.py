@@ -20,7 +20,7 @@ def test_city_verifies_with_evidence_and_the_province_sees_the_mismatch(browse, 
     verify(page, form("city_review"), tmp_path, found=("exc_dishonest",),
            verified_exc_dishonest_source="zxgk")
     assert "信用中国查询结果.pdf" in page.inner_text("#attachments")
-    fill_form(page, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 1,
+    fill_form(page, form("city_review"), {**REVIEW, "decision": "recommend",
                                           "recommend_opinion": "同意推荐"})
     reviewer.screenshot("verification-filled")
     page.click("#submit")

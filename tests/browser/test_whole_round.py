@@ -14,6 +14,7 @@ from service.platform.timeutil import utcnow
 from service.commands.worker import run_due_timers
 from tests.api import REVIEW
 from tests.browser.formfill import attach_report, fill_form, verify
+from tests.browser.package_steps import freeze_upload_and_send, open_city_package, register_receipt
 from tests.browser.test_declaration_and_review import form, open_first_task, start_declaration, submit
 
 UNIT = "长春示范汽车零部件有限公司"
@@ -27,15 +28,21 @@ def test_one_application_from_declaration_to_the_published_list(browse, tmp_path
     attach_report(page, tmp_path)
     submit(page)
 
-    city = browse().login("changchun")
+    city_browser = browse()
+    city = city_browser.login("changchun")
     open_first_task(city, UNIT)
     verify(city, form("city_review"), tmp_path)
-    fill_form(city, form("city_review"), {**REVIEW, "decision": "recommend", "recommend_rank": 1,
+    fill_form(city, form("city_review"), {**REVIEW, "decision": "recommend",
                                           "recommend_opinion": "经核查，同意推荐"})
     submit(city)
+    # The city's package: rank, freeze, upload the sealed PDFs, send; the province registers receipt.
+    package_page = open_city_package(city_browser)
+    package_page.fill("input[name=filler_phone]", "0431-88886666")
+    freeze_upload_and_send(city_browser, tmp_path)
 
     staff_browser = browse()
     staff = staff_browser.login("province")
+    register_receipt(staff_browser)
     open_first_task(staff, UNIT)
     fill_form(staff, form("formal_review"), {"materials_complete": True, "decision": "accept"})
     # 随机抽取: factory1 is in Changchun, so the three eligible experts are expert1–expert3.
