@@ -55,12 +55,15 @@ def test_the_city_table_has_every_column_the_notice_asks_for_and_prints_on_a4_la
     sheet = book["绿色工厂"]
     header = [c.value for c in sheet[2]]
     assert header == SUMMARY_COLUMNS + SUMMARY_TAIL
-    assert header[:2] == ["序号", "推荐排序"] and header[-6:] == ["优先推荐情形", "生态环境部门意见", "应急管理部门意见",
+    assert header[:2] == ["序号", "推荐排序"] and header[-7:] == ["优先推荐情形", "排除情形核查与自查不一致",
+                                                               "生态环境部门意见", "应急管理部门意见",
                                                                "市场监管部门意见", "市州推荐意见", "备注"]
     row = dict(zip(header, [c.value for c in sheet[3]]))
     assert row["序号"] == 1 and row["推荐排序"] == 1 and row["市州"] == "长春市" and row["申报类别"] == "绿色工厂"
     assert row["单位名称"] == "长春单位0" and row["联系电话"] == "0431-88881111" and row["联系人"] == "李四"
-    assert row["优先推荐情形"] == "能效达到标杆水平；已开展工业节能诊断服务"
+    # The labels the version's priority decision (processes/priority.dmn) gives; the city's check agreed.
+    assert row["优先推荐情形"] == "能效达到国家标杆水平；开展过工业节能诊断服务"
+    assert row["排除情形核查与自查不一致"] in ("", None)
     assert (row["生态环境部门意见"], row["应急管理部门意见"], row["市场监管部门意见"]) == tuple(OPINIONS.values())
     assert sheet["A1"].value == "2024年度省级绿色制造名单 省级绿色制造名单推荐汇总表（长春市·绿色工厂）"
     footer = [sheet.cell(row=r, column=1).value for r in range(5, 8)]
@@ -72,14 +75,14 @@ def test_the_city_table_has_every_column_the_notice_asks_for_and_prints_on_a4_la
     assert header[14:17] == ["园区级别", "工业增加值占比（%）", "园区内绿色工厂数量"]
     values = [c.value for c in parks[3]]
     assert values[14] == "省级"  # the option's label, not its stored value "provincial"
-    assert "园区内绿色工厂 6 家" in values[17]
+    assert "园区内绿色工厂数量多（5家及以上）" in values[17]  # 6 green factories: the priority decision's rule
     assert_printable(parks, len(header))
 
     chains = book["绿色供应链管理企业"]
     header = [c.value for c in chains[2]]
     assert header[14:16] == ["行业", "绿色供应商数量"]
     signals = [c.value for c in chains[3]][16]
-    assert "汽车产品生产者责任延伸试点企业" in signals and "供应商中绿色工厂 12 家" in signals
+    assert "汽车产品生产者责任延伸试点企业" in signals and "供应商中绿色工厂数量多（10家及以上）" in signals
 
 
 def test_the_province_wide_table_holds_every_citys_frozen_package_grouped_by_city(users, round_, clock, client):
