@@ -46,7 +46,7 @@ def test_a_verified_exclusion_refuses_the_recommendation_and_shows_the_province_
 
     own = s.detail("factory1")
     assert "exclusion_mismatches" not in own
-    assert {a["kind"] for a in own["attachments"]} == set()
+    assert {a["kind"] for a in own["attachments"]} == {"third_party_report"}  # its own report, not the city's checks
     assert api.get(f"/api/attachments/{row['evidence_id']}", "factory1").status_code == 404
     review = next(e for e in ok(api.get(f"/api/applications/{s.application_id}/audit", "factory1"))["events"]
                   if e["element_id"] == "Task_city_review")
