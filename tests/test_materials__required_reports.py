@@ -80,7 +80,7 @@ def formal_review_data(api, task_id, **changes):
 
 
 def test_formal_review_cannot_accept_unless_materials_are_ticked_complete(api):
-    s = ApiScenario(api).start().declare().city_review("recommend")
+    s = ApiScenario(api).start().declare().city_review("recommend").seal_city_package()
     task_id = s.open_task("province", "Task_formal_review")
     ok(api.post(f"/api/tasks/{task_id}/claim", "province"))
     data, version = formal_review_data(api, task_id, materials_complete=False)
@@ -93,7 +93,7 @@ def test_formal_review_cannot_accept_unless_materials_are_ticked_complete(api):
 
 
 def test_formal_review_cannot_accept_without_the_report_but_may_reject(api):
-    s = ApiScenario(api).start().declare().city_review("recommend")
+    s = ApiScenario(api).start().declare().city_review("recommend").seal_city_package()
     # An application declared before the rule, or on a version without it: its report is not among the materials.
     with transaction():
         db.session.execute(update(Attachment).where(Attachment.application_id == s.application_id)

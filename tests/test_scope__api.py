@@ -45,7 +45,7 @@ def test_a_declaration_in_scope_reaches_the_city(api, category, changes):
     assert detail["outcome"] is None and detail["outcome_reasons"] == []
     assert detail["stage"] == "市州初审推荐"
     s.city_review("recommend")  # and the round goes on as before
-    assert s.detail()["stage"] == "形式审查与遴选专家"
+    assert s.detail()["stage"] == "等待市州推荐材料"  # the city's package comes next
 
 
 def test_a_beijing_software_company_declaring_a_factory(api):

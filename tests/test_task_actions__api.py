@@ -165,7 +165,7 @@ def test_the_city_takes_back_a_recommendation_until_the_province_claims_it(api, 
     detail = ok(api.post(f"/api/applications/{s.application_id}/take-back", "changchun2",
                          json={"reason": "推荐排序需调整"}))  # a colleague of the same city may take it back
     assert [t["step"] for t in detail["open_tasks"]] == ["Task_city_review"]
-    s.city_review("recommend")
+    s.city_review("recommend").seal_city_package()
     formal = [t for t in ok(api.get("/api/tasks", "province"))["items"] if t["application_id"] == s.application_id]
     ok(api.post(f"/api/tasks/{formal[0]['task_id']}/claim", "province"))
     before = snapshot(s.application_id)
