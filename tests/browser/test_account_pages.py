@@ -65,7 +65,7 @@ def test_a_temporary_password_is_changed_first_then_the_profile_edited(browse):
     page.click("main form button[type=submit]")
     expect(page.locator(".flash.success")).to_contain_text("密码已修改")
     assert page.url.endswith("/inbox")
-    page.click("header .who a")
+    page.click("header .who a[title=个人信息]")
     page.fill("input[name=phone]", "0431-8888")
     page.fill("input[name=email]", "reviewer@changchun.example.cn")
     page.uncheck("input[name=receive_email]")

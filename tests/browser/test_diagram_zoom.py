@@ -43,6 +43,7 @@ def check_zoom(page, selector):
     bar.locator("[data-zoom=out]").click()
     bar.locator("[data-zoom=out]").click()
     assert abs(scale(page, selector) - start / 1.25) < 0.01
+    page.locator(selector).scroll_into_view_if_needed()  # the wheel reaches only what is on screen
     box = page.locator(selector).bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     before = scale(page, selector)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from service.versions.samples import sample_declaration
-from tests.browser.formfill import fill_form
+from tests.browser.formfill import attach_report, fill_form
 from tests.browser.test_declaration_and_review import form, start_declaration, submit
 
 LEVEL = "绿色工业园区应为省级及以上的工业园区"
 FUNCTION = "绿色工业园区应以产品制造和能源供给为主要功能"
 
 
-def test_the_applicant_sees_why_it_is_out_of_scope(browse):
+def test_the_applicant_sees_why_it_is_out_of_scope(browse, tmp_path):
     applicant = browse()
     page = applicant.login("park1")
     start_declaration(page, "park")
@@ -20,6 +20,7 @@ def test_the_applicant_sees_why_it_is_out_of_scope(browse):
     data = {**sample_declaration("park", unit_name="吉林示范经济开发区管理委员会"),
             "park_level": "municipal", "park_main_function": "other"}
     fill_form(page, declaration, data)
+    attach_report(page, tmp_path)  # the evaluation report a declaration needs (materials.json)
     applicant.screenshot("park-declaration-filled")
     submit(page)
 
