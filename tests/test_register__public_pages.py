@@ -18,7 +18,7 @@ from service.register import service as register
 from service.register.models import RegisterEntry
 from service.rounds.service import open_round
 from tests.conftest import OBJECTION_CHANNEL
-from tests.api import ApiClient, ok, refused
+from tests.api import ApiClient, refused
 from tests.pages import Visitor, text
 from tests.scenario import Scenario, fresh
 
