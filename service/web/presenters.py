@@ -5,6 +5,7 @@ import json
 
 from service.accounts.models import User
 from service.applications.access import visible_application_or_404
+from service.applications.decisions import confirmations
 from service.applications.models import Application
 from service.applications.saving import waiting_elements
 from service.applications.views import detail_view, open_items, trail_view
@@ -117,7 +118,9 @@ def task_context(page: dict, user: User) -> dict:
             "data": page["data"], "data_source": page["data_source"],
             "draft_saved_at": page["draft_saved_at"].isoformat() if page["draft_saved_at"] else None,
             "options": page["options"], "version": page["version"], "history": history,
-            "user": user.username, "role": page["task"]["role"]}
+            "user": user.username, "role": page["task"]["role"],
+            # An irreversible decision asks before it is submitted, naming what follows.
+            "confirm": confirmations(page["form"])}
 
 
 def dump(value) -> str:

@@ -32,7 +32,18 @@ def start_declaration(page, category="factory"):
 
 
 def submit(page):
+    """Click 提交; an irreversible decision asks first (the page's dialog naming the consequence): confirm it."""
     page.click("#submit")
+    for _ in range(200):
+        if "submitted=1" in page.url:
+            return
+        try:
+            if page.locator("#decision-confirm[open]").count():
+                page.click("#decision-confirm-ok")
+                break
+        except Exception:  # the page navigated away while looking: the submit went through
+            pass
+        page.wait_for_timeout(50)
     page.wait_for_url("**/applications/*?submitted=1")
 
 

@@ -136,6 +136,21 @@
     if (field) field.scrollIntoView({ block: 'center' });
   }
 
+  // A decision that cannot be undone (the server's list, ctx.confirm) asks first, in the page's own dialog.
+  function confirmed(current) {
+    const rule = ctx.confirm || {};
+    const text = rule.values && rule.values[current[rule.field]];
+    const dialog = document.getElementById('decision-confirm');
+    if (!text || !dialog) return Promise.resolve(true);
+    document.getElementById('decision-confirm-body').textContent = text;
+    return new Promise((resolve) => {
+      dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+      dialog.returnValue = '';
+      dialog.showModal();
+      document.getElementById('decision-confirm-cancel').focus();  // Enter does not confirm by accident
+    });
+  }
+
   const submitButton = document.getElementById('submit');
   submitButton.addEventListener('click', async () => {
     const result = form.submit();
@@ -147,6 +162,7 @@
     }
     const current = formData(result.data);
     writeLocal(current, false);
+    if (!(await confirmed(current))) return;  // cancelled: the form keeps everything typed
     submitButton.disabled = true;
     submitButton.textContent = '正在提交…';
     let response;
