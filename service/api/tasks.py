@@ -126,6 +126,7 @@ class DoneItemSchema(Schema):
     city_code = fields.String()
     stage = fields.String(metadata={"description": "申报当前所处环节"})
     outcome = fields.String(allow_none=True)
+    decision = fields.String(allow_none=True, metadata={"description": "我作出的结论（表单中的中文名称，如“退回修改”）；无结论的环节为空"})
 
 
 @blp.route("/done")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from service.audit import chain as audit
 from service.applications.views import list_applications
+from service.applications.inbox import sent_back
 from service.applications.commands import start_application
 from service.applications.repair import repair_view, sees_faults
 from service.applications.batch import ObjectionSchema, record_objection, waits_for
@@ -36,13 +37,16 @@ def open_rounds() -> list[Round]:
 @roles_required("applicant")
 def my_applications():
     result = list_applications(me(), page=_page_arg(), page_size=PAGE_SIZE)
-    own_tasks = {}
-    for application in result["items"]:
-        own_tasks[application.id] = db.session.scalars(select(WorkItem).where(
-            WorkItem.application_id == application.id, WorkItem.role == "applicant")).all()
+    ids = [application.id for application in result["items"]]
+    own_tasks = {application_id: [] for application_id in ids}
+    for item in db.session.scalars(select(WorkItem).where(WorkItem.application_id.in_(ids),
+                                                          WorkItem.role == "applicant")) if ids else ():
+        own_tasks[item.application_id].append(item)
+    # 已退回 with the reviewer's comment, for those whose declaration is back with the unit.
+    returned = sent_back(me(), [application_id for application_id, items in own_tasks.items() if items])
     unit = db.session.get(Organisation, me().organisation_id) if me().organisation_id else None
     return render_template("my_applications.html", result=result, rounds=open_rounds(), own_tasks=own_tasks,
-                           unit=unit)
+                           returned=returned, unit=unit)
 
 
 @bp.post("/my/start")
