@@ -9,6 +9,10 @@ from __future__ import annotations
 
 DECISION_KEY = "decision"
 
+# What a reviewer concluded last time: a re-review after a send-back does not start from it (the verification
+# facts and evidence it recorded do come back, they are still true and costly to gather again).
+OPINION_KEYS = ("decision", "comments", "recommend_opinion", "opinion", "conclusion", "score", "result")
+
 CONSEQUENCES: dict[str, dict[str, str]] = {
     "Form_city_review": {
         "send_back": "确认退回修改？申报将退回申报单位修改后重新提交，本次初审结论不再生效。",
@@ -54,3 +58,7 @@ def decision_label(form: dict | None, data: dict | None) -> str | None:
     if value in (None, ""):
         return None
     return _choices(form, DECISION_KEY).get(str(value), str(value))
+
+
+def without_opinion(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key not in OPINION_KEYS}

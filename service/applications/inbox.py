@@ -15,7 +15,7 @@ from service.applications.access import (can_work_on, sees_everything, works_tas
 from service.applications.actions import urge_marks
 from service.applications.commands import NotYours, form_options, get_application_or_404, organisation_fields
 from service.applications.panel_changes import substitution_view
-from service.applications.decisions import DECISION_KEY, decision_label
+from service.applications.decisions import DECISION_KEY, decision_label, without_opinion
 from service.platform.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
 from service.forms.schema import draft_problems
@@ -193,6 +193,8 @@ def task_page(user: User, task_id: str) -> dict:
         # Sent back? Start from what was submitted last time at this step.
         earlier = [h["data"] for h in history if h["step"] == item.bpmn_id]
         data, source = (earlier[-1], "previous") if earlier else ({}, "empty")
+        if earlier and item.role != "applicant":
+            data = without_opinion(data)  # the reviewer decides afresh on what the unit changed
     data = {**data, **organisation_fields(application, form)}
     options = form_options(application, form, with_pool=False, labelled=True)  # the page shows the PDFs' names
     panel = None

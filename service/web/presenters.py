@@ -106,15 +106,36 @@ def application_page(user: User, application_id: int) -> dict:
     }
 
 
+def _resubmitted_changes(page: dict, forms: dict[str, dict], applicant_steps: set[str]) -> list[dict] | None:
+    """For a reviewer's step after a send-back: what the unit changed between its last two submissions,
+    field by field with the form's labels (None when the unit submitted only once, or for the unit itself)."""
+    if page["task"]["role"] == "applicant":
+        return None
+    submissions = [h for h in page["history"] if h["step"] in applicant_steps]
+    if len(submissions) < 2:
+        return None
+    before, after = submissions[-2], submissions[-1]
+    old = {r["key"]: r for r in describe(forms.get(before["step"]), before["data"])}
+    new = {r["key"]: r for r in describe(forms.get(after["step"]), after["data"])}
+    changes = []
+    for key in list(new) + [k for k in old if k not in new]:  # the form's order, then fields now left empty
+        was, now = old.get(key), new.get(key)
+        if (was or {}).get("text") != (now or {}).get("text"):
+            changes.append({"key": key, "label": (now or was)["label"], "old": was["text"] if was else "",
+                            "new": now["text"] if now else ""})
+    return changes
+
+
 def task_context(page: dict, user: User) -> dict:
     """The task page's JSON for the form script: the form, the data, options, and earlier entries' forms."""
     application = page["application"]
-    _, forms, _ = forms_by_step(application)
+    _, forms, applicant_steps = forms_by_step(application)
     history = []
     for entry in page["history"]:
         history.append({"step": entry["step"], "name": entry["name"], "actor": entry["actor"],
                         "at": shanghai(entry["at"]), "rows": describe(forms.get(entry["step"]), entry["data"])})
     return {"task_id": page["task"]["task_id"], "application_id": application.id, "form": page["form"],
+            "changes": _resubmitted_changes(page, forms, applicant_steps),
             "data": page["data"], "data_source": page["data_source"],
             "draft_saved_at": page["draft_saved_at"].isoformat() if page["draft_saved_at"] else None,
             "options": page["options"], "version": page["version"], "history": history,

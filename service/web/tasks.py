@@ -44,7 +44,7 @@ def _render(task_id, *, typed=None, error=None, status=200):
     context = task_context(page, me())
     # The unit's own step shows what the provincial register holds against it (the eligibility decision reads it).
     removal = recent_removal(application.credit_code) if page["task"]["role"] == "applicant" else None
-    return render_template("task.html", page=page, detail=detail, context_json=dump(context),
+    return render_template("task.html", page=page, detail=detail, context_json=dump(context), context=context,
                            register_removal=removal,
                            history=context["history"], kinds=KINDS, upload_kinds=_upload_kinds(page),
                            max_file_bytes=MAX_ATTACHMENT_BYTES,

@@ -87,6 +87,12 @@ def test_declare_send_back_resubmit_recommend(browse, tmp_path):
 
     open_first_task(review, "长春示范汽车零部件有限公司")
     assert "余热回收、光伏发电，已补充盖章页" in review.inner_text(".task-context")
+    # What the unit changed since it was sent back, field by field; the earlier decision is not pre-chosen.
+    changed = review.locator("#resubmitted-changes tr[data-key=highlights]")
+    assert "主要亮点" in changed.inner_text() and "余热回收、光伏发电，已补充盖章页" in changed.inner_text()
+    assert not review.locator("#form [id$='-Field_decision-1']").first.is_checked()
+    assert review.locator("#form textarea[id$='-Field_comments']").input_value() == ""
+    reviewer.screenshot("rereview-shows-changes")
     # The verification submitted at the send-back comes back filled in; recommending adds the opinion.
     fill_form(review, form("city_review"), {**REVIEW, "decision": "recommend",
                                             "recommend_opinion": "经核查，同意推荐"})
