@@ -27,6 +27,7 @@ def test_rereview_starts_without_the_earlier_decision_and_lists_the_changes(api,
     task_id = scenario.open_task(scenario.reviewer)
     page = ok(api.get(f"/api/tasks/{task_id}", "changchun"))
     assert page["data_source"] == "previous"
+    assert "市州不予推荐" in page["confirm"]["values"]["reject"] and "recommend" not in page["confirm"]["values"]
     assert "decision" not in page["data"] and "comments" not in page["data"]
     assert page["data"]["verified_exc_dishonest"] == "no"  # the verification comes back
 

@@ -77,6 +77,7 @@ class TaskPageSchema(Schema):
     form = fields.Dict(metadata={"description": "form-js 表单定义"})
     data = fields.Dict(metadata={"description": "草稿、上次提交的数据或空"})
     data_source = fields.String(metadata={"description": "draft / previous / empty"})
+    confirm = fields.Dict(metadata={"description": "不可撤销的结论需确认：{field: 结论字段, values: {取值: 后果说明}}；无则为空"})
     draft_saved_at = fields.DateTime(allow_none=True)
     options = fields.Dict(metadata={"description": "表单动态选项（valuesKey）与批次设置"})
     version = fields.Integer(metadata={"description": "提交时带回的申报版本"})

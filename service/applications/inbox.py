@@ -15,7 +15,7 @@ from service.applications.access import (can_work_on, sees_everything, works_tas
 from service.applications.actions import urge_marks
 from service.applications.commands import NotYours, form_options, get_application_or_404, organisation_fields
 from service.applications.panel_changes import substitution_view
-from service.applications.decisions import DECISION_KEY, decision_label, without_opinion
+from service.applications.decisions import DECISION_KEY, confirmations, decision_label, without_opinion
 from service.platform.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
 from service.forms.schema import draft_problems
@@ -207,6 +207,7 @@ def task_page(user: User, task_id: str) -> dict:
     info = definition.user_tasks.get(item.bpmn_id)
     task = {**task_summary(item, application.unit_name, number=application.number), "time_limit_days": info.time_limit_days if info else None}
     return {"task": task, "form": form, "data": data, "data_source": source,
+            "confirm": confirmations(form),  # an irreversible decision asks first, naming the consequence
             "draft_saved_at": draft.updated_at if draft else None, "options": options,
             "version": application.version, "application": application, "history": history, "panel": panel,
             "substitution": substitution_view(item, application),

@@ -5,7 +5,6 @@ import json
 
 from service.accounts.models import User
 from service.applications.access import visible_application_or_404
-from service.applications.decisions import confirmations
 from service.applications.models import Application
 from service.applications.saving import waiting_elements
 from service.applications.views import detail_view, open_items, trail_view
@@ -141,7 +140,7 @@ def task_context(page: dict, user: User) -> dict:
             "options": page["options"], "version": page["version"], "history": history,
             "user": user.username, "role": page["task"]["role"],
             # An irreversible decision asks before it is submitted, naming what follows.
-            "confirm": confirmations(page["form"])}
+            "confirm": page["confirm"]}
 
 
 def dump(value) -> str:
