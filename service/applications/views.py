@@ -6,7 +6,7 @@ import json
 from sqlalchemy import func, select
 
 from service.audit import chain as audit
-from service.applications.access import (application_filter, can_work_on, sees_everything,
+from service.applications.access import (actor_names, application_filter, can_work_on, sees_everything,
                                          visible_application_or_404, visible_event_data)
 from service.platform.extensions import db
 from service.applications.attachments import visible_attachments
@@ -96,6 +96,9 @@ def trail_view(user: User, application: Application) -> dict:
                                   experts)
         events.append({"seq": event.seq, "at": event.at, "actor": event.actor, "action": event.action,
                        "element_id": event.element_id, "data": data, "hash": event.hash})
+    names = actor_names(user, {event["actor"] for event in events})  # one query for the whole trail
+    for event in events:
+        event["actor_name"] = names.get(event["actor"], "")
     return {"verified": report.ok, "broken_at": report.broken_at, "reason": report.reason, "events": events}
 
 

@@ -53,15 +53,37 @@ def forms_by_step(application: Application) -> tuple[dict, dict[str, dict], set[
     return {"number": loaded.number, "content_hash": definition.bundle.content_hash}, forms, applicant_steps
 
 
+# An element the diagram left unnamed is still told by what it is, never by its id.
+UNNAMED_STEPS = {"gateway_decision": "分支判断", "started": "流程开始", "ended": "流程结束", "timer_fired": "定时事件",
+                 "message_received": "消息事件", "script_run": "自动计算", "rule_evaluated": "规则判定",
+                 "multi_instance_completed": "会签环节", "task_completed": "办理环节"}
+
+
+def step_name(element_names: dict[str, str], element_id: str | None, action: str, recorded: str | None) -> str:
+    """The step's Chinese name: as recorded, unless the engine recorded the element's id for want of a name
+    (then the diagram's name for it, else what kind of step it is)."""
+    if recorded and recorded != element_id:
+        return recorded
+    if not element_id:
+        return recorded or ""
+    return element_names.get(element_id) or UNNAMED_STEPS.get(action, "流程环节")
+
+
 def trail_entries(user: User, application: Application, forms: dict[str, dict]) -> tuple[dict, list[dict]]:
     view = trail_view(user, application)
+    element_names = loaded_version(application.process_version_id).definition.element_names
     entries = []
     for event in view["events"]:
         data = event["data"] if isinstance(event["data"], dict) else {}
         rows = describe(forms.get(event["element_id"]), data.get("form")) if event["action"] == "task_completed" \
             else []
         extra = {k: v for k, v in data.items() if k not in ("name", "form", "opened_at", "due_at", "task_id")}
-        entries.append({**event, "name": data.get("name") or "", "rows": rows,
+        fault = extra.get("fault")
+        if isinstance(fault, dict) and fault.get("element_id"):
+            extra["fault"] = {**fault, "element_name": step_name(element_names, fault["element_id"], "",
+                                                                  fault.get("element_name"))}
+        entries.append({**event, "name": step_name(element_names, event["element_id"], event["action"],
+                                                   data.get("name")), "rows": rows,
                         "summary": [r for r in rows if r["key"] in KEY_FIELDS],
                         "redacted": data.get("redacted"), "extra": extra})
     return view, entries
@@ -111,7 +133,7 @@ def task_context(page: dict, user: User) -> dict:
     _, forms, _ = forms_by_step(application)
     history = []
     for entry in page["history"]:
-        history.append({"step": entry["step"], "name": entry["name"], "actor": entry["actor"],
+        history.append({"step": entry["step"], "name": entry["name"], "actor": entry["actor_name"],
                         "at": shanghai(entry["at"]), "rows": describe(forms.get(entry["step"]), entry["data"])})
     return {"task_id": page["task"]["task_id"], "application_id": application.id, "form": page["form"],
             "data": page["data"], "data_source": page["data_source"],
