@@ -12,7 +12,7 @@ from service.accounts.names import display_names
 from service.applications.models import Application
 from service.applications.views import trail_view
 from service.platform.extensions import db
-from tests.api import ApiScenario
+from tests.api import ApiScenario, ok
 from tests.pages import text
 
 NOTICE_OVER = datetime(2024, 8, 1, tzinfo=timezone.utc)
@@ -97,3 +97,29 @@ def test_every_action_code_written_in_the_service_has_a_chinese_name():
         written |= set(re.findall(r'^[A-Z_]+ = "([a-z]+(?:_[a-z]+)+)"$', code, re.M)) & {
             "expert_panel_drawn", "expert_conflict_declared", "expert_substituted"}
     assert written and sorted(written - set(ACTION_NAMES)) == []
+
+
+def test_the_chosen_panel_is_named_to_the_auditor_and_counted_for_the_applicant(listed, visitor):
+    auditor = visible(visitor("auditor").get(f"/applications/{listed.application_id}/audit"))
+    assert re.search(r"评审专家\s+[^#、]*评审专家1、[^#、]*评审专家2、[^#、]*评审专家3", auditor)
+    applicant = visible(visitor("factory1").get(f"/applications/{listed.application_id}/audit"))
+    assert "3 位（姓名仅省厅和审计可见）" in applicant
+    assert not re.search(r"评审专家\s+\d+、\d+", applicant + auditor)  # never the accounts' ids
+
+
+def test_the_task_page_and_the_city_package_page_name_who_acted(api, visitor):
+    s = ApiScenario(api).start().declare().city_review("recommend").seal_city_package()
+    task_page = visible(visitor("province").get(f"/tasks/{s.open_task('province', 'Task_formal_review')}"))
+    assert "长春市工信局" in task_page and login_names_in(task_page) == []
+    package_page = visible(visitor("changchun").get(f"/rounds/{s.round_id}/cities/220100/package"))
+    assert "长春市工信局" in package_page and "省工信厅" in package_page  # frozen and sent by, received by
+    assert login_names_in(package_page) == []
+
+
+def test_the_audit_api_names_actors_and_keeps_the_experts_logins_from_the_applicant(listed, api):
+    applicant = ok(api.get(f"/api/applications/{listed.application_id}/audit", "factory1"))["events"]
+    reviews = [e for e in applicant if e["element_id"] == "Task_expert_review" and e["action"] == "task_completed"]
+    assert len(reviews) == 3 and {(e["actor"], e["actor_name"]) for e in reviews} == {("评审专家", "评审专家")}
+    auditor = ok(api.get(f"/api/applications/{listed.application_id}/audit", "auditor"))["events"]
+    named = {e["actor"]: e["actor_name"] for e in auditor}
+    assert named["expert1"] == "延边大学 评审专家1" and named["changchun"] == "长春市工信局"

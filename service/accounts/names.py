@@ -72,3 +72,11 @@ def display_names(actors: Iterable[str | None], alias: Callable[[User], str | No
         else:
             names[actor] = UNKNOWN
     return names
+
+
+def account_names_by_id(ids: Iterable[int]) -> dict[int, str]:
+    """Accounts a form recorded by id (an expert panel), by name: one SELECT … WHERE id IN (…)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {u.id: label(u) for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}

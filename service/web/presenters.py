@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 
 from service.accounts.models import User
-from service.applications.access import visible_application_or_404
+from service.accounts.names import UNKNOWN, account_names_by_id
+from service.applications.access import sees_everything, visible_application_or_404
+from service.applications.panels import POOL_KEY
 from service.applications.models import Application
 from service.applications.saving import waiting_elements
 from service.applications.views import detail_view, open_items, trail_view
@@ -37,7 +39,8 @@ def describe(form: dict | None, data: dict | None) -> list[dict]:
         else:
             text = labels.get(str(value), str(value))
         label = component.get("label") or component.get("dateLabel") or component.get("timeLabel") or key
-        rows.append({"key": key, "label": label, "text": text})
+        rows.append({"key": key, "label": label, "text": text, "values_key": component.get("valuesKey"),
+                     "value": value})
     return rows
 
 
@@ -86,7 +89,26 @@ def trail_entries(user: User, application: Application, forms: dict[str, dict]) 
                                                    data.get("name")), "rows": rows,
                         "summary": [r for r in rows if r["key"] in KEY_FIELDS],
                         "redacted": data.get("redacted"), "extra": extra})
+    _name_panels(user, entries)
     return view, entries
+
+
+def _name_panels(user: User, entries: list[dict]) -> None:
+    """A chosen expert panel is recorded as account ids: show the experts by name to those who may know who
+    reviewed (one query for the page), and to others only how many were chosen."""
+    rows = [row for entry in entries for row in entry["rows"] if row.get("values_key") == POOL_KEY]
+    if not rows:
+        return
+    if not sees_everything(user):
+        for row in rows:
+            row["text"] = f"{len(row['value']) if isinstance(row['value'], list) else 1} 位（姓名仅省厅和审计可见）"
+        return
+    ids = {int(v) for row in rows for v in (row["value"] if isinstance(row["value"], list) else [row["value"]])
+           if str(v).isdigit()}
+    names = account_names_by_id(ids)
+    for row in rows:
+        values = row["value"] if isinstance(row["value"], list) else [row["value"]]
+        row["text"] = "、".join(names.get(int(v), UNKNOWN) if str(v).isdigit() else str(v) for v in values)
 
 
 def path_of(entries: list[dict]) -> tuple[list[str], list[list[str]]]:
