@@ -196,7 +196,8 @@ class ApplicationDetailSchema(ApplicationSchema):
 class AuditEventSchema(Schema):
     seq = fields.Integer()
     at = fields.DateTime()
-    actor = fields.String()
+    actor = fields.String(metadata={"description": "登录名（不许查看专家身份的读者看到“评审专家”）"})
+    actor_name = fields.String(metadata={"description": "办理人：单位/科室 + 姓名；系统（定时器）；评审专家"})
     action = fields.String()
     element_id = fields.String(allow_none=True)
     data = fields.Dict()

@@ -8,6 +8,7 @@ from service.platform.extensions import db
 from service.applications.models import Application, ApplicationCopy, WorkCount, WorkItem
 from service.audit.models import AuditEvent
 from service.accounts.models import User, UserRole
+from service.accounts.names import display_names
 from service.accounts.roles import scope_of, scopes_of
 
 SEE_ALL = ("admin", "auditor", "province_staff")
@@ -171,6 +172,17 @@ def sees_everything(user: User) -> bool:
 def sees_expert_review(user: User, actor: str) -> bool:
     """An expert's score and opinion: the province, and the expert who wrote it; never another expert."""
     return sees_everything(user) or actor == user.username
+
+
+EXPERT_ALIAS = "评审专家"
+
+
+def actor_names(user: User, actors) -> dict[str, str]:
+    """Login names as ``user`` may know them, for trails, the printed record and histories (one query):
+    an expert is named to the province, administrators and auditors (and to themself); to anyone else
+    an expert is 评审专家."""
+    return display_names(actors, alias=lambda account: EXPERT_ALIAS if account.has_role("expert")
+                         and not sees_expert_review(user, account.username) else None)
 
 
 def sees_ranking(user: User) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from service.audit import chain as audit
 from service.applications import panels
-from service.applications.access import (can_work_on, sees_everything, works_tasks, visible_application_or_404,
+from service.applications.access import (actor_names, can_work_on, sees_everything, works_tasks, visible_application_or_404,
                                          visible_event_data, visible_work_item_or_404, work_count_filter,
                                          work_item_filter)
 from service.applications.actions import urge_marks
@@ -157,6 +157,9 @@ def _history(user: User, application: Application, expert_elements: set[str]) ->
             continue  # another expert's review: not even that it exists
         history.append({"step": event.element_id, "name": data.get("name"), "actor": event.actor, "at": event.at,
                         "data": data.get("form", {})})
+    names = actor_names(user, {h["actor"] for h in history})  # one query for the whole history
+    for entry in history:
+        entry["actor_name"] = names.get(entry["actor"], "")
     return history
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 
 from service.accounts.models import User
+from service.accounts.names import display_names
 from service.applications import faults
 from service.applications.commands import deliver_message, fire_timers_for, submit_item
 from service.applications.models import Application, TaskDraft
@@ -44,7 +45,8 @@ def repair_view(user: User, application: Application) -> dict:
     fault = faults.fault_of(application)
     if fault is not None:
         view["fault"] = {**faults.describe(fault), "version": loaded_version(fault.process_version_id).number,
-                         "moved_since": fault.process_version_id != application.process_version_id}
+                         "moved_since": fault.process_version_id != application.process_version_id,
+                         "actor_name": display_names([fault.actor]).get(fault.actor, "") if fault.actor else ""}
     if user.has_role("admin"):
         if application.outcome is not None or not application.state:
             view["rewind_blocked"] = f"申报已结束（{application.outcome}），不能退回" if application.outcome else None

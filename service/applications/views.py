@@ -6,7 +6,7 @@ import json
 from sqlalchemy import func, select
 
 from service.audit import chain as audit
-from service.applications.access import (application_filter, can_work_on, sees_everything,
+from service.applications.access import (EXPERT_ALIAS, actor_names, application_filter, can_work_on, sees_everything,
                                          visible_application_or_404, visible_event_data)
 from service.platform.extensions import db
 from service.applications.attachments import visible_attachments
@@ -96,6 +96,11 @@ def trail_view(user: User, application: Application) -> dict:
                                   experts)
         events.append({"seq": event.seq, "at": event.at, "actor": event.actor, "action": event.action,
                        "element_id": event.element_id, "data": data, "hash": event.hash})
+    names = actor_names(user, {event["actor"] for event in events})  # one query for the whole trail
+    for event in events:
+        event["actor_name"] = names.get(event["actor"], "")
+        if event["actor_name"] == EXPERT_ALIAS:  # nor the expert's login name to those not told who reviewed
+            event["actor"] = EXPERT_ALIAS
     return {"verified": report.ok, "broken_at": report.broken_at, "reason": report.reason, "events": events}
 
 
@@ -119,7 +124,8 @@ def audit_export(user: User, application_id: int) -> dict:
         "process_version": {"number": version.number, "content_hash": bundle.content_hash},
         "verification": {"verified": view["verified"], "broken_at": view["broken_at"], "reason": view["reason"]},
         "path": path,
-        "steps": [{"step": e["element_id"], "name": e["data"].get("name"), "by": e["actor"], "at": e["at"],
+        "steps": [{"step": e["element_id"], "name": e["data"].get("name"), "by": e["actor"],
+                   "by_name": e["actor_name"], "at": e["at"],
                    "data": e["data"].get("form")} for e in view["events"] if e["action"] == "task_completed"],
         "events": view["events"],
         "diagrams": bundle.bpmn_files(),

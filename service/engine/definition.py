@@ -112,6 +112,9 @@ class ProcessDefinition:
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         self.serializer_lock = threading.Lock()
         self.user_tasks = self._user_tasks()
+        # Every named element's Chinese name by id: trails show these, never the ids.
+        self.element_names = {t.bpmn_id: t.bpmn_name for wf in (self.spec, *self.subprocess_specs.values())
+                              for t in wf.task_specs.values() if t.bpmn_id and t.bpmn_name}
         self.round_settings = settings_of(bundle.processes)  # the round settings the diagram reads
         self.catch_events = self._catch_events()
         # The categories this version offers, in their declared order (the standard three without a file).

@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from service.accounts.models import User
+from service.accounts.names import display_names
 from service.applications.access import may_act_for_city, may_register_package_receipt, may_see_city_package  # noqa: F401 (pages ask too)
 from service.applications.batch import _ids_catching, waits_for
 from service.applications.commands import deliver_message
@@ -148,9 +149,15 @@ def city_view(user: User, round_: Round, city_code: str) -> dict:
         groups[application.category].append({"application_id": application.id, "unit_name": application.unit_name,
                                              "credit_code": application.credit_code})
     open_count, blockers = open_reviews(round_.id, city_code)
+    shown = [package_dict(p) for p in packages_of(round_.id, city_code)]
+    # Who froze, sent and received each package, by name (one query for the page).
+    names = display_names({p[key] for p in shown for key in ("frozen_by", "sent_by", "received_by")})
+    for package in shown:
+        for key in ("frozen_by", "sent_by", "received_by"):
+            package[f"{key}_name"] = names.get(package[key], "") if package[key] else ""
     return {"round_id": round_.id, "city_code": city_code, "city": CITIES[city_code],
             "deadline": round_.city_deadline, "overdue": utcnow() >= round_.city_deadline,
-            "packages": [package_dict(p) for p in packages_of(round_.id, city_code)],
+            "packages": shown,
             "pending": [{"category": key, "name": offered[key].name if key in offered else key, "rows": groups[key]}
                         for key in round_.categories if groups.get(key)],
             "open_reviews": open_count,

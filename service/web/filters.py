@@ -50,7 +50,19 @@ ACTION_NAMES = {"application_started": "开始申报", "started": "流程开始"
                 "attachment_uploaded": "上传附件", "attachment_replaced": "替换附件", "attachment_removed": "删除附件",
                 "city_package_frozen": "封存市州推荐材料",
                 "city_package_received": "省厅签收市州推荐材料", "city_package_file_uploaded": "上传盖章材料",
-                "city_package_sent": "市州确认寄送推荐材料"}
+                "city_package_sent": "市州确认寄送推荐材料", "multi_instance_completed": "会签完成",
+                "message_retried": "重发消息", "deployed": "发布流程版本", "round_opened": "开启申报轮次",
+                "round_changed": "修改申报轮次", "round_deadline_extended": "顺延轮次截止日期",
+                "calendar_changed": "修改工作日历", "calendar_year_confirmed": "确认年度工作日历",
+                "account_registered": "注册账户", "account_access_reissued": "重发账户登录方式",
+                "accounts_exported": "导出账户", "accounts_imported": "导入账户", "role_added": "添加角色",
+                "password_changed": "修改密码", "password_set": "设置密码", "password_reset": "重置密码",
+                "profile_changed": "修改个人信息", "invitation_sent": "发送邀请", "invitation_accepted": "接受邀请",
+                "invitation_revoked": "撤销邀请", "organisation_created": "新建单位", "organisation_renamed": "单位更名",
+                "registration_confirmed": "确认注册", "registration_duplicate_refused": "拒绝重复注册",
+                "registration_email_verified": "验证注册邮箱", "registration_resubmitted": "重新提交注册",
+                "register_entered": "列入名单", "register_imported": "导入名单", "register_removed": "移出名单",
+                "report_exported": "导出报表"}
 
 
 def shanghai(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

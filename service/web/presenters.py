@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 
 from service.accounts.models import User
-from service.applications.access import visible_application_or_404
+from service.accounts.names import UNKNOWN, account_names_by_id
+from service.applications.access import sees_everything, visible_application_or_404
+from service.applications.panels import POOL_KEY
 from service.applications.models import Application
 from service.applications.saving import waiting_elements
 from service.applications.views import detail_view, open_items, trail_view
@@ -37,7 +39,8 @@ def describe(form: dict | None, data: dict | None) -> list[dict]:
         else:
             text = labels.get(str(value), str(value))
         label = component.get("label") or component.get("dateLabel") or component.get("timeLabel") or key
-        rows.append({"key": key, "label": label, "text": text})
+        rows.append({"key": key, "label": label, "text": text, "values_key": component.get("valuesKey"),
+                     "value": value})
     return rows
 
 
@@ -53,18 +56,59 @@ def forms_by_step(application: Application) -> tuple[dict, dict[str, dict], set[
     return {"number": loaded.number, "content_hash": definition.bundle.content_hash}, forms, applicant_steps
 
 
+# An element the diagram left unnamed is still told by what it is, never by its id.
+UNNAMED_STEPS = {"gateway_decision": "分支判断", "started": "流程开始", "ended": "流程结束", "timer_fired": "定时事件",
+                 "message_received": "消息事件", "script_run": "自动计算", "rule_evaluated": "规则判定",
+                 "multi_instance_completed": "会签环节", "task_completed": "办理环节"}
+
+
+def step_name(element_names: dict[str, str], element_id: str | None, action: str, recorded: str | None) -> str:
+    """The step's Chinese name: as recorded, unless the engine recorded the element's id for want of a name
+    (then the diagram's name for it, else what kind of step it is)."""
+    if recorded and recorded != element_id:
+        return recorded
+    if not element_id:
+        return recorded or ""
+    return element_names.get(element_id) or UNNAMED_STEPS.get(action, "流程环节")
+
+
 def trail_entries(user: User, application: Application, forms: dict[str, dict]) -> tuple[dict, list[dict]]:
     view = trail_view(user, application)
+    element_names = loaded_version(application.process_version_id).definition.element_names
     entries = []
     for event in view["events"]:
         data = event["data"] if isinstance(event["data"], dict) else {}
         rows = describe(forms.get(event["element_id"]), data.get("form")) if event["action"] == "task_completed" \
             else []
         extra = {k: v for k, v in data.items() if k not in ("name", "form", "opened_at", "due_at", "task_id")}
-        entries.append({**event, "name": data.get("name") or "", "rows": rows,
+        fault = extra.get("fault")
+        if isinstance(fault, dict) and fault.get("element_id"):
+            extra["fault"] = {**fault, "element_name": step_name(element_names, fault["element_id"], "",
+                                                                  fault.get("element_name"))}
+        entries.append({**event, "name": step_name(element_names, event["element_id"], event["action"],
+                                                   data.get("name")), "rows": rows,
                         "summary": [r for r in rows if r["key"] in KEY_FIELDS],
                         "redacted": data.get("redacted"), "extra": extra})
+    _name_panels(user, entries)
     return view, entries
+
+
+def _name_panels(user: User, entries: list[dict]) -> None:
+    """A chosen expert panel is recorded as account ids: show the experts by name to those who may know who
+    reviewed (one query for the page), and to others only how many were chosen."""
+    rows = [row for entry in entries for row in entry["rows"] if row.get("values_key") == POOL_KEY]
+    if not rows:
+        return
+    if not sees_everything(user):
+        for row in rows:
+            row["text"] = f"{len(row['value']) if isinstance(row['value'], list) else 1} 位（姓名仅省厅和审计可见）"
+        return
+    ids = {int(v) for row in rows for v in (row["value"] if isinstance(row["value"], list) else [row["value"]])
+           if str(v).isdigit()}
+    names = account_names_by_id(ids)
+    for row in rows:
+        values = row["value"] if isinstance(row["value"], list) else [row["value"]]
+        row["text"] = "、".join(names.get(int(v), UNKNOWN) if str(v).isdigit() else str(v) for v in values)
 
 
 def path_of(entries: list[dict]) -> tuple[list[str], list[list[str]]]:
@@ -131,7 +175,7 @@ def task_context(page: dict, user: User) -> dict:
     _, forms, applicant_steps = forms_by_step(application)
     history = []
     for entry in page["history"]:
-        history.append({"step": entry["step"], "name": entry["name"], "actor": entry["actor"],
+        history.append({"step": entry["step"], "name": entry["name"], "actor": entry["actor_name"],
                         "at": shanghai(entry["at"]), "rows": describe(forms.get(entry["step"]), entry["data"])})
     return {"task_id": page["task"]["task_id"], "application_id": application.id, "form": page["form"],
             "changes": _resubmitted_changes(page, forms, applicant_steps),
