@@ -189,7 +189,7 @@ def api_next_round(api) -> int:
 
 
 def test_api_refuses_a_second_declaration_in_a_listed_category_naming_category_and_round(api, clock):
-    s = api_published(api, clock)
+    api_published(api, clock)
     following = api_next_round(api)
     body = refused(api.post("/api/applications", "factory1", json={"round": following, "category": "factory"}),
                    409, "already_listed", "category")

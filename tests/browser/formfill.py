@@ -70,7 +70,7 @@ def attach_report(page, folder, kind: str = "third_party_report", name: str = "ç
 def verify(page, form: dict, folder, found=(), **answers) -> dict:
     """The city reviewer's verification as a clerk does it: the credit-query result and the departments' reply
     uploaded as PDFs, then every exclusion and department answered choosing those files. Returns the data."""
-    from service.applications.verification import DEPARTMENTS, EXCLUSIONS, SOURCES
+    from service.applications.verification import DEPARTMENTS, EXCLUSIONS
     from service.engine.clock import current_clock
     from service.platform.timeutil import to_shanghai
 
