@@ -34,6 +34,10 @@ def test_the_round_page_ranks_each_category_before_the_notice(app, round_, ranke
         ("长春单位1", "3（并列）", "80.00", "开展过工业节能诊断服务"),
         ("长春单位3", "3（并列）", "80.00", "开展过工业节能诊断服务"),
         ("长春单位4", "1", "72.50", "园区内绿色工厂数量多（5家及以上） 园区内绿色工厂占比高（20%及以上）")]
+    # Beside them each expert by name with score and opinion, and who asked for an inspection (nobody here).
+    assert notice[0][8].startswith("90 / 92") and "专家一 90 分：评审意见" in notice[0][8] \
+        and "专家二 92 分：评审意见" in notice[0][8]
+    assert [row[9] for row in notice] == ["—"] * 5
 
 
 def test_the_auditor_sees_the_ranking_and_the_city_not_even_the_page(app, round_, ranked_round, client):

@@ -72,6 +72,56 @@ class HistorySchema(Schema):
     data = fields.Dict()
 
 
+class ObjectorSchema(Schema):
+    real_name = fields.String(metadata={"description": "异议人姓名"})
+    contact = fields.String(metadata={"description": "联系电话"})
+    unit = fields.String(metadata={"description": "异议人单位（可为空）"})
+
+
+class EvidenceFileSchema(Schema):
+    id = fields.Integer(metadata={"description": "附件 id，下载：/api/attachments/{id}"})
+    name = fields.String()
+    size = fields.Integer()
+
+
+class ObjectionViewSchema(Schema):
+    n = fields.Integer(metadata={"description": "第几件异议（按收到顺序）"})
+    received_at = fields.DateTime(allow_none=True, metadata={"description": "收到时间"})
+    content = fields.String(metadata={"description": "异议内容"})
+    evidence = fields.String(allow_none=True, metadata={"description": "证明材料说明（异议人信息不可见时为空）"})
+    attachments = fields.List(fields.Nested(EvidenceFileSchema), metadata={
+        "description": "证明材料 PDF（仅可见异议人信息者列出、可下载）"})
+    objector = fields.Nested(ObjectorSchema, allow_none=True, metadata={
+        "description": "异议人；仅省厅、管理员和审计可见，其他人为空"})
+    redacted = fields.String(allow_none=True, metadata={"description": "未给出的内容及原因"})
+    handled = fields.Boolean(metadata={"description": "是否已处理（最后一件未处理的即本任务要处理的异议）"})
+    decision = fields.String(allow_none=True, metadata={"description": "处理结论（表单中的中文名称）"})
+    handled_at = fields.DateTime(allow_none=True)
+
+
+class ExpertReviewSchema(Schema):
+    expert = fields.String(metadata={"description": "专家姓名（不可知专家身份者为“评审专家”）"})
+    score = fields.Float(allow_none=True, metadata={"description": "评分"})
+    opinion = fields.String(metadata={"description": "评审意见"})
+    site_inspection = fields.Boolean(metadata={"description": "是否建议现场核查"})
+    at = fields.DateTime()
+
+
+class ExpertResultsSchema(Schema):
+    reviews = fields.List(fields.Nested(ExpertReviewSchema), metadata={"description": "最近一次专家评审的各专家结果"})
+    count = fields.Integer(metadata={"description": "评审专家数"})
+    average = fields.Float(allow_none=True, metadata={"description": "平均分（保留两位小数）"})
+    inspection_requested_by = fields.List(fields.String(), metadata={"description": "建议现场核查的专家"})
+    required_by_formal_review = fields.Boolean(metadata={"description": "形式审查时省厅是否已要求现场核查"})
+
+
+class ChangeSchema(Schema):
+    key = fields.String(metadata={"description": "表单字段"})
+    label = fields.String(metadata={"description": "填报项（表单中的中文名称）"})
+    old = fields.String(metadata={"description": "上次提交的内容（空字符串：未填）"})
+    new = fields.String(metadata={"description": "本次提交的内容"})
+
+
 class TaskPageSchema(Schema):
     task = fields.Nested(TaskSummarySchema)
     form = fields.Dict(metadata={"description": "form-js 表单定义"})
@@ -91,6 +141,12 @@ class TaskPageSchema(Schema):
                        "下载：/api/process-versions/{版本 id}/notice-files/{file}"})
     required_attachments = fields.List(fields.Dict(), metadata={
         "description": "申报环节必须上传的附件 [{kind, label, field, values}]：field 取 values 之一时需要"})
+    objections = fields.List(fields.Nested(ObjectionViewSchema), allow_none=True, metadata={
+        "description": "异议处理环节：本申报登记的全部异议（其他环节为空）"})
+    expert_results = fields.Nested(ExpertResultsSchema, allow_none=True, metadata={
+        "description": "现场核查、形式审查环节：各专家评分与意见、平均分、建议现场核查的专家（尚无专家评审或其他环节为空）"})
+    changes = fields.List(fields.Nested(ChangeSchema), allow_none=True, metadata={
+        "description": "退回后重新审核：申报单位与上次提交相比修改的填报项（逐项；首次提交或申报单位本人为空）"})
 
 
 class DraftSchema(Schema):

@@ -18,7 +18,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
 
-from service.applications.access import may_change_attachments, sees_consultations, visible_application_or_404
+from service.applications.access import (may_change_attachments, sees_consultations, sees_objector,
+                                         visible_application_or_404)
 from service.audit import chain as audit
 from service.engine.materials import ATTACHMENT_KINDS
 from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, TooLarge
@@ -35,6 +36,8 @@ KINDS = {**ATTACHMENT_KINDS, "verification_evidence": "排除情形核查证据"
 # The city's checks (credit queries, the departments' replies): uploaded by the city or the province, seen
 # only by who sees the consultations (access.sees_consultations), never by the applicant.
 INTERNAL_KINDS = ("verification_evidence", "department_reply")
+# Filed with an objection during the notice (batch.record_objection): seen as the objector is (sees_objector).
+OBJECTOR_KINDS = ("objection_evidence",)
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,8 @@ def _check_uploader(user: User, application: Application, kind: str) -> None:
     replies; the province either."""
     if user.has_role("province_staff"):
         return
+    if kind in OBJECTOR_KINDS:
+        raise Forbidden("异议证明材料由省厅登记异议时上传")
     if kind in INTERNAL_KINDS:
         if user.has_role("city_reviewer") and user.city_code == application.city_code:
             return
@@ -149,10 +154,10 @@ def _check_uploader(user: User, application: Application, kind: str) -> None:
 
 def visible_attachments(user: User, attachments):
     """The attachments ``user`` may see of an application already visible to them: the city's checks only
-    for who sees the consultations."""
-    if sees_consultations(user):
-        return list(attachments)
-    return [a for a in attachments if a.kind not in INTERNAL_KINDS]
+    for who sees the consultations; an objection's evidence only for who may know the objector (its files
+    name them)."""
+    hidden = (() if sees_consultations(user) else INTERNAL_KINDS) + (() if sees_objector(user) else OBJECTOR_KINDS)
+    return [a for a in attachments if a.kind not in hidden]
 
 
 def store_attachment(*, user: User, application_id: int, kind: str, filename: str, content: bytes,

@@ -5,15 +5,18 @@ message, none is changed and the error lists the ones in the way.
 """
 from __future__ import annotations
 
+import json
 import uuid
 
-from marshmallow import Schema, ValidationError, validate
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
 
 from service.applications.commands import deliver_message, get_application_or_404
 from service.engine.bundle import BATCH_MESSAGES
 from service.register.service import enter_published
 from service.platform.errors import Conflict, Forbidden, Invalid, ServiceError
-from service.platform.inputs import Text
+from service.platform.extensions import db
+from service.platform.inputs import Int, Text
 from service.accounts.models import User
 from service.platform.timeutil import utcnow
 
@@ -72,6 +75,32 @@ class ObjectionSchema(Schema):
     evidence = Text(required=True, multiline=True,
                     validate=validate.Length(min=2, max=5000, error="证明材料说明应为 {min}–{max} 个字"),
                     error_messages={"required": "请说明或列出证明材料"})
+    # The evidence's PDFs, uploaded first as kind objection_evidence (POST /api/attachments).
+    attachment_ids = fields.List(Int(), load_default=list, validate=validate.Length(max=10, error="最多 {max} 个文件"),
+                                 metadata={"description": "证明材料 PDF：先以 objection_evidence 类型上传到该申报的附件 id"})
+
+
+def _check_evidence_files(application_id: int, ids: list[int]) -> list[int]:
+    """The ids, once each is a PDF uploaded to this application as an objection's evidence and not yet filed
+    with another objection."""
+    from service.applications.models import Attachment
+    from service.audit.models import AuditEvent
+
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return ids
+    found = {a.id: a for a in db.session.scalars(select(Attachment).where(Attachment.id.in_(ids)))}
+    problems = [f"附件 {i} 不是本申报上传的异议证明材料" for i in ids
+                if i not in found or found[i].application_id != application_id
+                or found[i].kind != "objection_evidence" or found[i].removed_at is not None]
+    if not problems:
+        filed = db.session.scalars(select(AuditEvent.data).where(AuditEvent.application_id == application_id,
+                                                                 AuditEvent.action == "objection_recorded"))
+        used = {i for text in filed for i in (json.loads(text).get("attachment_ids") or [])}
+        problems = [f"附件 {i} 已随另一件异议登记" for i in ids if i in used]
+    if problems:
+        raise Invalid("证明材料文件有误", fields={"attachment_ids": problems})
+    return ids
 
 
 def record_objection(*, application_id: int, data, user: User) -> dict:
@@ -80,6 +109,7 @@ def record_objection(*, application_id: int, data, user: User) -> dict:
         objection = ObjectionSchema().load(data)
     except ValidationError as err:
         raise Invalid("异议信息不完整", fields=err.messages) from None
+    objection["attachment_ids"] = _check_evidence_files(application_id, objection.get("attachment_ids") or [])
     objection["received_at"] = utcnow().isoformat()
     objection["recorded_by"] = user.username
     try:
@@ -90,6 +120,21 @@ def record_objection(*, application_id: int, data, user: User) -> dict:
             raise Conflict("该申报不在公示期内，异议不予受理", code="not_in_notice") from None
         raise
     return objection
+
+
+def record_objection_with_files(*, application_id: int, data: dict, files: list[tuple[str, bytes]], user: User,
+                                folder, limits) -> dict:
+    """The objection page's form: the evidence's PDFs stored as the objection's files, then the objection.
+    The form is checked before any file is written, so a refused objection leaves no file behind."""
+    from service.applications.attachments import store_attachment
+
+    _require_staff(user)
+    errors = ObjectionSchema().validate({**data, "attachment_ids": []})
+    if errors:
+        raise Invalid("异议信息不完整", fields=errors)
+    ids = [store_attachment(user=user, application_id=application_id, kind="objection_evidence", filename=name,
+                            content=content, folder=folder, limits=limits).id for name, content in files]
+    return record_objection(application_id=application_id, data={**data, "attachment_ids": ids}, user=user)
 
 
 def _ids_catching(version_id: int, message: str) -> set[str]:

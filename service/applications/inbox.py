@@ -15,6 +15,8 @@ from service.applications.access import (actor_names, can_work_on, sees_everythi
 from service.applications.actions import urge_marks
 from service.applications.commands import NotYours, form_options, get_application_or_404, organisation_fields
 from service.applications.panel_changes import substitution_view
+from service.applications.decision_facts import (EXPERT_RESULT_FORMS, OBJECTION_FORMS, expert_results,
+                                                 objections_view, resubmitted_changes, step_forms)
 from service.applications.decisions import DECISION_KEY, confirmations, decision_label, without_opinion
 from service.platform.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from service.platform.extensions import db
@@ -145,14 +147,18 @@ def _step_form(process_version_id: int, element_id: str | None) -> dict | None:
     return definition.bundle.form(info.form) if info and info.form and info.form in definition.bundle.forms else None
 
 
-def _history(user: User, application: Application, expert_elements: set[str]) -> list[dict]:
-    """Earlier decisions on this application that ``user`` may see."""
-    history = []
+def _history(user: User, application: Application, expert_elements: set[str]) -> tuple[list[dict], list[dict]]:
+    """Earlier decisions on this application that ``user`` may see, and the objections recorded on it (each
+    event's data as ``user`` may see it): one read of the trail for both."""
+    history, objections = [], []
     for event in audit.trail(audit.application_chain(application.id)):
-        if event.action != "task_completed":
+        if event.action not in ("task_completed", "objection_recorded"):
             continue
         data = visible_event_data(user, event.action, event.element_id, event.actor, json.loads(event.data),
                                   expert_elements)
+        if event.action == "objection_recorded":
+            objections.append(data)
+            continue
         if data.get("form") is None:
             continue  # another expert's review: not even that it exists
         history.append({"step": event.element_id, "name": data.get("name"), "actor": event.actor, "at": event.at,
@@ -160,7 +166,7 @@ def _history(user: User, application: Application, expert_elements: set[str]) ->
     names = actor_names(user, {h["actor"] for h in history})  # one query for the whole history
     for entry in history:
         entry["actor_name"] = names.get(entry["actor"], "")
-    return history
+    return history, objections
 
 
 def sent_back(user: User, application_ids: list[int]) -> dict[int, dict]:
@@ -187,7 +193,7 @@ def task_page(user: User, task_id: str) -> dict:
     form, application = _form_of(item)
     definition = loaded_version(application.process_version_id).definition
     expert_elements = {t.bpmn_id for t in definition.user_tasks.values() if t.role == "expert"}
-    history = _history(user, application, expert_elements)
+    history, objections = _history(user, application, expert_elements)
     draft = db.session.scalar(select(TaskDraft).where(TaskDraft.task_id == item.task_id,
                                                       TaskDraft.user_id == user.id))
     if draft is not None:
@@ -211,6 +217,7 @@ def task_page(user: User, task_id: str) -> dict:
     task = {**task_summary(item, application.unit_name, number=application.number), "time_limit_days": info.time_limit_days if info else None}
     return {"task": task, "form": form, "data": data, "data_source": source,
             "confirm": confirmations(form),  # an irreversible decision asks first, naming the consequence
+            **_decision_facts(user, item, form, definition, history, objections, expert_elements),
             "draft_saved_at": draft.updated_at if draft else None, "options": options,
             "version": application.version, "application": application, "history": history, "panel": panel,
             "substitution": substitution_view(item, application),
@@ -219,6 +226,20 @@ def task_page(user: User, task_id: str) -> dict:
             # The notice's files of this version for the category, and the reports the declaration needs.
             "notice_files": offered(definition.notice_files, application.category),
             "required_attachments": required_view(definition, application.category, item.bpmn_id)}
+
+
+def _decision_facts(user: User, item: WorkItem, form: dict, definition, history: list[dict],
+                    objections: list[dict], expert_elements: set[str]) -> dict:
+    """What this step's decision weighs, from the trail already read: the objections (the objection step),
+    the experts' results (inspection, formal review) and what the unit changed (a re-review)."""
+    forms = step_forms(definition)
+    applicant_steps = {t.bpmn_id for t in definition.user_tasks.values() if t.role == "applicant"}
+    form_id = form.get("id")
+    return {"objections": objections_view(user, objections, history, forms) if form_id in OBJECTION_FORMS
+            else None,
+            "expert_results": expert_results(history, expert_elements, forms) if form_id in EXPERT_RESULT_FORMS
+            else None,
+            "changes": resubmitted_changes(item.role, history, forms, applicant_steps)}
 
 
 def save_draft(user: User, task_id: str, data: dict) -> TaskDraft:

@@ -56,6 +56,9 @@ class Reviewed:
     stage: str
     declaration: dict
     scores: list[float]
+    # Each expert's last review: {"actor": login, "score", "opinion", "site_inspection"} (the notice batch
+    # names the experts to who may know them, access.actor_names).
+    reviews: list[dict] = field(default_factory=list)
 
     @property
     def average(self) -> float | None:
@@ -77,7 +80,8 @@ class Ranked:
                 "credit_code": e.credit_code, "city_code": e.city_code, "city": CITIES.get(e.city_code, e.city_code),
                 "category": e.category, "stage": e.stage, "average_score": e.average, "scores": list(e.scores),
                 "review_count": len(e.scores), "signals": self.signals, "priority_weight": self.weight,
-                "problem": self.problem}
+                "problem": self.problem, "reviews": list(e.reviews),
+                "inspection_requested": [r["actor"] for r in e.reviews if r["site_inspection"]]}
 
 
 # -- reading the round ------------------------------------------------------------------
@@ -114,7 +118,7 @@ def reviewed_applications(round_id: int, category: str | None = None) -> tuple[l
     published = set(db.session.scalars(select(AuditEvent.application_id).where(
         AuditEvent.application_id.in_(ids), AuditEvent.action == "batch_action",
         AuditEvent.data.contains('"action":"publish"')).distinct()))
-    forms: dict[int, dict] = {i: {"declaration": {}, "scores": {}} for i in ids}
+    forms: dict[int, dict] = {i: {"declaration": {}, "scores": {}, "reviews": {}} for i in ids}
     for application_id, actor, element_id, data in db.session.execute(
             select(AuditEvent.application_id, AuditEvent.actor, AuditEvent.element_id, AuditEvent.data)
             .where(AuditEvent.application_id.in_(ids), AuditEvent.action == "task_completed",
@@ -125,6 +129,9 @@ def reviewed_applications(round_id: int, category: str | None = None) -> tuple[l
             score = form.get("score")
             if isinstance(score, (int, float)) and not isinstance(score, bool):
                 forms[application_id]["scores"][actor] = float(score)  # a redone review replaces the first
+                forms[application_id]["reviews"][actor] = {
+                    "actor": actor, "score": float(score), "opinion": form.get("opinion") or "",
+                    "site_inspection": form.get("site_inspection") is True}
         else:
             forms[application_id]["declaration"] = form
     entries = []
@@ -139,7 +146,7 @@ def reviewed_applications(round_id: int, category: str | None = None) -> tuple[l
                                 application.credit_code or found["declaration"].get("credit_code"),
                                 "已列入名单" if application_id in published else (application.stage or ""),
                                 {**found["declaration"], "category": application.category},
-                                list(found["scores"].values())))
+                                list(found["scores"].values()), list(found["reviews"].values())))
     return entries, len(pending)
 
 

@@ -1,7 +1,7 @@
 """Application pages: the applicant's own list and start, everyone's list, one application's whole path."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -10,11 +10,13 @@ from service.applications.views import list_applications
 from service.applications.inbox import sent_back
 from service.applications.commands import start_application
 from service.applications.repair import repair_view, sees_faults
-from service.applications.batch import ObjectionSchema, record_objection, waits_for
+from service.applications.attachments import UploadLimits
+from service.applications.batch import ObjectionSchema, record_objection_with_files, waits_for
 from service.platform.errors import Invalid, ServiceError
 from service.platform.extensions import db
 from service.platform.inputs import id_from
 from service.platform.reference import CITIES
+from service.platform.storage import files_folder
 from service.web.filters import CATEGORIES
 from service.versions.models import ProcessVersion
 from service.rounds.models import Round
@@ -112,12 +114,15 @@ def objection(application_id):
     page = application_page(me(), application_id)
     values, errors, message = {}, {}, None
     if request.method == "POST":
-        values = {name: request.form.get(name, "").strip() for name in ObjectionSchema().fields}
+        values = {name: request.form.get(name, "").strip() for name in ObjectionSchema().fields
+                  if name != "attachment_ids"}
+        files = [(f.filename or "", f.read()) for f in request.files.getlist("evidence_files") if f.filename]
         try:
             with transaction():
                 # An empty box is a missing answer, and gets the "required" message.
-                record_objection(application_id=application_id, data={k: v for k, v in values.items() if v},
-                                 user=me())
+                record_objection_with_files(application_id=application_id,
+                                            data={k: v for k, v in values.items() if v}, files=files, user=me(),
+                                            folder=files_folder(), limits=UploadLimits.from_config(current_app.config))
             flash("异议已登记，已转入异议处理", "success")
             return redirect(url_for("web.application", application_id=application_id))
         except ServiceError as err:

@@ -6,11 +6,12 @@ import json
 from service.accounts.models import User
 from service.accounts.names import UNKNOWN, account_names_by_id
 from service.applications.access import sees_everything, visible_application_or_404
+from service.applications.decision_facts import step_forms
 from service.applications.panels import POOL_KEY
 from service.applications.models import Application
 from service.applications.saving import waiting_elements
 from service.applications.views import detail_view, open_items, trail_view
-from service.forms.schema import input_components
+from service.forms.describe import describe
 from service.versions.deploy import loaded_version
 from service.web.filters import shanghai
 
@@ -18,40 +19,11 @@ from service.web.filters import shanghai
 KEY_FIELDS = ("decision", "score", "comments", "opinion", "result", "conclusion")
 
 
-def _choice_labels(component: dict) -> dict:
-    return {str(v.get("value")): v.get("label") for v in component.get("values", []) if isinstance(v, dict)}
-
-
-def describe(form: dict | None, data: dict | None) -> list[dict]:
-    """Submitted values as (label, text) rows in the form's order; choices shown by their labels."""
-    if not form or not isinstance(data, dict):
-        return []
-    rows = []
-    for component in input_components(form):
-        key = component["key"]
-        if key not in data or data[key] in (None, "", []):
-            continue
-        value, labels = data[key], _choice_labels(component)
-        if isinstance(value, bool):
-            text = "是" if value else "否"
-        elif isinstance(value, list):
-            text = "、".join(labels.get(str(v), str(v)) for v in value)
-        else:
-            text = labels.get(str(value), str(value))
-        label = component.get("label") or component.get("dateLabel") or component.get("timeLabel") or key
-        rows.append({"key": key, "label": label, "text": text, "values_key": component.get("valuesKey"),
-                     "value": value})
-    return rows
-
-
 def forms_by_step(application: Application) -> tuple[dict, dict[str, dict], set[str]]:
     """The version (number, content hash), each user task's form by element id, and the applicant's steps."""
     loaded = loaded_version(application.process_version_id)
     definition = loaded.definition
-    forms = {}
-    for task in definition.user_tasks.values():
-        if task.form and task.form in definition.bundle.forms:
-            forms[task.bpmn_id] = definition.bundle.form(task.form)
+    forms = step_forms(definition)
     applicant_steps = {t.bpmn_id for t in definition.user_tasks.values() if t.role == "applicant"}
     return {"number": loaded.number, "content_hash": definition.bundle.content_hash}, forms, applicant_steps
 
@@ -149,36 +121,16 @@ def application_page(user: User, application_id: int) -> dict:
     }
 
 
-def _resubmitted_changes(page: dict, forms: dict[str, dict], applicant_steps: set[str]) -> list[dict] | None:
-    """For a reviewer's step after a send-back: what the unit changed between its last two submissions,
-    field by field with the form's labels (None when the unit submitted only once, or for the unit itself)."""
-    if page["task"]["role"] == "applicant":
-        return None
-    submissions = [h for h in page["history"] if h["step"] in applicant_steps]
-    if len(submissions) < 2:
-        return None
-    before, after = submissions[-2], submissions[-1]
-    old = {r["key"]: r for r in describe(forms.get(before["step"]), before["data"])}
-    new = {r["key"]: r for r in describe(forms.get(after["step"]), after["data"])}
-    changes = []
-    for key in list(new) + [k for k in old if k not in new]:  # the form's order, then fields now left empty
-        was, now = old.get(key), new.get(key)
-        if (was or {}).get("text") != (now or {}).get("text"):
-            changes.append({"key": key, "label": (now or was)["label"], "old": was["text"] if was else "",
-                            "new": now["text"] if now else ""})
-    return changes
-
-
 def task_context(page: dict, user: User) -> dict:
     """The task page's JSON for the form script: the form, the data, options, and earlier entries' forms."""
     application = page["application"]
-    _, forms, applicant_steps = forms_by_step(application)
+    _, forms, _ = forms_by_step(application)
     history = []
     for entry in page["history"]:
         history.append({"step": entry["step"], "name": entry["name"], "actor": entry["actor_name"],
                         "at": shanghai(entry["at"]), "rows": describe(forms.get(entry["step"]), entry["data"])})
     return {"task_id": page["task"]["task_id"], "application_id": application.id, "form": page["form"],
-            "changes": _resubmitted_changes(page, forms, applicant_steps),
+            "changes": page["changes"],  # computed once by the service (the API serves the same list)
             "data": page["data"], "data_source": page["data_source"],
             "draft_saved_at": page["draft_saved_at"].isoformat() if page["draft_saved_at"] else None,
             "options": page["options"], "version": page["version"], "history": history,
