@@ -8,13 +8,16 @@ from __future__ import annotations
 import io
 import json
 
+from sqlalchemy import select
+
 from service.accounts.models import User
+from service.applications.access import visible_event_data
 from service.applications.decision_facts import objections_view
 from service.applications.inbox import task_page
+from service.audit.models import AuditEvent
 from service.commands.sample_reports import SAMPLE_REPORT_PDF
 from service.platform.extensions import db
 from tests.api import ApiScenario, ok, refused
-from sqlalchemy import select
 
 
 def _experts_done(api, site_by=(1,)):
@@ -120,8 +123,6 @@ def test_the_objector_is_left_out_for_a_reader_the_policy_does_not_tell(api):
     province = db.session.scalar(select(User).where(User.username == "province"))
     city = db.session.scalar(select(User).where(User.username == "changchun"))
     seen = task_page(province, task_id)["objections"]
-    from service.applications.access import visible_event_data
-    from service.audit.models import AuditEvent
     recorded = [visible_event_data(city, e.action, e.element_id, e.actor, json.loads(e.data), set())
                 for e in db.session.scalars(select(AuditEvent).where(AuditEvent.application_id == s.application_id,
                                                                      AuditEvent.action == "objection_recorded"))]

@@ -93,3 +93,17 @@ def test_the_notice_batch_names_each_experts_score_and_who_asked_for_an_inspecti
     assert "延边大学 评审专家1 82 分（建议现场核查）：余热回收数据需到现场核实" in scores
     assert row.xpath('.//td[@class="inspection-requests"]')[0].text_content().strip() == "延边大学 评审专家1"
     assert row.xpath('.//td[@class="average"]')[0].text_content().strip() == "75.67"
+
+
+def test_the_ranking_api_gives_the_same_reviews_to_who_sees_scores(api):
+    s = _reviewed(api).site_inspection("pass")
+    for reader in ("province", "auditor"):
+        row = ok(api.get(f"/api/rounds/{s.round_id}/ranking", reader))["categories"][0]["rows"][0]
+        assert [(r["expert"], r["score"], r["site_inspection"]) for r in row["reviews"]] == [
+            ("延边大学 评审专家1", 82.0, True), ("通化市节能监察中心 评审专家2", 75.0, False),
+            ("白城师范学院 评审专家3", 70.0, False)]
+        assert row["reviews"][0]["opinion"] == "余热回收数据需到现场核实"
+        assert row["inspection_requested"] == ["延边大学 评审专家1"] and row["average_score"] == 75.67
+        assert "actor" not in row["reviews"][0]  # logins stay inside
+    for outsider in ("changchun", "expert1", "factory1"):
+        assert api.get(f"/api/rounds/{s.round_id}/ranking", outsider).status_code == 403

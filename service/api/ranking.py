@@ -29,6 +29,13 @@ class SignalSchema(Schema):
     weight = fields.Float(metadata={"description": "同分排序权重"})
 
 
+class RankedReviewSchema(Schema):
+    expert = fields.String(metadata={"description": "专家姓名（含单位）"})
+    score = fields.Float(metadata={"description": "评分"})
+    opinion = fields.String(metadata={"description": "评审意见"})
+    site_inspection = fields.Boolean(metadata={"description": "是否建议现场核查"})
+
+
 class RankedRowSchema(Schema):
     rank = fields.Integer(metadata={"description": "类别内排名（平均分与权重之和都相同的并列）"})
     tied = fields.Boolean(metadata={"description": "是否并列"})
@@ -45,6 +52,9 @@ class RankedRowSchema(Schema):
     signals = fields.List(fields.Nested(SignalSchema))
     priority_weight = fields.Float(metadata={"description": "优先推荐情形权重之和（同分时高者在前）"})
     problem = fields.String(allow_none=True, metadata={"description": "优先推荐情形无法计算时的原因"})
+    reviews = fields.List(fields.Nested(RankedReviewSchema), metadata={
+        "description": "各位专家的评分与评审意见（每位专家最近一次评审），公示批次旁逐一列出"})
+    inspection_requested = fields.List(fields.String(), metadata={"description": "建议现场核查的专家"})
 
 
 class RankedCategorySchema(Schema):

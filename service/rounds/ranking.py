@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from service.accounts.models import User
-from service.applications.access import sees_ranking
+from service.applications.access import EXPERT_ALIAS, actor_names, sees_ranking
 from service.applications.models import Application, WorkItem
 from service.audit.models import AuditEvent
 from service.engine.bundle import Bundle
@@ -80,8 +80,7 @@ class Ranked:
                 "credit_code": e.credit_code, "city_code": e.city_code, "city": CITIES.get(e.city_code, e.city_code),
                 "category": e.category, "stage": e.stage, "average_score": e.average, "scores": list(e.scores),
                 "review_count": len(e.scores), "signals": self.signals, "priority_weight": self.weight,
-                "problem": self.problem, "reviews": list(e.reviews),
-                "inspection_requested": [r["actor"] for r in e.reviews if r["site_inspection"]]}
+                "problem": self.problem, "reviews": list(e.reviews)}
 
 
 # -- reading the round ------------------------------------------------------------------
@@ -197,10 +196,22 @@ def round_ranking(round_id: int, user: User, category: str | None = None) -> dic
     decision = _decision_of_round(round_)
     entries, pending = reviewed_applications(round_id, category)
     ranked = rank(entries, decision)
+    categories = [{"key": key, "name": name, "rows": [r.as_dict() for r in ranked.get(key, [])]}
+                  for key, name in _categories(round_) if category in (None, key)]
+    _name_experts(user, [row for c in categories for row in c["rows"]])
     return {"round_id": round_id, "rule": RULE_TEXT, "has_priority_rule": decision is not None,
             "priority_rules": decision.rules if decision else [], "pending_review": pending,
-            "categories": [{"key": key, "name": name, "rows": [r.as_dict() for r in ranked.get(key, [])]}
-                           for key, name in _categories(round_) if category in (None, key)]}
+            "categories": categories}
+
+
+def _name_experts(user: User, rows: list[dict]) -> None:
+    """Each review's expert by name as ``user`` may know them (access.actor_names, one query), and who asked
+    for an inspection by the same names; the logins stay inside."""
+    names = actor_names(user, {review["actor"] for row in rows for review in row["reviews"]})
+    for row in rows:
+        row["reviews"] = [{**{k: v for k, v in review.items() if k != "actor"},
+                           "expert": names.get(review["actor"], EXPERT_ALIAS)} for review in row["reviews"]]
+        row["inspection_requested"] = [review["expert"] for review in row["reviews"] if review["site_inspection"]]
 
 
 def ranking_by_application(ranking: dict) -> dict[int, dict]:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from service.applications.access import actor_names, sees_ranking
+from service.applications.access import sees_ranking
 from service.applications.batch import BATCH_LABELS, awaiting, batch_action
 from service.engine.bundle import Bundle
 from service.platform.errors import Invalid, ServiceError
@@ -53,12 +53,10 @@ def round_page(round_id):
     # The ranking, and each application's place in it beside the notice selection: for those who see scores.
     ranking = round_ranking(round_id, me()) if sees_ranking(me()) else None
     ranked = ranking_by_application(ranking) if ranking else {}
-    # Each expert by name beside their score, to who may know who reviewed (one query for the page).
-    expert_names = actor_names(me(), {r["actor"] for row in ranked.values() for r in row["reviews"]})
     ready_for_notice = sorted(awaiting(round_id, "start_notice"),
                               key=lambda a: (a.category, ranked.get(a.id, {}).get("rank", 10**9), a.city_code, a.id))
     return render_template("round.html", round_=round_, table=dict(sorted(table.items())), category=category,
-                           offered=offered, ranking=ranking, ranked=ranked, expert_names=expert_names,
+                           offered=offered, ranking=ranking, ranked=ranked,
                            cities_present=cities_present, ready_for_notice=ready_for_notice,
                            ready_for_publish=awaiting(round_id, "publish"),
                            under_notice=awaiting(round_id, "objection"), labels=BATCH_LABELS,
