@@ -81,6 +81,14 @@ def test_a_refused_objection_form_stores_no_file(api, visitor):
         "evidence_files": [(io.BytesIO(SAMPLE_REPORT_PDF), "处罚决定书.pdf")]}, content_type="multipart/form-data")
     assert response.status_code == 422
     assert len(ok(api.get(f"/api/applications/{s.application_id}", "province"))["attachments"]) == before
+    # A complete objection whose file is not a PDF: the reason under the file choice, nothing recorded.
+    response = staff.client.post(f"/applications/{s.application_id}/objection", data={
+        "csrf_token": staff.token, "real_name": "陈某某", "contact": "13900000000", "content": "该单位去年发生环境污染事故",
+        "evidence": "处罚决定书", "evidence_files": [(io.BytesIO(b"not a pdf"), "说明.txt")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 422 and "只接受 PDF 文件" in text(response)
+    assert len(ok(api.get(f"/api/applications/{s.application_id}", "province"))["attachments"]) == before
+    assert "objection_recorded" not in [e["action"] for e in s.audit()["events"]]
 
 
 def test_the_notice_batch_names_each_experts_score_and_who_asked_for_an_inspection(api, visitor):
