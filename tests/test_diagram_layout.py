@@ -2,7 +2,8 @@
 overlap, every shape sits inside its lane and every lane inside its pool, each arrow leaves its source and
 arrives at its target, no arrow runs through a shape it does not connect, and no label covers a shape,
 another label or an arrow. The labels are measured as bpmn-js lays them out (11 px text wrapped at 90 px,
-centred on the label's box), since that is what the pages show."""
+centred on the label's box), since that is what the pages show. The diagram tests/design_product.py derives
+(a fourth category, as an administrator would draw it) is held to the same rules."""
 from __future__ import annotations
 
 import math
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-PROCESSES = Path(__file__).resolve().parents[1] / "processes"
+ROOT = Path(__file__).resolve().parents[1]
+PROCESSES = ROOT / "processes"
 DIAGRAMS = sorted(PROCESSES.glob("*.bpmn"))
+DERIVED = "green_round.bpmn+design_product"  # tests/design_product.py's diagram
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
 ACTIVITIES = {"callActivity", "subProcess", "transaction", "adHocSubProcess"}
@@ -91,9 +94,9 @@ def is_flow_node(tag: str) -> bool:
     return tag.endswith(("Event", "Task", "Gateway")) or tag in ACTIVITIES or tag == "task"
 
 
-def read(path: Path) -> Diagram:
-    root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
-    diagram = Diagram(path.name, {}, {}, {}, {}, {}, {}, {}, {}, {})
+def read(name: str, xml: str) -> Diagram:
+    root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+    diagram = Diagram(name, {}, {}, {}, {}, {}, {}, {}, {}, {})
     for process in root.iterfind("bpmn:process", NS):
         for element in process.iter():
             if not isinstance(element.tag, str) or element.get("id") is None:
@@ -191,9 +194,15 @@ def described(diagram: Diagram, element_id: str) -> str:
     return f"{element_id}「{name}」" if name else element_id
 
 
-@pytest.fixture(params=DIAGRAMS, ids=[path.name for path in DIAGRAMS])
+@pytest.fixture(params=[*DIAGRAMS, DERIVED], ids=[*(path.name for path in DIAGRAMS), DERIVED])
 def diagram(request) -> Diagram:
-    return read(request.param)
+    if request.param == DERIVED:
+        from service.engine.bundle import Bundle
+        from tests.design_product import design_product_files
+
+        files = design_product_files(Bundle.from_directories(PROCESSES, ROOT / "forms"))
+        return read(DERIVED, files["processes/green_round.bpmn"])
+    return read(request.param.name, request.param.read_text(encoding="utf-8"))
 
 
 def test_there_are_diagrams_to_check():
