@@ -122,6 +122,7 @@ def test_application_page_draws_the_path_and_the_current_step(browse, api):
     assert fill == "rgb(185, 228, 201)"  # drawn green, not only marked
     viewer.screenshot("diagram")
 
+    page.click("#diagram .gl-zoom [data-zoom=fit]")  # the first view centres the current step; the whole shows the rest
     page.click(".djs-element[data-element-id=Task_declare_factory]")
     shown = page.locator("#timeline li.event:not([hidden])")
     assert shown.count() == 1 and "填报绿色工厂申报书" in shown.inner_text()

@@ -7,7 +7,7 @@
   const greenlist = window.greenlist = window.greenlist || {};
 
   // Below this scale a 12px label is smaller than about 8px: the first view never goes under it (the
-  // round's diagram is 3,000 units wide; fitted whole into a page column it would be a thumbnail).
+  // round's diagram is 3,650 units wide; fitted whole into a page column it would be a thumbnail).
   const LEGIBLE = 0.7;
   const MIN_ZOOM = 0.1, MAX_ZOOM = 3;
   const STEP = 1.25;  // one button press
