@@ -132,7 +132,7 @@ def name_attachments(user: User, application: Application, rows: list[dict]) -> 
     found = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id,
                                                         Attachment.id.in_(sorted(wanted)))).all()
     names = {a.id: a.original_name for a in found}
-    openable = {a.id for a in visible_attachments(user, found)}
+    openable = {a.id for a in visible_attachments(user, found) if a.removed_at is None}
     for row in rows:
         ids = _ids(row["value"])
         row["text"] = "、".join(names.get(i, "已删除的文件") for i in ids)
