@@ -123,3 +123,11 @@ def test_a_task_already_done_names_who_did_it(api, visitor):
         page = response.get_data(as_text=True)
         assert response.status_code == 409 and "已由 长春市工信局 办理" in page, reader
         assert "changchun" not in page and task_id not in page, reader
+
+
+def test_the_steps_an_experts_review_set_off_keep_the_experts_login_from_the_applicant(api):
+    s = ApiScenario(api).start().declare().city_review("recommend").formal_review().expert_reviews((60, 55, 50))
+    events = ok(api.get(f"/api/applications/{s.application_id}/audit", "factory1"))["events"]
+    after_review = [e for e in events if e["action"] in ("multi_instance_completed", "script_run", "ended")]
+    assert after_review and {e["actor_name"] for e in after_review} == {"系统自动"}
+    assert not {e["actor"] for e in events} & {"expert1", "expert2", "expert3"}

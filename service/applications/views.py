@@ -100,7 +100,7 @@ def trail_view(user: User, application: Application) -> dict:
     names = actor_names(user, {event["actor"] for event in events})  # one query for the whole trail
     for event in events:
         event["actor_name"] = event_actor_name(event["action"], event["actor"], names)
-        if event["actor_name"] == EXPERT_ALIAS:  # nor the expert's login name to those not told who reviewed
+        if names.get(event["actor"]) == EXPERT_ALIAS:  # nor the expert's login name to those not told who reviewed
             event["actor"] = EXPERT_ALIAS
     return {"verified": report.ok, "broken_at": report.broken_at, "reason": report.reason, "events": events}
 

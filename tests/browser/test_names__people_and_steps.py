@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.api import ApiScenario
+from tests.test_names__every_page import ALLOWED_PATTERN, LATIN_WORD
 
 LOGINS = ("factory1", "chain1", "changchun", "siping", "province", "expert1", "expert2", "expert3", "auditor")
 ELEMENT_ID = re.compile(r"\b(?:Task|Gateway|Event|End|Start|Activity|Flow|Lane)_\w+")
@@ -24,9 +25,12 @@ def finished(api) -> ApiScenario:
 
 
 def shown(page) -> str:
+    """What the page shows once its scripts ran (the diagram's labels too), checked: no login names, element
+    ids or event codes, and no Latin word outside the places the page scan allows."""
     text = page.inner_text("main")
     assert not [login for login in LOGINS if re.search(rf"(?<![A-Za-z0-9]){login}(?![A-Za-z0-9])", text)], text
     assert ELEMENT_ID.findall(text) == [] and EVENT_CODE.findall(text) == []
+    assert LATIN_WORD.findall(ALLOWED_PATTERN.sub(" ", text)) == [], page.url
     return text
 
 
