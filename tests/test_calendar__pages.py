@@ -79,7 +79,7 @@ def test_pasted_notice_confirmed_in_the_page_drives_a_notice_across_labour_day(a
     assert admin.post("/admin/calendar/2027/day", {"day": "2027-06-09", "kind": "holiday", "note": "端午"}).status_code == 302
     assert system_events("calendar_changed")[-1]["before"] == {"is_workday": False, "note": "端午节"}
     assert admin.post("/admin/calendar/2027/confirm", {}).status_code == 302
-    assert "2027年已由 admin" in text(admin.get("/admin/calendar/2027"))
+    assert "2027年已由 系统管理员" in text(admin.get("/admin/calendar/2027"))  # by name, not login
     assert system_events("calendar_year_confirmed") == [{"year": 2027, "before": {"confirmed": False},
                                                          "after": {"confirmed": True}, "entries": 33}]
 

@@ -55,7 +55,8 @@ def test_completed_task_is_not_ready(at_city_review):
     declaration_task = next(e for e in at_city_review.trail_events() if e.action == "task_completed").payload["task_id"]
     before = snapshot(at_city_review.application_id)
     error = attempt(at_city_review, "applicant", sample_declaration("factory"), task_id=declaration_task)
-    assert isinstance(error, TaskNotReady) and error.status == 409 and "COMPLETED" in error.message
+    # The state in Chinese, not the engine's word (COMPLETED).
+    assert isinstance(error, TaskNotReady) and error.status == 409 and "当前已办理完毕" in error.message
     assert snapshot(at_city_review.application_id) == before
 
 

@@ -10,8 +10,13 @@ from service.platform.extensions import db
 from service.platform.reference import CITIES
 
 # Actors that are not accounts: the engine's clock and the seeding commands.
-SYSTEM_ACTORS = {"system:timer": "系统（定时器）", "seed-demo": "系统（演示数据）"}
+SYSTEM_ACTORS = {"system:timer": "系统（定时器）", "seed-demo": "系统（演示数据）", "create-admin": "系统（初始化管理员）"}
 SYSTEM_PREFIXES = ("system:", "seed-")
+# What the engine does by itself after someone's step (a gateway choosing its branch, a script, a rule, the
+# end of a countersign): recorded under the account whose step set it off, shown as the system's own doing.
+AUTOMATIC = "系统自动"
+AUTOMATIC_ACTIONS = frozenset({"started", "ended", "gateway_decision", "rule_evaluated", "script_run",
+                               "multi_instance_completed"})
 UNKNOWN = "已删除的账户"  # an actor whose account no longer exists: never show its login name
 PROVINCE = "省工信厅"
 
@@ -41,11 +46,18 @@ def label(user: User) -> str:
 
 
 def system_label(actor: str) -> str | None:
+    if actor == "system":
+        return AUTOMATIC
     if actor in SYSTEM_ACTORS:
         return SYSTEM_ACTORS[actor]
     if actor.startswith(SYSTEM_PREFIXES):
         return "系统"
     return None
+
+
+def event_actor_name(action: str, actor: str, names: dict[str, str]) -> str:
+    """Who an audit event is shown as: the system for the engine's automatic steps, else the person."""
+    return AUTOMATIC if action in AUTOMATIC_ACTIONS else names.get(actor, "")
 
 
 def accounts_named(actors: Iterable[str | None]) -> dict[str, User]:

@@ -153,7 +153,7 @@ def may_change_attachments(user: User, application: Application, uploader: User 
 def visible_work_item_or_404(user: User, task_id: str) -> WorkItem:
     item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == str(task_id), work_item_filter(user)))
     if item is None:
-        raise NotFound(f"待办任务 {task_id} 不存在或不属于您", code="task_not_found")
+        raise NotFound("待办任务不存在或不属于您", code="task_not_found")
     return item
 
 

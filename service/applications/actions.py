@@ -12,6 +12,7 @@ import json
 from sqlalchemy import delete, func, select
 
 from service.accounts.models import User
+from service.accounts.names import AUTOMATIC_ACTIONS
 from service.applications.access import (application_filter, can_work_on, copy_colleague_clause,
                                          hand_over_colleagues, may_copy, may_hand_over, may_take_back_as,
                                          may_urge, may_withdraw, visible_application_or_404, workers_for)
@@ -34,7 +35,7 @@ MAX_REASON = 500
 WITHDRAWN = "放弃申报"  # the outcome (and stage) of an application its unit withdrew: its own end, not a diagram's
 
 # Recorded by the engine while it ran a submission (same actor): not something done after it.
-ENGINE_STEPS = ("started", "ended", "gateway_decision", "rule_evaluated", "script_run", "multi_instance_completed")
+ENGINE_STEPS = tuple(sorted(AUTOMATIC_ACTIONS))
 # Done beside the work, not to it: an urge, a copy, a round's deadline moved, a version move.
 QUIET = ("task_urged", "application_copied", "deadline_moved", "version_moved", "report_exported")
 
@@ -256,7 +257,7 @@ def urge(*, task_id: str, note, user: User) -> dict:
     application = None if item is None else db.session.scalar(
         select(Application).where(Application.id == item.application_id, application_filter(user)))
     if item is None or application is None:
-        raise NotFound(f"待办任务 {task_id} 不存在", code="task_not_found")
+        raise NotFound("待办任务不存在", code="task_not_found")
     if not may_urge(user, item):
         raise Forbidden("只有省厅可以催办；市州可以催办本市州申报单位的待办")
     now = utcnow()

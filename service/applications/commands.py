@@ -73,7 +73,7 @@ def _task_and_application(task_id: str, application_id: int | None, *, lock_row:
         query = query.with_for_update(of=Application).execution_options(populate_existing=True)
     row = db.session.execute(query).first()
     if row is None:
-        raise NotFound(f"待办任务 {task_id} 不存在", code="task_not_found")
+        raise NotFound("待办任务不存在", code="task_not_found")
     application = row.Application
     audit.know_head(audit.application_chain(application.id), row.head_seq, row.head_hash)
     items = list(db.session.scalars(select(WorkItem).where(WorkItem.application_id == application.id)))
@@ -88,8 +88,8 @@ def _the_item(items: list[WorkItem], task_id: str, loaded: Loaded | None = None)
         # Not in the index of ready tasks: say whether it exists at all.
         known = loaded.engine.describe_task(loaded.workflow, task_id)
         if known is not None:
-            raise TaskNotReady(f"任务“{known[0]}”当前状态为 {known[1]}，不能办理")
-    raise NotFound(f"待办任务 {task_id} 不存在", code="task_not_found")
+            raise TaskNotReady(f"任务“{known[0]}”当前{known[1]}，不能办理")
+    raise NotFound("待办任务不存在", code="task_not_found")
 
 
 def _check_access(user: User, item: WorkItem) -> None:

@@ -95,17 +95,24 @@ def task_for(user: User, task_id: str, *, to_work: bool) -> WorkItem:
     if not to_work and sees_everything(user):
         item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == str(task_id)))
         if item is None:
-            raise NotFound(f"待办任务 {task_id} 不存在", code="task_not_found")
+            _refuse_done(user, task_id)
+            raise NotFound("待办任务不存在", code="task_not_found")
         return item
     if to_work and not works_tasks(user):
         raise Forbidden("您的角色不办理任务")
     try:
         return visible_work_item_or_404(user, task_id)
     except NotFound:
-        done = _completed_by(user, task_id)
-        if done is not None:
-            raise TaskNotReady(f"任务“{done[0]}”已由 {done[1]} 办理，请刷新待办") from None
+        _refuse_done(user, task_id)
         raise
+
+
+def _refuse_done(user: User, task_id: str) -> None:
+    """409 naming the step and who did it (by name, as ``user`` may know them) for a task already done."""
+    done = _completed_by(user, task_id)
+    if done is not None:
+        step, actor = done
+        raise TaskNotReady(f"任务“{step}”已由 {actor_names(user, [actor])[actor]} 办理，请刷新待办") from None
 
 
 def in_inbox(user: User, task_id: str, command):

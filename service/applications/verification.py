@@ -14,6 +14,7 @@ difference on the application page, in the API detail and (via this one function
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -107,9 +108,14 @@ def attachment_choices(application: Application, *, labelled: bool) -> dict:
                               .where(Attachment.application_id == application.id,
                                      Attachment.kind.in_(ATTACHMENT_KEYS)).order_by(Attachment.id)).all()
     choices = {key: [] for key in ATTACHMENT_KEYS}
+    uses = Counter((row.kind, row.original_name) for row in rows)
+    seen: Counter = Counter()
     for row in rows:
-        choices[row.kind].append({"value": str(row.id), "label": f"{row.original_name}（编号 {row.id}）"}
-                                 if labelled else str(row.id))
+        label = row.original_name
+        if uses[(row.kind, label)] > 1:  # files of one name told apart by their order of upload, never their ids
+            seen[(row.kind, label)] += 1
+            label = f"{label}（第 {seen[(row.kind, label)]} 份）"
+        choices[row.kind].append({"value": str(row.id), "label": label} if labelled else str(row.id))
     return choices
 
 

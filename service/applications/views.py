@@ -6,6 +6,7 @@ import json
 from sqlalchemy import func, select
 
 from service.audit import chain as audit
+from service.accounts.names import event_actor_name
 from service.applications.access import (EXPERT_ALIAS, actor_names, application_filter, can_work_on, sees_everything,
                                          visible_application_or_404, visible_event_data)
 from service.platform.extensions import db
@@ -98,8 +99,8 @@ def trail_view(user: User, application: Application) -> dict:
                        "element_id": event.element_id, "data": data, "hash": event.hash})
     names = actor_names(user, {event["actor"] for event in events})  # one query for the whole trail
     for event in events:
-        event["actor_name"] = names.get(event["actor"], "")
-        if event["actor_name"] == EXPERT_ALIAS:  # nor the expert's login name to those not told who reviewed
+        event["actor_name"] = event_actor_name(event["action"], event["actor"], names)
+        if names.get(event["actor"]) == EXPERT_ALIAS:  # nor the expert's login name to those not told who reviewed
             event["actor"] = EXPERT_ALIAS
     return {"verified": report.ok, "broken_at": report.broken_at, "reason": report.reason, "events": events}
 

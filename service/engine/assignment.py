@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from SpiffWorkflow.util.task import TaskState
 
-from service.engine.errors import EngineError, TaskNotReady
+from service.engine.errors import EngineError, TaskNotReady, state_name
 
 if TYPE_CHECKING:
     from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -24,7 +24,7 @@ class Reassignment:
         """
         task = self.find_task(wf, task_id)
         if task.state != TaskState.READY or not task.task_spec.manual:
-            raise TaskNotReady(f"任务“{task.task_spec.bpmn_name}”当前状态为 {TaskState.get_name(task.state)}，不能更换办理人")
+            raise TaskNotReady(f"任务“{task.task_spec.bpmn_name or '该环节'}”当前{state_name(task.state)}，不能更换办理人")
         info = self.definition.user_tasks[task.task_spec.bpmn_id]
         variable = (info.assignee or "").strip()
         if not variable.isidentifier():

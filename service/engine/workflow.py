@@ -23,7 +23,7 @@ from service.engine.assignment import Reassignment
 from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from service.engine.clock import Clock, SystemClock, install_timer_hook, use_clock
 from service.engine.definition import ProcessDefinition, UserTaskInfo
-from service.engine.errors import EngineError, MessageNotExpected, ScriptFailed, TaskNotFound, TaskNotReady
+from service.engine.errors import EngineError, MessageNotExpected, ScriptFailed, TaskNotFound, TaskNotReady, state_name
 from service.engine.history import compact
 from service.engine.reasons import reasons_in
 from service.engine.industry import industry_divisions
@@ -184,7 +184,7 @@ class Engine(Reassignment, Rewinding):
             task = self.find_task(wf, task_id)
         except TaskNotFound:
             return None
-        return task.task_spec.bpmn_name or task.task_spec.bpmn_id, TaskState.get_name(task.state)
+        return task.task_spec.bpmn_name or "该环节", state_name(task.state)
 
     def waiting_timers(self, wf: BpmnWorkflow) -> list[WaitingTimer]:
         timers = []
@@ -248,7 +248,7 @@ class Engine(Reassignment, Rewinding):
         task = self.find_task(wf, task_id)
         # task.run() does not check state: it would complete a FUTURE task too.
         if task.state != TaskState.READY or not task.task_spec.manual:
-            raise TaskNotReady(f"任务“{task.task_spec.bpmn_name}”当前状态为 {TaskState.get_name(task.state)}，不能办理")
+            raise TaskNotReady(f"任务“{task.task_spec.bpmn_name or '该环节'}”当前{state_name(task.state)}，不能办理")
 
         data = self._with_output_item(task, data)
 

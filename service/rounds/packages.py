@@ -128,8 +128,20 @@ def open_reviews(round_id: int, city_code: str) -> tuple[int, list[tuple[int, st
 
 
 # -- what the pages and the API show ----------------------------------------------------------------
-def package_dict(package: CityPackage) -> dict:
-    return {"id": package.id, "round_id": package.round_id, "city_code": package.city_code,
+ACTORS = ("frozen_by", "sent_by", "received_by")
+
+
+def package_names(packages) -> dict[str, str]:
+    """Who froze, sent and received these packages, by name (one query for them all)."""
+    return display_names(getattr(p, key) for p in packages for key in ACTORS)
+
+
+def package_dict(package: CityPackage, names: dict[str, str] | None = None) -> dict:
+    """A package as the pages and the API show it: each actor's login and, beside it, ``<actor>_name``
+    (``names`` from package_names for a page of packages; looked up here for a single one)."""
+    names = package_names([package]) if names is None else names
+    return {**{f"{key}_name": names.get(getattr(package, key), "") for key in ACTORS},
+            "id": package.id, "round_id": package.round_id, "city_code": package.city_code,
             "city": CITIES.get(package.city_code), "number": package.number, "status": package.status,
             "status_label": STATUS[package.status], "members": package.members,
             "table_sha256": package.table_sha256, "frozen_by": package.frozen_by, "frozen_at": package.frozen_at,
@@ -149,12 +161,9 @@ def city_view(user: User, round_: Round, city_code: str) -> dict:
         groups[application.category].append({"application_id": application.id, "unit_name": application.unit_name,
                                              "credit_code": application.credit_code})
     open_count, blockers = open_reviews(round_.id, city_code)
-    shown = [package_dict(p) for p in packages_of(round_.id, city_code)]
-    # Who froze, sent and received each package, by name (one query for the page).
-    names = display_names({p[key] for p in shown for key in ("frozen_by", "sent_by", "received_by")})
-    for package in shown:
-        for key in ("frozen_by", "sent_by", "received_by"):
-            package[f"{key}_name"] = names.get(package[key], "") if package[key] else ""
+    mine = packages_of(round_.id, city_code)
+    names = package_names(mine)
+    shown = [package_dict(p, names) for p in mine]
     return {"round_id": round_.id, "city_code": city_code, "city": CITIES[city_code],
             "deadline": round_.city_deadline, "overdue": utcnow() >= round_.city_deadline,
             "packages": shown,
@@ -170,6 +179,7 @@ def round_view(user: User, round_: Round) -> list[dict]:
     if not any(user.has_role(r) for r in ("province_staff", "admin", "auditor")):
         raise Forbidden("只有省厅、管理员和审计可以查看各市州的推荐材料")
     packages = packages_of(round_.id)
+    names = package_names(packages)
     by_city = defaultdict(list)
     for package in packages:
         by_city[package.city_code].append(package)
@@ -184,7 +194,7 @@ def round_view(user: User, round_: Round) -> list[dict]:
         mine = by_city.get(code, [])
         # Members of a package not yet received still wait in the diagram: not "pending" any more.
         in_transit = sum(len(p.members) for p in mine if p.status != "received")
-        rows.append({"city_code": code, "city": name, "packages": [package_dict(p) for p in mine],
+        rows.append({"city_code": code, "city": name, "packages": [package_dict(p, names) for p in mine],
                      "pending": max(0, waiting.get(code, 0) - in_transit)})
     return rows
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from service.engine.diff import diff_bundles
 from service.versions.drafts import bundle_of, create_draft, files_of, get_draft_or_404, version_usage
+from service.accounts.names import display_names
 from service.accounts.roles import lane_roles, role_names
 from service.engine.bundle import SERVICE_MESSAGES, Bundle
 from service.engine.categories import CATEGORIES_FILE, STANDARD_CATEGORIES, to_json as categories_json
@@ -38,8 +39,9 @@ def admin_versions():
     versions = db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.number.desc())).all()
     drafts = db.session.scalars(select(ProcessDraft).order_by(ProcessDraft.id.desc())).all()
     rounds = db.session.scalars(select(Round).order_by(Round.year.desc(), Round.id.desc())).all()
+    names = display_names([v.deployed_by for v in versions] + [d.updated_by for d in drafts])
     return render_template("admin_versions.html", versions=versions, usage=version_usage(), drafts=drafts,
-                           rounds=rounds, numbers={v.id: v.number for v in versions})
+                           rounds=rounds, numbers={v.id: v.number for v in versions}, names=names)
 
 
 @bp.get("/admin/versions/<int:version_id>")
@@ -48,6 +50,7 @@ def admin_version(version_id):
     version = get_version_or_404(version_id)
     bundle = Bundle.from_json(version.bundle)
     return render_template("admin_version.html", version=version, files=files_of(bundle),
+                           names=display_names([version.deployed_by]),
                            diagram_json=dump({"xml": _main_diagram(bundle)}))
 
 
@@ -83,6 +86,7 @@ def admin_draft(draft_id):
                "lane_roles": {**lanes, **{key: key for key in lanes.values()}}, "role_names": role_names(),
                "messages": list(SERVICE_MESSAGES)}
     return render_template("admin_draft.html", draft=draft, rounds=rounds, context_json=dump(context),
+                           names=display_names([draft.created_by, draft.updated_by]),
                            notice_files=_notice_files(bundle), category_names=_category_names(bundle))
 
 

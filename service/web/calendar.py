@@ -12,6 +12,7 @@ from flask import flash, redirect, render_template, request, url_for
 from service.engine.calendar import library_knows
 from service.platform.errors import Invalid, ServiceError
 from service.platform.extensions import db
+from service.accounts.names import display_names
 from service.platform.timeutil import to_shanghai, utcnow
 from service.platform.transactions import transaction
 from service.rounds.calendar import (NOTE_MAX, check_year, clear_day, confirm_year, current_calendar,
@@ -34,7 +35,8 @@ def _years_around(year: int) -> list[dict]:
 
 def _page(year: int, *, preview=None, errors=None, status=200):
     view = year_view(year)
-    return render_template("admin_calendar.html", view=view, years=_years_around(year), preview=preview,
+    names = display_names([view["confirmed_by"]] + [d.get("updated_by") for d in view["days"]])
+    return render_template("admin_calendar.html", view=view, years=_years_around(year), preview=preview, names=names,
                            errors=errors or {}, text=request.form.get("text", ""), note_max=NOTE_MAX), status
 
 

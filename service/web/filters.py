@@ -65,6 +65,16 @@ ACTION_NAMES = {"application_started": "开始申报", "started": "流程开始"
                 "report_exported": "导出报表"}
 
 
+# A file's type as a clerk says it, from its extension (never the extension in capitals).
+FILE_TYPES = {"pdf": "PDF 文件", "xlsx": "电子表格", "xls": "电子表格", "docx": "文字文档", "doc": "文字文档",
+              "zip": "压缩包", "png": "图片", "jpg": "图片", "jpeg": "图片"}
+
+
+def file_type(name: str | None) -> str:
+    extension = (name or "").rsplit(".", 1)[-1].lower() if "." in (name or "") else ""
+    return FILE_TYPES.get(extension, "文件")
+
+
 def shanghai(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return "" if moment is None else to_shanghai(moment).strftime(fmt)
 
@@ -110,6 +120,6 @@ CATEGORIES = KnownCategories()
 
 
 def register_filters(app) -> None:
-    app.jinja_env.filters.update(shanghai=shanghai, waited=waited, deadline=deadline)
+    app.jinja_env.filters.update(shanghai=shanghai, waited=waited, deadline=deadline, file_type=file_type)
     app.jinja_env.globals.update(CITIES=CITIES, CATEGORIES=CATEGORIES, ROLE_NAMES=ROLE_NAMES,
                                  ACTION_NAMES=ACTION_NAMES, works_tasks=works_tasks)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 
+from service.accounts.names import display_names
 from service.platform.errors import Invalid, ServiceError
 from service.platform.inputs import id_from
 from service.platform.reference import CITIES
@@ -57,7 +58,9 @@ def list_register():
 
 def _entry_page(entry_id: int, *, errors=None, typed=None, status=200):
     entry = register.get_entry_or_404(entry_id)
-    return render_template("list_register_entry.html", entry=entry, history=register.history(entry.id),
+    history = register.history(entry.id)
+    return render_template("list_register_entry.html", entry=entry, history=history,
+                           names=display_names(change.recorded_by for change in history),
                            STATUS_LABELS=STATUS_LABELS, errors=errors or {}, typed=typed or {},
                            keeper=any(me().has_role(r) for r in register.KEEPERS), today=register.today()), status
 

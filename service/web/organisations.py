@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from service.accounts.names import display_names
 from service.organisations.invitations import invite, revoke_invitation
 from service.organisations.models import KINDS, STATUSES
 from service.organisations.registration import decide_registration, registration_queue, rename_by_bureau, resubmit
@@ -31,7 +32,8 @@ def registrations_page():
         city = None  # a city sees its own, whatever the address says
     result = registration_queue(me(), status=status, city_code=city, page=_page_arg(), page_size=PAGE_SIZE)
     pages = max((result["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_template("registrations.html", result=result, pages=pages, status=status, city=city,
+    names = display_names(o.decided_by for o in result["items"])
+    return render_template("registrations.html", result=result, pages=pages, status=status, city=city, names=names,
                            statuses=STATUSES, kinds=KINDS)
 
 
@@ -68,7 +70,7 @@ def organisation_page(organisation_id):
             message, errors = err.message, err.fields
     page = organisation_for(me(), organisation_id)
     return render_template("organisation.html", page=page, values=values, errors=errors, message=message,
-                           mine=False), 422 if errors else 200
+                           names=_names_on(page), mine=False), 422 if errors else 200
 
 
 @bp.route("/my-organisation", methods=["GET", "POST"])
@@ -86,7 +88,14 @@ def my_organisation_page():
             values = {name: request.form.get(name, "").strip() for name in (*FIELDS, "email")}
     page = my_organisation(me())
     return render_template("organisation.html", page=page, values=values, errors=errors, message=message,
-                           failed_form=form, mine=True, kinds=KINDS), 422 if errors else 409 if message else 200
+                           names=_names_on(page), failed_form=form, mine=True, kinds=KINDS), \
+        422 if errors else 409 if message else 200
+
+
+def _names_on(page: dict) -> dict[str, str]:
+    """Who decided on the registration, invited a colleague or renamed the unit, by name (one query)."""
+    return display_names([page["organisation"]["decided_by"], *(i["invited_by"] for i in page["invitations"]),
+                          *(c["changed_by"] for c in page["name_history"])])
 
 
 def _act(form: str | None) -> None:

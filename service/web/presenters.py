@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from service.accounts.models import User
 from service.accounts.names import UNKNOWN, account_names_by_id
 from service.applications.access import sees_everything, visible_application_or_404
 from service.applications.decision_facts import step_forms
 from service.applications.panels import POOL_KEY
-from service.applications.models import Application
+from service.applications.attachments import visible_attachments
+from service.applications.models import Application, Attachment
 from service.applications.saving import waiting_elements
+from service.applications.verification import ATTACHMENT_KEYS
 from service.applications.views import detail_view, open_items, trail_view
 from service.forms.describe import describe
 from service.versions.deploy import loaded_version
+from service.platform.extensions import db
 from service.web.filters import shanghai
 
 # Shown in the timeline without opening the entry: what a reader looks for first.
@@ -62,6 +67,7 @@ def trail_entries(user: User, application: Application, forms: dict[str, dict]) 
                         "summary": [r for r in rows if r["key"] in KEY_FIELDS],
                         "redacted": data.get("redacted"), "extra": extra})
     _name_panels(user, entries)
+    name_attachments(user, application, [row for entry in entries for row in entry["rows"]])
     return view, entries
 
 
@@ -81,6 +87,28 @@ def _name_panels(user: User, entries: list[dict]) -> None:
     for row in rows:
         values = row["value"] if isinstance(row["value"], list) else [row["value"]]
         row["text"] = "、".join(names.get(int(v), UNKNOWN) if str(v).isdigit() else str(v) for v in values)
+
+
+def _ids(value) -> list[int]:
+    return [int(v) for v in (value if isinstance(value, list) else [value]) if str(v).isdigit()]
+
+
+def name_attachments(user: User, application: Application, rows: list[dict]) -> None:
+    """The city's verification records its evidence and the departments' replies as attachment ids: show
+    the files by name (one query for the page), each with its download link for a reader allowed to open
+    it (``row["files"]``); a file gone from the application reads 已删除的文件."""
+    rows = [row for row in rows if row.get("values_key") in ATTACHMENT_KEYS]
+    wanted = {i for row in rows for i in _ids(row["value"])}
+    if not wanted:
+        return
+    found = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id,
+                                                        Attachment.id.in_(sorted(wanted)))).all()
+    names = {a.id: a.original_name for a in found}
+    openable = {a.id for a in visible_attachments(user, found) if a.removed_at is None}
+    for row in rows:
+        ids = _ids(row["value"])
+        row["text"] = "、".join(names.get(i, "已删除的文件") for i in ids)
+        row["files"] = [{"id": i, "name": names.get(i, "已删除的文件"), "openable": i in openable} for i in ids]
 
 
 def path_of(entries: list[dict]) -> tuple[list[str], list[list[str]]]:
@@ -129,6 +157,7 @@ def task_context(page: dict, user: User) -> dict:
     for entry in page["history"]:
         history.append({"step": entry["step"], "name": entry["name"], "actor": entry["actor_name"],
                         "at": shanghai(entry["at"]), "rows": describe(forms.get(entry["step"]), entry["data"])})
+    name_attachments(user, application, [row for entry in history for row in entry["rows"]])
     return {"task_id": page["task"]["task_id"], "application_id": application.id, "form": page["form"],
             "changes": page["changes"],  # computed once by the service (the API serves the same list)
             "data": page["data"], "data_source": page["data_source"],

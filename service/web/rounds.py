@@ -6,6 +6,7 @@ from collections import defaultdict
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from service.accounts.names import display_names
 from service.applications.access import sees_ranking
 from service.applications.batch import BATCH_LABELS, awaiting, batch_action
 from service.engine.bundle import Bundle
@@ -55,13 +56,15 @@ def round_page(round_id):
     ranked = ranking_by_application(ranking) if ranking else {}
     ready_for_notice = sorted(awaiting(round_id, "start_notice"),
                               key=lambda a: (a.category, ranked.get(a.id, {}).get("rank", 10**9), a.city_code, a.id))
+    history = deadline_history(round_id)
     return render_template("round.html", round_=round_, table=dict(sorted(table.items())), category=category,
                            offered=offered, ranking=ranking, ranked=ranked,
                            cities_present=cities_present, ready_for_notice=ready_for_notice,
                            ready_for_publish=awaiting(round_id, "publish"),
                            under_notice=awaiting(round_id, "objection"), labels=BATCH_LABELS,
                            version=db.session.get(ProcessVersion, round_.process_version_id),
-                           editable=not has_started(round_id), history=deadline_history(round_id),
+                           editable=not has_started(round_id), history=history,
+                           names=display_names(h.changed_by for h in history),
                            calendar_warnings=round_warnings(round_, current_calendar()))
 
 

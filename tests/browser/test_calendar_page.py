@@ -34,6 +34,6 @@ def test_admin_pastes_previews_saves_and_confirms_a_year(browse):
     page.click("#confirm-year")
     page.wait_for_selector(".flash.success")
     assert "已确认2027年" in page.inner_text(".flash.success")
-    assert "2027年已由 admin" in page.inner_text("#calendar-status")
+    assert "2027年已由 系统管理员" in page.inner_text("#calendar-status")
     assert "已确认" in page.inner_text("#calendar-years")
     admin.screenshot("confirmed")

@@ -98,7 +98,7 @@ def test_a_conflict_keeps_what_the_reviewer_typed(browse, api, tmp_path):
 
     page.click("#submit")
     page.wait_for_selector("#banner:not([hidden])")
-    assert "已由 changchun 办理" in page.inner_text("#banner")
+    assert "已由 长春市工信局 办理" in page.inner_text("#banner")
     assert page.locator("#form [id$='-Field_consult_ecology']").input_value() == REVIEW["consult_ecology"]
     assert "/tasks/" in page.url  # still on the form
     reviewer.screenshot("conflict")

@@ -272,7 +272,11 @@
         if (name) name.textContent = '未选择文件';
         // A form choosing among the uploaded files (valuesKey = the kind) offers the new one at once.
         if (Array.isArray((ctx.options || {})[kind])) {
-          ctx.options[kind].push({ value: String(result.id), label: result.name + '（编号 ' + result.id + '）' });
+          // Offered by its name, like the server's choices; a second file of that name by its order.
+          const same = ctx.options[kind].filter(
+            (o) => o.label === result.name || o.label.startsWith(result.name + '（第 ')).length;
+          const label = same ? result.name + '（第 ' + (same + 1) + ' 份）' : result.name;
+          ctx.options[kind].push({ value: String(result.id), label });
           window.greenlist.taskPage.setData({});
         }
       } else {
