@@ -121,3 +121,15 @@ def test_bad_query_parameters(api, at_declaration):
     response = api.get("/api/tasks?page=0&page_size=1000&claimed=maybe&city=999999", "changchun")
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"page", "page_size", "claimed", "city"}
+
+
+def test_a_form_field_without_a_usable_name_is_named_not_a_500(api, at_declaration):
+    """A multipart part whose name cannot be read (a bare line break) is an unknown field like any other."""
+    before = world_state()
+    boundary = "greenlist-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"\n\"\r\n\r\nnull\r\n--{boundary}--\r\n")
+    response = api.post("/api/attachments", "factory1", data=body.encode(),
+                        content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 422, response.json
+    assert response.json["errors"][""] == ["未知字段"] and response.json["errors"]["kind"] == ["必填项"]
+    assert world_state() == before

@@ -69,6 +69,7 @@ def test_a_registered_unit_verifies_its_email_is_confirmed_by_its_city_and_decla
     assert [item["credit_code"] for item in queue["items"]] == [credit_code(1)] and queue["total"] == 1
     confirmed = ok(api.post(f"/api/registrations/{body['id']}/confirm", "changchun"))
     assert confirmed["status"] == "confirmed" and confirmed["decided_by"] == "changchun"
+    assert confirmed["decided_by_name"] == "长春市工信局"  # the API names people as the pages do
     (decided,) = mails("registration_decided")
     assert decided.recipients == [{"username": "lvyuan1", "email": "wang1@lvyuan.example.cn"}]
     assert "已确认" in decided.subject

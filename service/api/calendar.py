@@ -9,32 +9,37 @@ from service.rounds.calendar import (NOTE_MAX, check_year, clear_day, confirm_ye
                                      set_day, year_view)
 from service.api.auth import BEARER, current_user, protect, roles_required
 from service.api.blueprint import Blueprint
+from service.api.schemas import ActorNames, person
 
 blp = Blueprint("calendar", __name__, url_prefix="/api/calendar", description="工作日历（管理员）")
 protect(blp)
 NOTICE_MAX = 20000
 
 
-class CalendarDaySchema(Schema):
+class CalendarDaySchema(ActorNames):
+    ACTORS = ("updated_by",)
     day = fields.Date()
     is_workday = fields.Boolean(metadata={"description": "true：调休上班日；false：放假"})
     note = fields.String()
     source = fields.String(metadata={"description": "library（内置日历）或 override（管理员录入）"})
     library = fields.Boolean(allow_none=True, metadata={"description": "内置日历中这一天是否上班（不知道为空）"})
     updated_by = fields.String()
+    updated_by_name = person("录入人")
     updated_at = fields.DateTime()
 
 
-class CalendarYearSchema(Schema):
+class CalendarYearSchema(ActorNames):
+    ACTORS = ("confirmed_by",)
     year = fields.Integer()
     library = fields.Boolean(metadata={"description": "内置日历（chinesecalendar）是否包含该年"})
     confirmed = fields.Boolean(metadata={"description": "管理员是否已确认该年录入完整"})
     confirmed_by = fields.String(allow_none=True)
+    confirmed_by_name = person("确认人")
     confirmed_at = fields.DateTime(allow_none=True)
     known = fields.Boolean(metadata={"description": "能否按工作日计算该年的期限"})
     holidays = fields.Integer(metadata={"description": "工作日放假的天数"})
     workdays = fields.Integer(metadata={"description": "周末调休上班的天数"})
-    days = fields.List(fields.Nested(CalendarDaySchema))
+    days = fields.Nested(CalendarDaySchema, many=True)
 
 
 class NoticeSchema(Schema):

@@ -20,7 +20,7 @@ from service.applications.moves import check_move, move_application
 from service.api.auth import BEARER, current_user, protect, roles_required
 from service.api.blueprint import Blueprint
 from service.api.processes import DiffSchema, VersionSchema
-from service.api.schemas import EXTRA_SETTINGS, RoundOutSchema
+from service.api.schemas import EXTRA_SETTINGS, ActorNames, RoundOutSchema, person
 
 blp = Blueprint("process_drafts", __name__, url_prefix="/api/process-drafts", description="流程草稿（管理员）")
 protect(blp)
@@ -33,14 +33,17 @@ class NewProcessDraftSchema(Schema):
     name = Text(validate=validate.Length(min=1, max=200))
 
 
-class ProcessDraftSummarySchema(Schema):
+class ProcessDraftSummarySchema(ActorNames):
+    ACTORS = ("created_by", "updated_by")
     id = fields.Integer()
     name = fields.String()
     base_version_id = fields.Integer(allow_none=True)
     revision = fields.Integer(metadata={"description": "保存次数；保存时带回，以免覆盖他人的修改"})
     created_by = fields.String()
+    created_by_name = person("创建人")
     created_at = fields.DateTime()
     updated_by = fields.String()
+    updated_by_name = person("最后修改人")
     updated_at = fields.DateTime()
     deployed_version_id = fields.Integer(allow_none=True)
 

@@ -39,7 +39,9 @@ RANGE = re.compile(r"^Must be (?:greater than or equal to (?P<low>\S+?))?(?: and
 
 def translate(messages):
     if isinstance(messages, dict):
-        return {key: translate(value) for key, value in messages.items()}
+        # Keys as JSON has them: list positions become "0", "1"; a form field sent without a usable name
+        # (webargs reads it as None) becomes "". Mixed key types would break the sorted JSON of the reply.
+        return {"" if key is None else str(key): translate(value) for key, value in messages.items()}
     if isinstance(messages, list):
         return [translate(m) for m in messages]
     if isinstance(messages, str):

@@ -81,7 +81,7 @@ def upload_to_draft(form, files, draft_id):
         draft = save_notice_file(get_draft_or_404(draft_id), name=upload.filename or "", title=form["title"],
                                  categories=categories, content=upload.read(), replaces=form["replaces"],
                                  actor=current_user().username, expected_revision=form["revision"])
-        return {c: getattr(draft, c) for c in ProcessDraftSummarySchema().fields}
+        return _summary(draft)
 
 
 @blp.route("/process-drafts/<int:draft_id>/notice-files/<path:name>", methods=["DELETE"])
@@ -94,4 +94,10 @@ def delete_from_draft(args, draft_id, name):
     with transaction():
         draft = delete_notice_file(get_draft_or_404(draft_id), name, actor=current_user().username,
                                    expected_revision=args["revision"])
-        return {c: getattr(draft, c) for c in ProcessDraftSummarySchema().fields}
+        return _summary(draft)
+
+
+def _summary(draft) -> dict:
+    """The draft's columns read inside the transaction (the names beside them are added at dump)."""
+    return {name: getattr(draft, name) for name, field in ProcessDraftSummarySchema().fields.items()
+            if not field.dump_only}

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from service.api.auth import BEARER, current_user, protect, roles_required
 from service.api.blueprint import Blueprint
 from service.api.registrations import OrganisationSchema
-from service.api.schemas import UserSchema
+from service.api.schemas import ActorNames, UserSchema, person
 from service.organisations.invitations import invite, join, revoke_invitation
 from service.organisations.registration import rename_by_bureau, resubmit
 from service.organisations.views import my_organisation, organisation_for, organisation_summary
@@ -29,27 +29,31 @@ class ColleagueSchema(Schema):
     email_verified = fields.Boolean()
 
 
-class InvitationSchema(Schema):
+class InvitationSchema(ActorNames):
+    ACTORS = ("invited_by",)
     id = fields.Integer()
     email = fields.String(allow_none=True)
     invited_by = fields.String(allow_none=True)
+    invited_by_name = person("邀请人")
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
 
 
-class NameChangeSchema(Schema):
+class NameChangeSchema(ActorNames):
+    ACTORS = ("changed_by",)
     old_name = fields.String()
     new_name = fields.String()
     reason = fields.String()
     changed_by = fields.String()
+    changed_by_name = person("更名操作人")
     changed_at = fields.DateTime()
 
 
 class OrganisationPageSchema(Schema):
     organisation = fields.Nested(OrganisationSchema)
     colleagues = fields.List(fields.Nested(ColleagueSchema))
-    invitations = fields.List(fields.Nested(InvitationSchema))
-    name_history = fields.List(fields.Nested(NameChangeSchema))
+    invitations = fields.Nested(InvitationSchema, many=True)
+    name_history = fields.Nested(NameChangeSchema, many=True)
 
 
 class InviteSchema(Schema):

@@ -12,19 +12,22 @@ from service.versions.drafts import archive, version_usage
 from service.versions.deploy import get_version_or_404
 from service.api.auth import BEARER, protect, roles_required
 from service.api.blueprint import Blueprint
+from service.api.schemas import ActorNames, person
 
 blp = Blueprint("process_versions", __name__, url_prefix="/api/process-versions", description="流程版本")
 protect(blp)
 READERS = ("admin", "province_staff", "auditor")
 
 
-class VersionSchema(Schema):
+class VersionSchema(ActorNames):
+    ACTORS = ("deployed_by",)
     id = fields.Integer()
     number = fields.Integer()
     content_hash = fields.String()
     process_id = fields.String()
     note = fields.String()
     deployed_by = fields.String()
+    deployed_by_name = person("部署人")
     deployed_at = fields.DateTime()
 
 

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from service.api.auth import BEARER, current_user, protect
 from service.api.blueprint import Blueprint
-from service.api.schemas import PageArgs, page_schema
+from service.api.schemas import ActorNames, PageArgs, page_schema, person
 from service.platform.inputs import Text
 from service.platform.reference import CITIES
 from service.platform.transactions import transaction
@@ -29,7 +29,8 @@ def document_folder() -> Path:
     return Path(base) / "register"
 
 
-class RegisterChangeSchema(Schema):
+class RegisterChangeSchema(ActorNames):
+    ACTORS = ("recorded_by",)
     id = fields.Integer()
     status = fields.String(metadata={"description": "listed 在册 / removed 已动态调整出名单"})
     effective_on = fields.Date()
@@ -37,6 +38,7 @@ class RegisterChangeSchema(Schema):
     document_number = fields.String()
     document_name = fields.String()
     recorded_by = fields.String()
+    recorded_by_name = person("登记人")
     recorded_at = fields.DateTime()
 
 
@@ -60,7 +62,7 @@ class RegisterEntrySchema(Schema):
 
 
 class RegisterEntryDetailSchema(RegisterEntrySchema):
-    history = fields.List(fields.Nested(RegisterChangeSchema))
+    history = fields.Nested(RegisterChangeSchema, many=True)
 
 
 class PublicRegisterEntrySchema(Schema):

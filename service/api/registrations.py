@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from service.api.auth import BEARER, current_user, protect, roles_required
 from service.api.blueprint import Blueprint
-from service.api.schemas import PageArgs, page_schema
+from service.api.schemas import ActorNames, PageArgs, page_schema, person
 from service.organisations.models import STATUSES
 from service.organisations.registration import (already_registered, decide_registration, register_unit,
                                                 registration_queue, verify_email)
@@ -40,7 +40,8 @@ class RegistrationSchema(Schema):
     password = _text("密码：至少 10 个字符，不能是常见密码，不能包含用户名或信用代码", load_only=True)
 
 
-class OrganisationSchema(Schema):
+class OrganisationSchema(ActorNames):
+    ACTORS = ("decided_by",)
     id = fields.Integer()
     credit_code = fields.String()
     name = fields.String()
@@ -59,6 +60,7 @@ class OrganisationSchema(Schema):
     status_name = fields.String()
     status_reason = fields.String()
     decided_by = fields.String(allow_none=True)
+    decided_by_name = person("审核人")
     decided_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 

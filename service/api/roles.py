@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 from service.accounts.roles import ADDABLE_SCOPES, SCOPES, add_role, all_roles
 from service.api.auth import BEARER, current_user, protect, roles_required
 from service.api.blueprint import Blueprint
+from service.api.schemas import ActorNames, person
 from service.platform.inputs import Text
 from service.platform.transactions import transaction
 
@@ -13,18 +14,20 @@ protect(blp)
 SCOPE_TEXT = "；".join(f"{key}：{text}" for key, text in SCOPES.items())
 
 
-class RoleSchema(Schema):
+class RoleSchema(ActorNames):
+    ACTORS = ("created_by",)
     key = fields.String(metadata={"description": "角色代码"})
     name = fields.String(metadata={"description": "中文名称（泳道名可用它或角色代码）"})
     scope = fields.String(metadata={"description": f"办理范围。{SCOPE_TEXT}"})
     works_tasks = fields.Boolean(metadata={"description": "是否办理流程任务"})
     built_in = fields.Boolean(metadata={"description": "内置角色"})
     created_by = fields.String(allow_none=True)
+    created_by_name = person("创建人")
     created_at = fields.DateTime()
 
 
 class RoleListSchema(Schema):
-    items = fields.List(fields.Nested(RoleSchema))
+    items = fields.Nested(RoleSchema, many=True)
 
 
 class RoleCreateSchema(Schema):
