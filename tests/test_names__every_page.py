@@ -34,8 +34,8 @@ ALLOWED = [
     r"\b\d{4}-[A-Z]{2,4}-\d{6}-\d{4}\b",
     # The unified social credit code (GB 32100) is printed on every licence in these letters.
     r"\b[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}\b",
-    # A file keeps the name its uploader gave it, extension included.
-    r"[\w\u4e00-\u9fff（）()\-]+\.(?:pdf|xlsx|xls|docx|doc|png|jpg|jpeg|bpmn|dmn|json|zip)\b",
+    # A file keeps the name its uploader gave it, extension included (city_review.form.json: dots inside too).
+    r"[\w\u4e00-\u9fff（）()\-]+(?:\.[\w\-]+)*\.(?:pdf|xlsx|xls|docx|doc|png|jpg|jpeg|bpmn|dmn|json|zip)\b",
     # A file type told by its extension, as the reader's own computer shows it (.xlsx, .docx, .bpmn).
     r"(?<![\w.])\.?(?:pdf|xlsx|docx|zip|bpmn|dmn|json)\b",
     # PDF: the notice itself asks for PDF scans; every Chinese government portal names the format so.
