@@ -123,7 +123,7 @@ def test_the_objector_is_left_out_for_a_reader_the_policy_does_not_tell(api):
     province = db.session.scalar(select(User).where(User.username == "province"))
     city = db.session.scalar(select(User).where(User.username == "changchun"))
     seen = task_page(province, task_id)["objections"]
-    recorded = [visible_event_data(city, e.action, e.element_id, e.actor, json.loads(e.data), set())
+    recorded = [{**visible_event_data(city, e.action, e.element_id, e.actor, json.loads(e.data), set()), "seq": e.seq}
                 for e in db.session.scalars(select(AuditEvent).where(AuditEvent.application_id == s.application_id,
                                                                      AuditEvent.action == "objection_recorded"))]
     hidden = objections_view(city, recorded, [], {})
@@ -157,3 +157,21 @@ def test_the_api_serves_the_changes_the_rereview_page_shows(api, visitor):
         ("highlights", "主要亮点（不超过100字）", "余热回收，已补充盖章页")]
     html = visitor("changchun").get(f"/tasks/{task_id}").get_data(as_text=True)
     assert changes[0]["old"] in html and "修改了 1 项" in html
+
+
+def test_each_objection_is_paired_with_the_handling_that_stands_for_it():
+    """Objection n is decided by the objection step done after it and before objection n + 1; when an
+    administrator's rewind had that step done again, the later decision stands (not the n-th step overall)."""
+    form = {"id": "Form_objection_handling", "components": [
+        {"type": "radio", "key": "decision", "label": "处理结论",
+         "values": [{"value": "upheld", "label": "异议成立"}, {"value": "rejected", "label": "异议不成立"}]}]}
+    forms = {"Task_objection": form}
+    recorded = [{"content": "第一件", "seq": 10}, {"content": "第二件", "seq": 20}]
+    handled = lambda seq, decision: {"step": "Task_objection", "seq": seq, "at": None,  # noqa: E731
+                                     "data": {"decision": decision}}
+    history = [handled(12, "upheld"), handled(15, "rejected"), handled(22, "rejected")]
+    first, second = objections_view(None, recorded, history, forms)
+    assert (first["content"], first["handled"], first["decision"]) == ("第一件", True, "异议不成立")
+    assert (second["content"], second["handled"], second["decision"]) == ("第二件", True, "异议不成立")
+    (pending,) = objections_view(None, [{"content": "第三件", "seq": 30}], history, forms)
+    assert not pending["handled"] and pending["decision"] is None

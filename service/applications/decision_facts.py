@@ -51,14 +51,17 @@ def _received_at(text) -> datetime | None:
 
 def objections_view(user, recorded: list[dict], history: list[dict], forms: dict[str, dict]) -> list[dict]:
     """Every objection recorded on the application, oldest first. ``recorded``: each objection_recorded event's
-    data as ``user`` may see it (visible_event_data). An objection is handled by the objection step completed
-    after it (they come one at a time: a second one is refused while the first is being handled)."""
+    data as ``user`` may see it (visible_event_data) with its ``seq`` on the trail. An objection is handled by
+    the objection step completed after it and before the next objection (they come one at a time: a second one
+    is refused while the first is being handled); when an administrator's rewind had that step done again, the
+    last time it was done is the decision that stands."""
     handling = _steps_with_form(forms, OBJECTION_FORMS)
     handled = [h for h in history if h["step"] in handling]
     files = _evidence_files(user, [i for data in recorded for i in data.get("attachment_ids") or []])
     view = []
     for n, data in enumerate(recorded):
-        done = handled[n] if n < len(handled) else None
+        until = recorded[n + 1]["seq"] if n + 1 < len(recorded) else float("inf")
+        done = next((h for h in reversed(handled) if data["seq"] < h["seq"] < until), None)
         shown = "redacted" not in data
         view.append({
             "n": n + 1, "received_at": _received_at(data.get("received_at")), "content": data.get("content") or "",

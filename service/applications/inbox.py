@@ -164,12 +164,12 @@ def _history(user: User, application: Application, expert_elements: set[str]) ->
         data = visible_event_data(user, event.action, event.element_id, event.actor, json.loads(event.data),
                                   expert_elements)
         if event.action == "objection_recorded":
-            objections.append(data)
+            objections.append({**data, "seq": event.seq})
             continue
         if data.get("form") is None:
             continue  # another expert's review: not even that it exists
         history.append({"step": event.element_id, "name": data.get("name"), "actor": event.actor, "at": event.at,
-                        "data": data.get("form", {})})
+                        "seq": event.seq, "data": data.get("form", {})})
     names = actor_names(user, {h["actor"] for h in history})  # one query for the whole history
     for entry in history:
         entry["actor_name"] = names.get(entry["actor"], "")
