@@ -131,3 +131,18 @@ def test_the_steps_an_experts_review_set_off_keep_the_experts_login_from_the_app
     after_review = [e for e in events if e["action"] in ("multi_instance_completed", "script_run", "ended")]
     assert after_review and {e["actor_name"] for e in after_review} == {"系统自动"}
     assert not {e["actor"] for e in events} & {"expert1", "expert2", "expert3"}
+
+
+def test_the_citys_verification_is_recorded_under_each_exclusion_it_answers(api, visitor):
+    """The city answers 核查结果 / 核查来源 / 查询日期 for each of six exclusions: the record names the exclusion above
+    its answers, as the form did, so a reader can tell which answer is which."""
+    s = ApiScenario(api).start().declare().city_review("recommend")
+    if s.waits_for_city_package():
+        s.seal_city_package()
+    task_id = s.open_task("province")
+    page = visible(visitor("province").get(f"/tasks/{task_id}"))
+    first, second = page.index("1. 未正常经营生产"), page.index("2. 发生安全（含网络安全")
+    assert first < page.index("核查结果（是否存在该情形）", first) < second
+    assert page.count("核查结果（是否存在该情形）") == 6
+    record = visible(visitor("auditor").get(f"/applications/{s.application_id}/audit"))
+    assert record.index("1. 未正常经营生产") < record.index("核查结果（是否存在该情形）")

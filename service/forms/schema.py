@@ -59,10 +59,14 @@ def _walk(components, *, into_groups_only: bool = False):
             stack.append((iter(children), depth + 1))
 
 
+def displayed_components(form: dict) -> list[dict]:
+    """Every component of the form (texts and groups too), groups flattened, in display order."""
+    return [c for c, _ in _walk(form.get("components"), into_groups_only=True) if isinstance(c, dict)]
+
+
 def input_components(form: dict) -> list[dict]:
     """Every input component of the form, groups flattened, in display order."""
-    return [c for c, _ in _walk(form.get("components"), into_groups_only=True)
-            if isinstance(c, dict) and c.get("type") in INPUT_TYPES]
+    return [c for c in displayed_components(form) if c.get("type") in INPUT_TYPES]
 
 
 def _all_components(components):
