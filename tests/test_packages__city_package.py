@@ -210,3 +210,24 @@ def test_the_drivers_step_seals_the_package_through_the_service(users, round_, c
     assert packages.pending(round_, "220100") == []
     staff = db.session.get(User, users["staff"])
     assert packages.round_view(staff, db.session.get(packages.Round, round_))[0]["packages"][0]["number"] == 1
+
+
+def test_the_province_hears_a_package_was_sent_and_the_city_that_it_was_received(users, round_, clock, client):
+    from sqlalchemy import select
+
+    from service.notify.models import Message
+
+    s = recommended(users, round_, clock, "unit0")
+    s.seal_city_package()
+    messages = {(m.user_id, m.kind): m for m in db.session.scalars(
+        select(Message).where(Message.kind.in_(("package_sent", "package_received"))))}
+    db.session.remove()
+    sent = messages[(users["staff"], "package_sent")]
+    assert (users["staff2"], "package_sent") in messages  # every province staff member
+    assert sent.subject == "【绿色制造】长春市推荐材料（2024年度省级绿色制造名单，首批，1 家）已寄送"
+    assert "长春市初审员" in sent.body and "登记签收" in sent.body and sent.application_id is None
+    received = messages[(users["changchun"], "package_received")]
+    assert received.subject == "【绿色制造】长春市推荐材料（2024年度省级绿色制造名单，首批，1 家）已签收"
+    assert "1 家申报进入形式审查" in received.body
+    assert (users["jilin"], "package_received") not in messages  # another city's reviewers hear nothing
+    assert not any(kind == "package_sent" and who in (users["changchun"], users["jilin"]) for who, kind in messages)

@@ -121,10 +121,14 @@ def workers_for(item: WorkItem):
     return [user for user in db.session.scalars(query) if can_work_on(user, item, scope)]
 
 
-def holders_of(role: str):
-    """Active accounts holding ``role`` (the expert pool), by the role index."""
-    return db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
-                              .where(UserRole.role == role, User.active.is_(True)).order_by(User.id)).all()
+def holders_of(role: str, city_code: str | None = None):
+    """Active accounts holding ``role`` (the expert pool; a city's reviewers with ``city_code``), by the role
+    index."""
+    query = (select(User).join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == role, User.active.is_(True)).order_by(User.id))
+    if city_code is not None:
+        query = query.where(User.city_code == city_code)
+    return db.session.scalars(query).all()
 
 
 def unit_accounts(credit_code: str):

@@ -19,7 +19,7 @@ UNREAD_CAP = 100  # the header says "99+" beyond this
 
 KIND_NAMES = {"task_assigned": "新待办", "sent_back": "退回修改", "deadline_soon": "即将到期", "outcome": "申报结果",
               "task_urged": "催办", "application_copied": "抄送", "task_handed_over": "转办",
-              "task_called_off": "待办撤销"}
+              "task_called_off": "待办撤销", "package_sent": "推荐材料寄送", "package_received": "推荐材料签收"}
 
 
 def post(user_ids, *, application_id: int | None, kind: str, subject: str, body: str) -> int:

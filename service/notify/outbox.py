@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 
 from service.accounts.links import without_tokens
-from service.applications.access import unit_accounts, workers_for
+from service.applications.access import holders_of, unit_accounts, workers_for
 from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from service.platform.extensions import db
 from service.platform.reference import CITIES
@@ -121,6 +121,14 @@ def notify_work_called_off(application: Application, items: list[WorkItem], *, w
         _queue(f"{key}:{item.task_id}", application=application, kind="task_called_off",
                users=workers_for(item), subject=f"【绿色制造】{item.name}已撤销",
                body=f"申报：{_label(application)}\n环节：{item.name}\n{why}", fresh_key=True)
+
+
+def notify_package(key: str, *, kind: str, users, subject: str, body: str) -> None:
+    """A city's recommendation package (no single application): mail as configured, and a message in each
+    person's message centre, in the caller's transaction."""
+    users = list(users)
+    if _queue(key, application=None, kind=kind, users=users, subject=subject, body=body):
+        messages.post([u.id for u in users], application_id=None, kind=kind, subject=subject, body=body)
 
 
 def notify_outcome(application: Application) -> None:

@@ -28,11 +28,12 @@ from sqlalchemy import func, select
 
 from service.accounts.models import User
 from service.accounts.names import display_names
-from service.applications.access import may_act_for_city, may_register_package_receipt, may_see_city_package  # noqa: F401 (pages ask too)
+from service.applications.access import holders_of, may_act_for_city, may_register_package_receipt, may_see_city_package  # noqa: F401 (pages ask too)
 from service.applications.batch import _ids_catching, waits_for
 from service.applications.commands import deliver_message
 from service.applications.models import Application, WorkItem
 from service.audit import chain as audit
+from service.notify.outbox import notify_package
 from service.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from service.platform.extensions import db
 from service.platform.reference import CITIES
@@ -337,7 +338,21 @@ def confirm_sent(*, user: User, package_id: int, note: str = "") -> CityPackage:
     package.status, package.sent_by, package.sent_at, package.sent_note = "sent", user.username, utcnow(), note or ""
     audit.append(audit.SYSTEM_CHAIN, actor=user.username, action="city_package_sent",
                  data={"package_id": package.id, "note": package.sent_note})
+    what = _package_title(package)
+    notify_package(f"package_sent:{package.id}", kind="package_sent", users=holders_of("province_staff"),
+                   subject=f"【绿色制造】{what}已寄送",
+                   body=f"{what}已由{display_names([user.username])[user.username]}确认寄送"
+                        + (f"（{package.sent_note}）" if package.sent_note else "")
+                        + "。收到纸质材料后，请在“年度批次 → 各市州推荐材料”中登记签收，其中的申报随即进入形式审查。")
     return package
+
+
+def _package_title(package: CityPackage) -> str:
+    """``长春市推荐材料（2024，首批，3 家）`` as the notices name a package."""
+    batch = "首批" if package.number == 1 else f"补充第 {package.number} 批"
+    round_name = db.session.scalar(select(Round.name).where(Round.id == package.round_id)) or ""
+    city = CITIES.get(package.city_code, package.city_code)
+    return f"{city}推荐材料（{round_name}，{batch}，{len(package.members)} 家）"
 
 
 def register_receipt(*, user: User, package_id: int) -> CityPackage:
@@ -365,6 +380,10 @@ def register_receipt(*, user: User, package_id: int) -> CityPackage:
         released.append(application.id)
     audit.append(audit.SYSTEM_CHAIN, actor=user.username, action="city_package_received",
                  data={**facts, "released": released, "skipped": skipped})
+    what = _package_title(package)
+    notify_package(f"package_received:{package.id}", kind="package_received",
+                   users=holders_of("city_reviewer", package.city_code), subject=f"【绿色制造】{what}已签收",
+                   body=f"省工信厅已签收{what}，其中 {len(released)} 家申报进入形式审查。")
     return package
 
 
