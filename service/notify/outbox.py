@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 
 from service.accounts.links import without_tokens
-from service.applications.access import holders_of, unit_accounts, workers_for
+from service.applications.access import unit_accounts, workers_for
 from service.engine.calendar import CalendarYearUnknown, WorkdayCalendar
 from service.platform.extensions import db
 from service.platform.reference import CITIES
