@@ -61,17 +61,21 @@ def create_app(config: dict | None = None, *, secret_required: bool = True) -> F
 
     init_web(app)
 
-    from service.platform.transactions import forget_reads_only, reads_only
+    from service.platform.transactions import forget_lock_late, forget_reads_only, lock_late_for, reads_only
 
     @app.before_request
     def _reads_only_for_safe_methods():
         g.reads_only = reads_only(request.method in ("GET", "HEAD", "OPTIONS"))
+        g.lock_late = lock_late_for(app.view_functions.get(request.endpoint))
 
     @app.teardown_request
     def _forget_reads_only(_error):
         token = g.pop("reads_only", None)
         if token is not None:
             forget_reads_only(token)
+        token = g.pop("lock_late", None)
+        if token is not None:
+            forget_lock_late(token)
 
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError):
