@@ -195,5 +195,5 @@ def submit(body, task_id):
             done = complete_task(task_id=task_id, data=body["data"], user=current_user(),
                                  expected_version=body["version"])
             return detail_view(current_user(), done.application, done.open_items, done.version_number,
-                               with_mismatches=False)
+                               attachments=done.attachments, with_mismatches=False)
     return in_inbox(current_user(), task_id, command)

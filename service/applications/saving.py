@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from service.applications import faults
-from service.applications.models import NO_DUE_DATE, Application, Timer, WorkItem
+from service.applications.models import NO_DUE_DATE, Application, Attachment, Timer, WorkItem
 from service.audit import chain as audit
 from service.engine.calendar import CalendarYearUnknown
 from service.engine.clock import current_clock
@@ -43,6 +43,15 @@ class Loaded:
     items: list[WorkItem] = field(default_factory=list)  # the open items; after save(), the new ones
     timers_before: set = field(default_factory=set)
     returned_to: set = field(default_factory=set)  # steps done before that a rewind made open again
+    attachments: list | None = None  # read once when a check or the response needs them (attachment_rows)
+
+    def attachment_rows(self) -> list[Attachment]:
+        """The application's attachments, removed ones included, by id: one read for the materials check, the
+        form's PDF choices and the response."""
+        if self.attachments is None:
+            self.attachments = list(db.session.scalars(select(Attachment).where(
+                Attachment.application_id == self.application.id).order_by(Attachment.id)))
+        return self.attachments
 
 
 def engine_for(application: Application) -> Engine:
