@@ -6,7 +6,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.platform.config import from_environment, normalise_database_url, proxy_hops, settle_secret_key
 from service.platform.errors import ServiceError
-from service.platform.extensions import csrf, db, login_manager, migrate, serialize_sqlite_writers
+from service.platform.extensions import (csrf, db, login_manager, migrate, serialize_sqlite_writers,
+                                         sqlite_engine_options)
 from service.platform.inputs import ColumnIntConverter
 from service.platform.database import MIGRATIONS
 
@@ -31,6 +32,8 @@ def create_app(config: dict | None = None, *, secret_required: bool = True) -> F
         # from the proxy; the cookie's Secure flag is a setting, not read from X-Forwarded-Proto.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=0)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(app.config.get("SQLALCHEMY_ENGINE_OPTIONS"))
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
