@@ -3,12 +3,15 @@ writes, and when that other writer changed what the submit read, the submit runs
 as if the two had queued. PostgreSQL is unaffected (the row lock orders them)."""
 import sqlite3
 import threading
+import uuid
 
 import pytest
 from sqlalchemy import func, select
 
 from service.applications import commands
 from service.applications.commands import claim_task
+from service.applications.models import Attachment
+from service.applications.verification import EVIDENCE_KEY
 from service.accounts.models import User
 from service.audit.models import AuditEvent
 from service.engine.clock import use_clock
@@ -120,3 +123,23 @@ def test_a_submit_overtaken_by_another_ends_as_if_they_had_queued(sqlite_only, a
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "task_completed", AuditEvent.element_id == "Task_city_review")) == 1
     assert s.audit()["verified"]
+
+
+def test_an_upload_between_the_reads_and_the_writes_runs_the_submit_again(sqlite_only, app, api, clock, monkeypatch):
+    s = ApiScenario(api).start().declare()
+    task_id = s.open_task("changchun")
+    version = ok(api.get(f"/api/tasks/{task_id}", "changchun"))["version"]
+    reviewer = db.session.scalar(select(User.id).where(User.username == "changchun"))
+
+    def another_upload():  # no audit event, no new version: only the check of the files read catches it
+        db.session.add(Attachment(application_id=s.application_id, original_name="另一份查询结果.pdf",
+                                  stored_name=uuid.uuid4().hex, size=1, sha256="0" * 64, kind=EVIDENCE_KEY,
+                                  uploaded_by=reviewer))
+
+    runs = _during_first_engine_run(monkeypatch, lambda: _in_another_thread(app, clock, another_upload))
+    db.session.remove()
+    detail = ok(api.post(f"/api/tasks/{task_id}/submit", "changchun",
+                         json={"data": review_for(s.application_id), "version": version}))
+    assert runs == ["task", "task"]  # run again with the lock, reading the files afresh
+    assert "另一份查询结果.pdf" in [a["name"] for a in detail["attachments"]]
+    assert detail["stage"] == "等待市州推荐材料" and s.audit()["verified"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from service.applications import faults
@@ -27,6 +27,7 @@ from service.notify.outbox import notify_new_work, notify_outcome
 from service.platform.errors import Conflict, NotFound, StaleVersion, TaskNotReady
 from service.platform.extensions import db
 from service.platform.timeutil import utcnow
+from service.platform.transactions import took_lock_late_here
 from service.rounds.calendar import LazyCalendar
 from service.versions.deploy import loaded_version
 
@@ -111,9 +112,23 @@ def save(loaded: Loaded, *, actor: str, steps: list[Step], keeps_fault: bool = F
             if not keeps_fault:
                 faults.clear(loaded.application)
         db.session.flush()
+        if loaded.attachments is not None and took_lock_late_here():
+            _check_attachments_unchanged(loaded)
     except StaleDataError:
         # The UPDATE carried "WHERE version = <what we read>" and matched nothing.
         raise StaleVersion("申报已被他人同时更新，请刷新后重试") from None
+
+
+def _check_attachments_unchanged(loaded: Loaded) -> None:
+    """On SQLite a submit reads before it takes the write lock (transactions.write_lock_late). A removal or
+    replacement of a file is on the audit chain, whose sequence the submit's own events would collide with;
+    an upload is not: so, once the lock is held, the files read must still be all there are (on PostgreSQL
+    both lock the application row and cannot overlap)."""
+    count, last = db.session.execute(select(func.count(), func.max(Attachment.id))
+                                     .where(Attachment.application_id == loaded.application.id)).one()
+    read = loaded.attachments
+    if (count, last) != (len(read), max((a.id for a in read), default=None)):
+        raise StaleVersion("申报的附件已被同时修改，请刷新后重试")
 
 
 def _write(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:

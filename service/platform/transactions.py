@@ -54,6 +54,12 @@ def took_lock_late() -> None:
     _wrote_late.set(True)
 
 
+def took_lock_late_here() -> bool:
+    """Whether the current transaction read before it took the write lock (what it read may have changed
+    since, unless a check at the write says not)."""
+    return _wrote_late.get()
+
+
 class _Restart(Exception):
     """A write_lock_late command met a concurrent writer at its writes: run it again, holding the lock throughout."""
 
