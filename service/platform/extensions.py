@@ -78,7 +78,9 @@ def _turn_file(database: str) -> int:
     every process holding the same open file)."""
     key = (os.getpid(), database)
     if key not in _turn_files:
-        _turn_files[key] = os.open(database + "-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        descriptor = os.open(database + "-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        if _turn_files.setdefault(key, descriptor) != descriptor:
+            os.close(descriptor)  # another thread opened it first
     return _turn_files[key]
 
 
