@@ -17,9 +17,10 @@ from service.platform.extensions import db
 # time of a session, a recorded export) end their read and take the lock in transaction().
 _reads_only: ContextVar[bool] = ContextVar("greenlist_reads_only", default=False)
 # A command whose every read is checked again when it writes (the application's version in the UPDATE, the
-# audit chain's unique sequence) takes the lock only for its writes: it begins without it, reads and runs the
-# engine, and at its first write ends the read and begins IMMEDIATE (extensions.py). Another writer that
-# changed what it read is then caught by those checks, and the command runs once more the usual way.
+# audit chain's unique sequence, the application's attachments: saving.save) takes the lock only for its
+# writes: it begins without it, reads and runs the engine, and at its first write ends the read and begins
+# IMMEDIATE (extensions.py). Another writer that changed what it read is then caught by those checks, and the
+# command runs once more the usual way.
 _lock_late: ContextVar[bool] = ContextVar("greenlist_lock_late", default=False)
 _wrote_late: ContextVar[bool] = ContextVar("greenlist_wrote_late", default=False)
 _AFTERWARDS = "greenlist_afterwards"
@@ -113,12 +114,15 @@ def _run_afterwards() -> None:
     callbacks = db.session().info.pop(_AFTERWARDS, None)
     if not callbacks:
         return
+    late = _lock_late.set(False)  # a small write of its own: the lock from its first statement, no second run
     try:
         with transaction():
             for callback in callbacks:
                 callback()
     except Exception:  # never hides nor replaces what the request itself ended with
         log.exception("work left for after the transaction failed")
+    finally:
+        _lock_late.reset(late)
 
 
 @contextmanager
