@@ -69,6 +69,14 @@ class SQLiteConnection(sqlite3.Connection):
         finally:
             self._end_turn()
 
+    def __del__(self):
+        # A connection dropped without close() (SQLite then ends its transaction) must not leave the other
+        # processes waiting for a turn it no longer uses.
+        try:
+            self._end_turn()
+        except Exception:  # noqa: BLE001 - interpreter shutdown: the process's exit frees the lock anyway
+            pass
+
 
 _turn_files: dict[tuple[int, str], int] = {}
 
