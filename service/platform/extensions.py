@@ -2,6 +2,7 @@
 import fcntl
 import os
 import sqlite3
+import time
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -29,11 +30,11 @@ class SQLiteConnection(sqlite3.Connection):
     SQLite's own wait for its write lock (busy_timeout) polls, sleeping 1, 2, 5, 10, ... 100 ms between tries:
     a waiting process wakes long after the lock was freed, and the process that just committed, taking the
     lock again for its next request, can overtake it again and again (two gunicorn workers: a p99 of hundreds
-    of milliseconds for a few milliseconds of work). Waiting on an flock instead, the kernel wakes the waiter
-    as the lock is released. The flock is taken just before BEGIN IMMEDIATE and given back after COMMIT or
-    ROLLBACK, so SQLite's lock is free when it is asked for; busy_timeout still covers any other writer (the
-    sqlite3 shell). Threads of one process share it (an flock belongs to the process's open file), so between
-    threads SQLite's own lock decides, as before."""
+    of milliseconds for a few milliseconds of work). A turn is an flock of ``<database>-writer``, tried every
+    half millisecond, taken just before BEGIN IMMEDIATE and given back after COMMIT or ROLLBACK, so SQLite's
+    lock is free when it is asked for; busy_timeout still covers any other writer (the sqlite3 shell), and a
+    wait for a turn ends after 30 s like SQLite's own. Threads of one process share the turn (an flock
+    belongs to the process's open file), so between threads SQLite's own lock decides, as before."""
 
     def __init__(self, database, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
@@ -42,9 +43,21 @@ class SQLiteConnection(sqlite3.Connection):
         self._has_turn = False
 
     def wait_for_turn(self) -> None:
-        if self._turns is not None and not self._has_turn:
-            fcntl.flock(_turn_file(self._turns), fcntl.LOCK_EX)
-            self._has_turn = True
+        if self._turns is None or self._has_turn:
+            return
+        turns = _turn_file(self._turns)
+        deadline = time.monotonic() + TURN_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(turns, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    # A writer stuck for this long: go on without a turn; SQLite's own wait (busy_timeout)
+                    # then ends in "database is locked" as it always did, instead of waiting for ever.
+                    return
+                time.sleep(TURN_POLL_SECONDS)
+        self._has_turn = True
 
     def _end_turn(self) -> None:
         if self._has_turn:
@@ -78,6 +91,10 @@ class SQLiteConnection(sqlite3.Connection):
             pass
 
 
+# Half a millisecond between tries: a waiter takes the lock well before the process that just committed has
+# read and begun its next request; the wait ends after busy_timeout's 30 s.
+TURN_POLL_SECONDS = 0.0005
+TURN_WAIT_SECONDS = 30
 _turn_files: dict[tuple[int, str], int] = {}
 
 
