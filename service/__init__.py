@@ -6,7 +6,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.platform.config import from_environment, normalise_database_url, proxy_hops, settle_secret_key
 from service.platform.errors import ServiceError
-from service.platform.extensions import csrf, db, login_manager, migrate, serialize_sqlite_writers
+from service.platform.extensions import (csrf, db, login_manager, migrate, serialize_sqlite_writers,
+                                         sqlite_engine_options)
 from service.platform.inputs import ColumnIntConverter
 from service.platform.database import MIGRATIONS
 
@@ -31,6 +32,8 @@ def create_app(config: dict | None = None, *, secret_required: bool = True) -> F
         # from the proxy; the cookie's Secure flag is a setting, not read from X-Forwarded-Proto.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=0)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(app.config.get("SQLALCHEMY_ENGINE_OPTIONS"))
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -61,17 +64,21 @@ def create_app(config: dict | None = None, *, secret_required: bool = True) -> F
 
     init_web(app)
 
-    from service.platform.transactions import forget_reads_only, reads_only
+    from service.platform.transactions import forget_lock_late, forget_reads_only, lock_late_for, reads_only
 
     @app.before_request
     def _reads_only_for_safe_methods():
         g.reads_only = reads_only(request.method in ("GET", "HEAD", "OPTIONS"))
+        g.lock_late = lock_late_for(app.view_functions.get(request.endpoint))
 
     @app.teardown_request
     def _forget_reads_only(_error):
         token = g.pop("reads_only", None)
         if token is not None:
             forget_reads_only(token)
+        token = g.pop("lock_late", None)
+        if token is not None:
+            forget_lock_late(token)
 
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError):

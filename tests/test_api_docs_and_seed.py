@@ -148,10 +148,13 @@ def test_a_submit_and_the_pages_read_each_row_once_and_never_the_bundle(api):
         "data": data, "version": version})))
     reads_bundle = [s for s in page + detail + submit if "process_version.bundle" in s]
     assert reads_bundle == []
-    # The task page reads one more: the names of the people in its history (one IN query, never per row).
-    assert len(page) <= 7 and len(detail) <= 6, (page, detail)
-    # 12, and one more here: the formal review it opens has a time limit, counted on the working-day calendar;
-    # and one more: the notice's in-product messages (one INSERT for all its recipients); the city review also
-    # reads the PDFs its verification may choose (1) and records the exclusion decision run again on the
-    # verified answers and its gateway (2 audit events).
-    assert len(submit) <= 17, submit
+    # The task page: the token with its user; the work item with its application and the user's draft; the
+    # trail; the names of the people in its history (one IN query, never per row); the PDFs the form offers.
+    assert len(page) <= 5 and len(detail) <= 6, (page, detail)
+    # The token with its user; the application with its audit chain's head; its open work items; its
+    # attachments (one read for the PDFs the verification may choose and the response); the timers, the state
+    # (version-checked), every audit event in one INSERT, the work item done. On SQLite, where the submit
+    # takes the write lock at its first write, one more once it holds it: whether the attachments it read are
+    # still all there are (an upload is on no chain and bumps no version). The read's COMMIT and the BEGIN
+    # IMMEDIATE of that switch go to the driver directly, like every COMMIT, and are not counted here.
+    assert len(submit) <= (9 if db.engine.dialect.name == "sqlite" else 8), submit

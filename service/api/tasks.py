@@ -8,7 +8,7 @@ from service.platform.extensions import db
 from service.platform.inputs import Int, Text
 from service.platform.reference import CITIES
 from service.applications.models import Application
-from service.platform.transactions import transaction
+from service.platform.transactions import transaction, write_lock_late
 from service.api.auth import BEARER, current_user, protect
 from service.api.blueprint import Blueprint
 from service.api.schemas import (SEARCH_DESCRIPTION, ApplicationDetailSchema, ApplicationSchema, PageArgs,
@@ -243,6 +243,7 @@ def unclaim(task_id):
 @blp.response(200, ApplicationDetailSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(SubmitSchema)
+@write_lock_late  # every read is checked at the write: the version in the UPDATE, the audit sequence
 def submit(body, task_id):
     """提交任务（带回版本号；版本过期返回 409）"""
     def command():
@@ -250,5 +251,5 @@ def submit(body, task_id):
             done = complete_task(task_id=task_id, data=body["data"], user=current_user(),
                                  expected_version=body["version"])
             return detail_view(current_user(), done.application, done.open_items, done.version_number,
-                               with_mismatches=False)
+                               attachments=done.attachments, with_mismatches=False)
     return in_inbox(current_user(), task_id, command)

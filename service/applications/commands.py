@@ -49,6 +49,7 @@ class Completed:
     application: Application
     open_items: list[WorkItem]
     version_number: int
+    attachments: list | None = None  # all of the application's when the submit read them (else None)
 
 
 def get_application_or_404(application_id: int) -> Application:
@@ -165,11 +166,12 @@ def organisation_fields(application: Application, form: dict | None) -> dict:
 
 
 def form_options(application: Application, form: dict, submitted=None, *, with_pool: bool = True,
-                 labelled: bool = False) -> dict:
+                 labelled: bool = False, attachments=None) -> dict:
     """Choices and settings that forms take from the round (``valuesKey``/``countFrom``). The expert pool
     is the experts eligible for this application; for a submit (``submitted``: the data), only those of
     the submitted ones that are eligible. ``labelled``: the uploaded PDFs a form offers as {value, label}
-    (for the page) instead of ids (for the check)."""
+    (for the page) instead of ids (for the check). ``attachments``: a function giving the application's
+    attachments when the caller reads them anyway (a submit: Loaded.attachment_rows)."""
     wanted = set()
     for component in input_components(form):
         wanted.add(component.get("valuesKey"))
@@ -180,7 +182,8 @@ def form_options(application: Application, form: dict, submitted=None, *, with_p
     if "expert_count" in wanted:
         options["expert_count"] = db.session.get(Round, application.round_id).expert_count
     if wanted & set(verification.ATTACHMENT_KEYS):
-        options.update(verification.attachment_choices(application, labelled=labelled))
+        options.update(verification.attachment_choices(application, labelled=labelled,
+                                                        attachments=attachments() if attachments else None))
     return options
 
 
@@ -209,7 +212,8 @@ def submit_item(loaded: Loaded, item: WorkItem, data, *, actor: str, audit_extra
     if isinstance(data, dict):
         data = {**data, **organisation_fields(application, form)}
     try:
-        cleaned = load_form_text(form_text, data, form_options(application, form, submitted=data))
+        cleaned = load_form_text(form_text, data, form_options(application, form, submitted=data,
+                                                               attachments=loaded.attachment_rows))
     except ValidationError as err:
         raise Invalid("提交的数据未通过校验", fields=err.messages) from None
     panels.check_submitted_panel(application, str(task_id), form, cleaned)
@@ -233,7 +237,8 @@ def submit_item(loaded: Loaded, item: WorkItem, data, *, actor: str, audit_extra
                        "due_at": item.due_at.isoformat() if item.due_at else None,
                        **({"register": facts} if facts else {}), **(audit_extra or {})})
     save(loaded, actor=actor, steps=steps)
-    return Completed(application, loaded.items, loaded_version(application.process_version_id).number)
+    return Completed(application, loaded.items, loaded_version(application.process_version_id).number,
+                     loaded.attachments)
 
 
 def locked_task(task_id: str, user: User) -> tuple[Application, list[WorkItem], WorkItem]:

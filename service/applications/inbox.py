@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from service.audit import chain as audit
 from service.applications import panels
 from service.applications.access import (actor_names, can_work_on, sees_everything, works_tasks, visible_application_or_404,
-                                         visible_event_data, visible_work_item_or_404, work_count_filter,
+                                         visible_event_data, work_count_filter,
                                          work_item_filter)
 from service.applications.actions import urge_marks
 from service.applications.commands import NotYours, form_options, get_application_or_404, organisation_fields
@@ -90,21 +90,28 @@ def task_summary(item: WorkItem, unit_name: str, category_names: dict[str, str] 
 
 def task_for(user: User, task_id: str, *, to_work: bool) -> WorkItem:
     """The work item if ``user`` may work on it (or, to read, may see everything); else 403/404."""
+    return _task_row(user, task_id, to_work=to_work, query=select(WorkItem))[0]
+
+
+def _task_row(user: User, task_id: str, *, to_work: bool, query):
+    """The row of ``query`` (the work item first, joined to what the caller needs) for a task ``user`` may work
+    on (or, to read, may see everything); else 403/404."""
     if text_problem(str(task_id)):  # no task id holds control characters, and PostgreSQL refuses to look one up
         raise NotFound("待办任务不存在", code="task_not_found")
+    query = query.where(WorkItem.task_id == str(task_id))
     if not to_work and sees_everything(user):
-        item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == str(task_id)))
-        if item is None:
+        row = db.session.execute(query).first()
+        if row is None:
             _refuse_done(user, task_id)
             raise NotFound("待办任务不存在", code="task_not_found")
-        return item
+        return row
     if to_work and not works_tasks(user):
         raise Forbidden("您的角色不办理任务")
-    try:
-        return visible_work_item_or_404(user, task_id)
-    except NotFound:
-        _refuse_done(user, task_id)
-        raise
+    row = db.session.execute(query.where(work_item_filter(user))).first()
+    if row is not None:
+        return row
+    _refuse_done(user, task_id)
+    raise NotFound("待办任务不存在或不属于您", code="task_not_found")
 
 
 def _refuse_done(user: User, task_id: str) -> None:
@@ -196,13 +203,15 @@ def sent_back(user: User, application_ids: list[int]) -> dict[int, dict]:
 
 def task_page(user: User, task_id: str) -> dict:
     """Everything a form page needs: the form, the data to show, context and earlier decisions."""
-    item = task_for(user, task_id, to_work=False)
-    form, application = _form_of(item)
+    # The item, its application and the user's draft of it: one query.
+    item, application, draft = _task_row(user, task_id, to_work=False, query=select(WorkItem, Application, TaskDraft)
+                                         .join(Application, Application.id == WorkItem.application_id)
+                                         .outerjoin(TaskDraft, (TaskDraft.task_id == WorkItem.task_id)
+                                                    & (TaskDraft.user_id == user.id)))
     definition = loaded_version(application.process_version_id).definition
+    form = definition.bundle.form(item.form) if item.form else {"components": []}
     expert_elements = {t.bpmn_id for t in definition.user_tasks.values() if t.role == "expert"}
     history, objections = _history(user, application, expert_elements)
-    draft = db.session.scalar(select(TaskDraft).where(TaskDraft.task_id == item.task_id,
-                                                      TaskDraft.user_id == user.id))
     if draft is not None:
         data, source = draft.data, "draft"
     else:

@@ -4,7 +4,6 @@ they are there and the reviewer ticked that the materials are complete. No task 
 category names its declaration step, materials.json names the checking steps."""
 from __future__ import annotations
 
-from service.applications.attachments import kinds_present
 from service.applications.models import WorkItem
 from service.applications.saving import Loaded
 from service.forms.schema import input_components
@@ -13,8 +12,8 @@ from service.platform.errors import Invalid
 
 def required_missing(loaded: Loaded, declaration: dict) -> list:
     application = loaded.application
-    return loaded.engine.definition.materials.missing(application.category, declaration,
-                                                       kinds_present(application.id))
+    present = {a.kind for a in loaded.attachment_rows() if a.removed_at is None}
+    return loaded.engine.definition.materials.missing(application.category, declaration, present)
 
 
 def check_materials(loaded: Loaded, item: WorkItem, cleaned: dict) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from service.applications import faults
-from service.applications.models import NO_DUE_DATE, Application, Timer, WorkItem
+from service.applications.models import NO_DUE_DATE, Application, Attachment, Timer, WorkItem
 from service.audit import chain as audit
 from service.engine.calendar import CalendarYearUnknown
 from service.engine.clock import current_clock
@@ -27,6 +27,7 @@ from service.notify.outbox import notify_new_work, notify_outcome
 from service.platform.errors import Conflict, NotFound, StaleVersion, TaskNotReady
 from service.platform.extensions import db
 from service.platform.timeutil import utcnow
+from service.platform.transactions import took_lock_late_here
 from service.rounds.calendar import LazyCalendar
 from service.versions.deploy import loaded_version
 
@@ -43,6 +44,15 @@ class Loaded:
     items: list[WorkItem] = field(default_factory=list)  # the open items; after save(), the new ones
     timers_before: set = field(default_factory=set)
     returned_to: set = field(default_factory=set)  # steps done before that a rewind made open again
+    attachments: list | None = None  # read once when a check or the response needs them (attachment_rows)
+
+    def attachment_rows(self) -> list[Attachment]:
+        """The application's attachments, removed ones included, by id: one read for the materials check, the
+        form's PDF choices and the response."""
+        if self.attachments is None:
+            self.attachments = list(db.session.scalars(select(Attachment).where(
+                Attachment.application_id == self.application.id).order_by(Attachment.id)))
+        return self.attachments
 
 
 def engine_for(application: Application) -> Engine:
@@ -102,9 +112,23 @@ def save(loaded: Loaded, *, actor: str, steps: list[Step], keeps_fault: bool = F
             if not keeps_fault:
                 faults.clear(loaded.application)
         db.session.flush()
+        if loaded.attachments is not None and took_lock_late_here():
+            _check_attachments_unchanged(loaded)
     except StaleDataError:
         # The UPDATE carried "WHERE version = <what we read>" and matched nothing.
         raise StaleVersion("申报已被他人同时更新，请刷新后重试") from None
+
+
+def _check_attachments_unchanged(loaded: Loaded) -> None:
+    """On SQLite a submit reads before it takes the write lock (transactions.write_lock_late). A removal or
+    replacement of a file is on the audit chain, whose sequence the submit's own events would collide with;
+    an upload is not: so, once the lock is held, the files read must still be all there are (on PostgreSQL
+    both lock the application row and cannot overlap)."""
+    count, last = db.session.execute(select(func.count(), func.max(Attachment.id))
+                                     .where(Attachment.application_id == loaded.application.id)).one()
+    read = loaded.attachments
+    if (count, last) != (len(read), max((a.id for a in read), default=None)):
+        raise StaleVersion("申报的附件已被同时修改，请刷新后重试")
 
 
 def _write(loaded: Loaded, *, actor: str, steps: list[Step]) -> None:

@@ -101,12 +101,16 @@ def is_verification_form(form: dict) -> bool:
 
 # -- choices the form takes from the application ----------------------------------------------
 
-def attachment_choices(application: Application, *, labelled: bool) -> dict:
+def attachment_choices(application: Application, *, labelled: bool, attachments: list | None = None) -> dict:
     """The evidence and reply PDFs uploaded to this application, for the form's two valuesKeys: ids for the
-    server's check, {value, label} for the page. Bounded by the per-application attachment quota."""
-    rows = db.session.execute(select(Attachment.id, Attachment.kind, Attachment.original_name)
-                              .where(Attachment.application_id == application.id,
-                                     Attachment.kind.in_(ATTACHMENT_KEYS)).order_by(Attachment.id)).all()
+    server's check, {value, label} for the page. Bounded by the per-application attachment quota.
+    ``attachments``: all of the application's, by id, when already read."""
+    if attachments is not None:
+        rows = [a for a in attachments if a.kind in ATTACHMENT_KEYS]
+    else:
+        rows = db.session.execute(select(Attachment.id, Attachment.kind, Attachment.original_name)
+                                  .where(Attachment.application_id == application.id,
+                                         Attachment.kind.in_(ATTACHMENT_KEYS)).order_by(Attachment.id)).all()
     choices = {key: [] for key in ATTACHMENT_KEYS}
     uses = Counter((row.kind, row.original_name) for row in rows)
     seen: Counter = Counter()

@@ -23,7 +23,9 @@ class AuditEvent(db.Model):
     element_id: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed exactly as stored
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    # Unique per event (SHA-256 over its content and the previous hash): the sentinel that lets one INSERT
+    # carry all of a state change's events on SQLite too (its RETURNING ids are matched to rows by hash).
+    hash: Mapped[str] = mapped_column(String(64), insert_sentinel=True)
 
     __table_args__ = (
         UniqueConstraint("chain", "seq"),

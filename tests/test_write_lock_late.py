@@ -1,0 +1,145 @@
+"""A submit holds SQLite's write lock only for its writes: its reads and the engine run while another process
+writes, and when that other writer changed what the submit read, the submit runs again with the lock and ends
+as if the two had queued. PostgreSQL is unaffected (the row lock orders them)."""
+import sqlite3
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from service.applications import commands
+from service.applications.commands import claim_task
+from service.applications.models import Attachment
+from service.applications.verification import EVIDENCE_KEY
+from service.accounts.models import User
+from service.audit.models import AuditEvent
+from service.engine.clock import use_clock
+from service.platform.extensions import db
+from service.platform.transactions import transaction
+from tests.api import ApiScenario, ok, refused, review_for
+
+
+@pytest.fixture
+def sqlite_only():
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock; PostgreSQL orders writers with row locks")
+
+
+def _during_first_engine_run(monkeypatch, action):
+    """Run ``action`` while the submit's first attempt is between its reads and its writes; count the runs."""
+    runs = []
+    engine_run = commands.run
+
+    def run(operation, attempt=None):
+        runs.append(attempt.kind if attempt else None)
+        if len(runs) == 1:
+            action()
+        return engine_run(operation, attempt)
+
+    monkeypatch.setattr(commands, "run", run)
+    return runs
+
+
+def _in_another_thread(app, clock, work):
+    """``work`` in a thread of its own (its own session and transaction, the lock from its first statement)."""
+    failures = []
+
+    def target():
+        with app.app_context(), use_clock(clock):
+            try:
+                with transaction():
+                    work()
+            except Exception as err:  # noqa: BLE001 - reported by the assertion below
+                failures.append(err)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive() and not failures, failures
+
+
+def test_the_engine_runs_while_another_process_holds_the_write_lock(sqlite_only, api, monkeypatch):
+    s = ApiScenario(api).start().declare()
+    task_id = s.open_task("changchun")
+    version = ok(api.get(f"/api/tasks/{task_id}", "changchun"))["version"]
+    took_lock = []
+
+    def another_process_writes():
+        other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # timeout 0: fails at once if the submit held the lock
+            took_lock.append(True)
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+
+    runs = _during_first_engine_run(monkeypatch, another_process_writes)
+    db.session.remove()
+    detail = ok(api.post(f"/api/tasks/{task_id}/submit", "changchun",
+                         json={"data": review_for(s.application_id), "version": version}))
+    assert took_lock == [True] and runs == ["task"]  # one run: nobody changed what it read
+    assert detail["stage"] == "等待市州推荐材料" and s.audit()["verified"]
+
+
+def test_a_claim_between_the_reads_and_the_writes_runs_the_submit_again(sqlite_only, app, api, clock, monkeypatch):
+    s = ApiScenario(api).start().declare()
+    task_id = s.open_task("changchun")
+    version = ok(api.get(f"/api/tasks/{task_id}", "changchun"))["version"]
+    reviewer = db.session.scalar(select(User.id).where(User.username == "changchun"))
+    # The reviewer's other tab claims the task while this submit runs the engine: the claim's audit event takes
+    # the sequence number the submit read, so the submit's first attempt cannot be written.
+    runs = _during_first_engine_run(monkeypatch, lambda: _in_another_thread(
+        app, clock, lambda: claim_task(task_id=task_id, user=db.session.get(User, reviewer))))
+    db.session.remove()
+    detail = ok(api.post(f"/api/tasks/{task_id}/submit", "changchun",
+                         json={"data": review_for(s.application_id), "version": version}))
+    assert runs == ["task", "task"]  # run again, with the lock from its first statement
+    assert detail["stage"] == "等待市州推荐材料"
+    trail = s.audit()
+    assert trail["verified"]
+    actions = [e["action"] for e in trail["events"]]
+    assert actions[actions.index("task_claimed") + 1] == "task_completed"  # the claim, then the submit
+
+
+def test_a_submit_overtaken_by_another_ends_as_if_they_had_queued(sqlite_only, app, api, clock, monkeypatch):
+    s = ApiScenario(api).start().declare()
+    task_id = s.open_task("changchun")
+    version = ok(api.get(f"/api/tasks/{task_id}", "changchun"))["version"]
+    reviewer = db.session.scalar(select(User.id).where(User.username == "changchun"))
+    data = review_for(s.application_id)
+    runs = _during_first_engine_run(monkeypatch, lambda: _in_another_thread(
+        app, clock, lambda: commands.complete_task(task_id=task_id, data=data, user=db.session.get(User, reviewer),
+                                                   expected_version=version)))
+    db.session.remove()
+    response = api.post(f"/api/tasks/{task_id}/submit", "changchun", json={"data": data, "version": version})
+    # What a submit queued behind the other answers on SQLite (test_api_double_submit): the task is done, by whom.
+    assert "已由 长春市工信局 办理" in refused(response, 409, "task_not_ready")["message"]
+    # The other submit's engine run is counted too: ours, theirs; ours again finds the task gone before the engine.
+    assert runs == ["task", "task"]
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "task_completed", AuditEvent.element_id == "Task_city_review")) == 1
+    assert s.audit()["verified"]
+
+
+def test_an_upload_between_the_reads_and_the_writes_runs_the_submit_again(sqlite_only, app, api, clock, monkeypatch):
+    s = ApiScenario(api).start().declare()
+    task_id = s.open_task("changchun")
+    version = ok(api.get(f"/api/tasks/{task_id}", "changchun"))["version"]
+    reviewer = db.session.scalar(select(User.id).where(User.username == "changchun"))
+
+    def another_upload():  # no audit event, no new version: only the check of the files read catches it
+        db.session.add(Attachment(application_id=s.application_id, original_name="另一份查询结果.pdf",
+                                  stored_name=uuid.uuid4().hex, size=1, sha256="0" * 64, kind=EVIDENCE_KEY,
+                                  uploaded_by=reviewer))
+
+    runs = _during_first_engine_run(monkeypatch, lambda: _in_another_thread(app, clock, another_upload))
+    db.session.remove()
+    detail = ok(api.post(f"/api/tasks/{task_id}/submit", "changchun",
+                         json={"data": review_for(s.application_id), "version": version}))
+    assert runs == ["task", "task"]  # run again with the lock, reading the files afresh
+    assert "另一份查询结果.pdf" in [a["name"] for a in detail["attachments"]]
+    assert detail["stage"] == "等待市州推荐材料" and s.audit()["verified"]
