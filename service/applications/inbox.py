@@ -6,13 +6,13 @@ from collections import defaultdict
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from service.audit import chain as audit
 from service.applications import panels
 from service.applications.access import (actor_names, can_work_on, sees_everything, works_tasks, visible_application_or_404,
                                          visible_event_data, visible_work_item_or_404, work_count_filter,
                                          work_item_filter)
-from service.applications.actions import urge_marks
 from service.applications.commands import NotYours, form_options, get_application_or_404, organisation_fields
 from service.applications.panel_changes import substitution_view
 from service.applications.decisions import DECISION_KEY, confirmations, decision_label, without_opinion
@@ -22,7 +22,7 @@ from service.forms.schema import draft_problems
 from service.platform.inputs import text_problem
 from service.platform.reference import CITIES
 from service.versions.categories import known_categories
-from service.applications.models import Application, TaskDraft, WorkCount, WorkItem
+from service.applications.models import Application, TaskDraft, TaskUrge, WorkCount, WorkItem
 from service.applications.numbers import clean_query, matching_ids
 from service.audit.models import AuditEvent
 from service.accounts.models import User
@@ -32,6 +32,9 @@ from service.applications.materials import required_view
 from service.platform.timeutil import utcnow
 
 DUE_SOON = timedelta(days=3)
+# The inbox page's joins: who claimed each task, its latest 催办 and who urged. Made once: an alias built per
+# request costs more than the statement it joins (SQLAlchemy adapts its columns anew each time).
+CLAIMER, URGE, URGER = aliased(User, name="claimer"), aliased(TaskUrge, name="latest_urge"), aliased(User, name="urger")
 
 
 def inbox(user: User, *, page: int, page_size: int, step=None, city=None, category=None, claimed=None,
@@ -54,32 +57,55 @@ def inbox(user: User, *, page: int, page_size: int, step=None, city=None, catego
         query = query.where(WorkItem.claimed_by == user.id)
     if step or city or category or claimed or q:
         # A filtered total counts the index alone; only the page itself is joined to its applications.
-        total = db.session.scalar(query.with_only_columns(func.count(WorkItem.id)))
-    else:
-        total = db.session.scalar(select(func.coalesce(func.sum(WorkCount.n), 0)).where(work_count_filter(user)))
+        counted = query.with_only_columns(func.count(WorkItem.id))
+    else:  # the inbox counters: a few rows per step, city and category, whatever the backlog
+        counted = select(func.coalesce(func.sum(WorkCount.n), 0)).where(work_count_filter(user))
+    counted = counted.correlate(None).scalar_subquery()  # uncorrelated: computed once, not per row
     page_ids = query.with_only_columns(WorkItem.id).order_by(WorkItem.due_order, WorkItem.id) \
         .offset((page - 1) * page_size).limit(page_size).subquery()
-    rows = db.session.execute(select(WorkItem, Application.unit_name, Application.number)
-                              .join(page_ids, page_ids.c.id == WorkItem.id)
-                              .join(Application, Application.id == WorkItem.application_id)
-                              .order_by(WorkItem.due_order, WorkItem.id)).all()
+    # One statement for the page, its total, who claimed each task and its latest 催办 (the same snapshot).
+    rows = db.session.execute(
+        select(WorkItem, Application.unit_name, Application.number, CLAIMER.display_name, URGE.urged_at, URGE.note,
+               URGER.display_name, counted)
+        .join(page_ids, page_ids.c.id == WorkItem.id)
+        .join(Application, Application.id == WorkItem.application_id)
+        .outerjoin(CLAIMER, CLAIMER.id == WorkItem.claimed_by)
+        .outerjoin(URGE, (URGE.task_id == WorkItem.task_id) & (URGE.id == _latest_urge()))
+        .outerjoin(URGER, URGER.id == URGE.urged_by)
+        .order_by(WorkItem.due_order, WorkItem.id)).all()
+    if rows:
+        total = rows[0][-1]
+    else:  # an empty first page is an empty inbox; past the end, the total is asked for alone
+        total = 0 if page == 1 else db.session.scalar(select(counted))
     names = known_categories()
-    urged = urge_marks([item.task_id for item, _, _ in rows])  # 已催办: one query for the page
-    return {"items": [{**task_summary(item, unit_name, names, number=number), "urged": urged.get(item.task_id)}
-                      for item, unit_name, number in rows],
+    return {"items": [{**task_summary(item, unit_name, names, number=number, claimer=claimer_name),
+                       "urged": None if urged_at is None else {"at": urged_at, "by": urged_by, "note": note}}
+                      for item, unit_name, number, claimer_name, urged_at, note, urged_by, _ in rows],
             "total": total, "page": page, "page_size": page_size, "q": q}
 
 
+def _latest_urge():
+    """The id of a task's latest 催办 (the task_urge index, by task then time), for an outer join."""
+    return (select(TaskUrge.id).where(TaskUrge.task_id == WorkItem.task_id)
+            .order_by(TaskUrge.urged_at.desc(), TaskUrge.id.desc()).limit(1).correlate(WorkItem).scalar_subquery())
+
+
+UNKNOWN = object()
+
+
 def task_summary(item: WorkItem, unit_name: str, category_names: dict[str, str] | None = None, *,
-                 number: str | None = None) -> dict:
+                 number: str | None = None, claimer=UNKNOWN) -> dict:
+    """One task as lists and pages show it; ``claimer`` is the claiming account's display name when the
+    caller read it with the task (an inbox page joins it), else it is looked up."""
     now = utcnow()
     category_names = known_categories() if category_names is None else category_names
-    claimer = db.session.get(User, item.claimed_by) if item.claimed_by else None
+    if claimer is UNKNOWN:
+        claimer = db.session.get(User, item.claimed_by).display_name if item.claimed_by else None
     return {
         "task_id": item.task_id, "application_id": item.application_id, "number": number, "unit_name": unit_name,
         "city_code": item.city_code, "city_name": CITIES.get(item.city_code), "category": item.category,
         "category_name": category_names.get(item.category, item.category), "step": item.bpmn_id, "name": item.name, "role": item.role,
-        "claimed_by": None if claimer is None else {"id": claimer.id, "display_name": claimer.display_name},
+        "claimed_by": None if item.claimed_by is None else {"id": item.claimed_by, "display_name": claimer},
         "created_at": item.created_at, "due_at": item.due_at,
         "overdue": item.due_at is not None and item.due_at <= now,
         "due_soon": item.due_at is not None and now < item.due_at <= now + DUE_SOON,
