@@ -85,3 +85,25 @@ def test_a_page_past_the_end_still_gives_the_total(users, round_, clock):
     assert inbox(reviewer, page=3, page_size=2) == {"items": [], "total": 3, "page": 3, "page_size": 2, "q": None}
     assert inbox(reviewer, page=2, page_size=2, category="park")["total"] == 1
     assert inbox(db.session.get(User, users["jilin"]), page=1, page_size=20)["total"] == 0
+
+
+def test_an_account_with_two_task_roles_pages_through_both_in_due_order(users, round_, clock):
+    """Each role's tasks are walked along its own index and merged: the pages are the inbox in order."""
+    for category in ("factory", "park"):
+        Scenario(users, round_, clock).start(category=category).declare(category)  # city review in Changchun
+    Scenario(users, round_, clock).start(category="supply_chain")  # the unit's own declaration
+    with transaction():
+        both = db.session.get(User, users["changchun"])
+        both.roles = ["city_reviewer", "applicant"]
+        both.unit_code = db.session.get(User, users["applicant"]).unit_code
+    db.session.remove()
+    both = db.session.get(User, users["changchun"])
+    expected = list(db.session.scalars(select(WorkItem.task_id).where(work_item_filter(both))
+                                       .order_by(WorkItem.due_order, WorkItem.id)))
+    assert len(expected) == 3 and {i.role for i in db.session.scalars(select(WorkItem))} >= {"applicant", "city_reviewer"}
+    for size in (1, 2, 3):
+        pages = [inbox(both, page=n, page_size=size) for n in range(1, 4 // size + 2)]
+        assert [item["task_id"] for page in pages for item in page["items"]] == expected, size
+        assert {page["total"] for page in pages} == {3}
+    assert [i["task_id"] for i in inbox(both, page=1, page_size=20, category="park")["items"]] == \
+        [t for t in expected if db.session.scalar(select(WorkItem.category).where(WorkItem.task_id == t)) == "park"]

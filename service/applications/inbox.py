@@ -5,14 +5,14 @@ import json
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, union_all
 from sqlalchemy.orm import aliased
 
 from service.audit import chain as audit
 from service.applications import panels
 from service.applications.access import (actor_names, can_work_on, sees_everything, works_tasks, visible_application_or_404,
                                          visible_event_data, visible_work_item_or_404, work_count_filter,
-                                         work_item_filter)
+                                         work_item_filter, work_item_scopes)
 from service.applications.commands import NotYours, form_options, get_application_or_404, organisation_fields
 from service.applications.panel_changes import substitution_view
 from service.applications.decisions import DECISION_KEY, confirmations, decision_label, without_opinion
@@ -39,30 +39,30 @@ CLAIMER, URGE, URGER = aliased(User, name="claimer"), aliased(TaskUrge, name="la
 
 def inbox(user: User, *, page: int, page_size: int, step=None, city=None, category=None, claimed=None,
           q=None) -> dict:
-    query = select(WorkItem).where(work_item_filter(user))
+    filters = []  # the filters the page asked for, on top of the inbox's own rule
     q = clean_query(q)
     if q:  # number, credit code or unit name: the matching applications by index, then their open items
-        query = query.where(WorkItem.application_id.in_(matching_ids(q)))
+        filters.append(WorkItem.application_id.in_(matching_ids(q)))
     if step:
-        query = query.where(WorkItem.bpmn_id == step)
+        filters.append(WorkItem.bpmn_id == step)
     if city:
-        query = query.where(WorkItem.city_code == city)
+        filters.append(WorkItem.city_code == city)
     if category:
-        query = query.where(WorkItem.category == category)
+        filters.append(WorkItem.category == category)
     if claimed == "yes":
-        query = query.where(WorkItem.claimed_by.is_not(None))
+        filters.append(WorkItem.claimed_by.is_not(None))
     elif claimed == "no":
-        query = query.where(WorkItem.claimed_by.is_(None))
+        filters.append(WorkItem.claimed_by.is_(None))
     elif claimed == "mine":
-        query = query.where(WorkItem.claimed_by == user.id)
-    if step or city or category or claimed or q:
+        filters.append(WorkItem.claimed_by == user.id)
+    query = select(WorkItem).where(work_item_filter(user), *filters)
+    if filters:
         # A filtered total counts the index alone; only the page itself is joined to its applications.
         counted = query.with_only_columns(func.count(WorkItem.id))
     else:  # the inbox counters: a few rows per step, city and category, whatever the backlog
         counted = select(func.coalesce(func.sum(WorkCount.n), 0)).where(work_count_filter(user))
     counted = counted.correlate(None).scalar_subquery()  # uncorrelated: computed once, not per row
-    page_ids = query.with_only_columns(WorkItem.id).order_by(WorkItem.due_order, WorkItem.id) \
-        .offset((page - 1) * page_size).limit(page_size).subquery()
+    page_ids = _page_ids(user, filters, page=page, page_size=page_size)
     # One statement for the page, its total, who claimed each task and its latest 催办 (the same snapshot).
     rows = db.session.execute(
         select(WorkItem, Application.unit_name, Application.number, CLAIMER.display_name, URGE.urged_at, URGE.note,
@@ -82,6 +82,22 @@ def inbox(user: User, *, page: int, page_size: int, step=None, city=None, catego
                        "urged": None if urged_at is None else {"at": urged_at, "by": urged_by, "note": note}}
                       for item, unit_name, number, claimer_name, urged_at, note, urged_by, _ in rows],
             "total": total, "page": page, "page_size": page_size, "q": q}
+
+
+def _page_ids(user: User, filters: list, *, page: int, page_size: int):
+    """The ids of one inbox page in (due_order, id) order, read along an index. An account holding several task
+    roles has one scope per role: each is walked in order up to the page's end and the few rows merged (an OR
+    of the scopes would read and sort every open task of all of them: 0.4 s at a million applications)."""
+    order = (WorkItem.due_order, WorkItem.id)
+    skip = (page - 1) * page_size
+    scopes = work_item_scopes(user)
+    if len(scopes) < 2:
+        return (select(WorkItem.id).where(*scopes or [false()], *filters).order_by(*order).offset(skip)
+                .limit(page_size).subquery())
+    ends = [select(*order).where(scope, *filters).order_by(*order).limit(skip + page_size).subquery()
+            for scope in scopes]
+    merged = union_all(*(select(end.c.due_order, end.c.id) for end in ends)).subquery()
+    return select(merged.c.id).order_by(merged.c.due_order, merged.c.id).offset(skip).limit(page_size).subquery()
 
 
 def _latest_urge():

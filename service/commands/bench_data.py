@@ -149,20 +149,14 @@ def reset_schema() -> None:
     upgrade_database()
 
 
-# Rewritten by every bulk row: the counters take one update per work item inserted.
-VACUUMED = ("work_count", "work_item")
-
-
 def analyze() -> None:
-    """Planner statistics after a bulk load, as an operator would have after autovacuum or a restore.
-
-    PostgreSQL: the inbox's tables are vacuumed too, as autovacuum at its defaults would do soon after such a
-    load (a server may run with it off, as development machines often do): otherwise the million counter
-    updates leave dead versions that every total reads past, and index-only scans visit the heap."""
+    """Planner statistics after a bulk load, as an operator would have after autovacuum or a restore; on
+    PostgreSQL the inbox's tables are vacuumed too, as autovacuum would soon do (a server may run with it off):
+    a counter update per bulk row leaves dead versions every total reads past, and index-only scans visit the heap."""
     db.session.remove()
     if dialect() == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(VACUUMED)}")
+            connection.exec_driver_sql("VACUUM (ANALYZE) work_count, work_item")
     with db.engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
     if dialect() == "sqlite":  # fold the bulk load out of the write-ahead log (outside any transaction)
