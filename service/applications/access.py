@@ -62,6 +62,11 @@ def _inbox_scopes(user: User) -> list[tuple[str, dict]]:
 
 
 def _inbox_clause(model, user: User, unassigned, *, every_unit=None):
+    clauses = _inbox_clauses(model, user, unassigned, every_unit=every_unit)
+    return or_(*clauses) if clauses else false()
+
+
+def _inbox_clauses(model, user: User, unassigned, *, every_unit=None) -> list:
     clauses = []
     for role, equal in _inbox_scopes(user):
         if every_unit is not None and "applicant_unit" not in equal:
@@ -71,12 +76,18 @@ def _inbox_clause(model, user: User, unassigned, *, every_unit=None):
             clause = clause & (getattr(model, column) == value)
         # A task for one named person (an assignee) is in nobody else's inbox, whatever their role.
         clauses.append(clause & (unassigned | (model.assignee == str(user.id))))
-    return or_(*clauses) if clauses else false()
+    return clauses
 
 
 def work_item_filter(user: User):
     """A WHERE clause selecting the open tasks ``user`` may work on (their inbox)."""
     return _inbox_clause(WorkItem, user, WorkItem.assignee.is_(None))
+
+
+def work_item_scopes(user: User) -> list:
+    """work_item_filter as one clause per task role ``user`` holds. They never overlap (each names its role),
+    so an inbox page can walk each role's index in page order and merge, instead of sorting their union."""
+    return _inbox_clauses(WorkItem, user, WorkItem.assignee.is_(None))
 
 
 def work_count_filter(user: User):
@@ -152,13 +163,6 @@ def may_change_attachments(user: User, application: Application, uploader: User 
     the province's inspection record or an objector's evidence)."""
     return (user.has_role("applicant") and application.applicant_unit == user.unit_code and uploader is not None
             and uploader.unit_code == application.applicant_unit)
-
-
-def visible_work_item_or_404(user: User, task_id: str) -> WorkItem:
-    item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == str(task_id), work_item_filter(user)))
-    if item is None:
-        raise NotFound("待办任务不存在或不属于您", code="task_not_found")
-    return item
 
 
 # -- who may see which data: one rule per kind, used by the API, the pages, exports and the audit record --
