@@ -4,6 +4,8 @@ heatmap, the version comparison, the process editor's tabs) are read as rendered
 letters outside the same allowed places."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.api import ApiScenario, first_version_id, ok
 from tests.test_names__every_page import ALLOWED_PATTERN, LATIN_WORD
 
@@ -60,9 +62,9 @@ def open_every_group(page, where) -> None:
 
 
 def read_form_editor(page, screenshot) -> None:
-    """The 表单 tab beyond its first view: the second field selected (as the brief of issue 16 asks) and one field
-    of each kind, each with every group of its properties opened; the palette's search (a match, then none); and
-    the form's own properties."""
+    """The 表单 tab beyond its first view: a selected field, and one field of each kind, each with every group of
+    its properties opened; the palette's search (in Chinese, by a type's key, and with no match); a field dragged
+    in from the palette; and the form's own properties."""
     editor = page.locator("#form-editor")
     editor.locator(".fjs-children .fjs-element").nth(1).click()
     open_every_group(page, "second field")
@@ -75,11 +77,24 @@ def read_form_editor(page, screenshot) -> None:
             open_every_group(page, field_type)
             seen.append(field_type)
     assert len(seen) >= 5, seen  # the demo forms hold at least these kinds; the scan must not pass by finding none
-    for term in ("文本", "textfield", "zzz"):
-        editor.locator(".fjs-palette-search").fill(term)
+
+    search, entries = editor.locator(".fjs-palette-search"), editor.locator(".fjs-palette-field")
+    for term, found in (("文本", ["文本框", "多行文本", "文本说明"]), ("textfield", ["文本框"]), ("zzz", [])):
+        search.fill(term)
+        expect(entries).to_have_text(found)
         assert_chinese(latin_in_form_editor(page), ("palette search", term))
         screenshot(f"draft-forms-search-{term}")
+    expect(editor.locator(".fjs-palette-no-entries")).to_have_text("未找到组件。")
     editor.locator(".fjs-palette-search-clear").click()
+
+    # A new field's label is what the applicant reads until the administrator changes it: Chinese too.
+    editor.locator(".fjs-palette-field[data-field-type=textfield]").drag_to(
+        editor.locator(".fjs-children .fjs-element").first)
+    expect(editor.locator(".bio-properties-panel-header-label")).to_have_text("文本框")
+    expect(editor.locator(".fjs-children .fjs-element.fjs-editor-selected .fjs-form-field-label")).to_have_text("文本框")
+    open_every_group(page, "new field")
+    screenshot("draft-forms-new-field")
+
     editor.locator(".fjs-form-container").click(position={"x": 5, "y": 5})  # nothing selected: the form itself
     assert_chinese(latin_in_form_editor(page), "form properties")
     screenshot("draft-forms-form")

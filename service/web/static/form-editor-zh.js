@@ -28,7 +28,8 @@
     'Input': '输入', 'Selection': '选择', 'Presentation': '展示', 'Containers': '容器', 'Action': '操作',
     'Build your form': '开始设计表单', 'Drag and drop components here to start designing.': '把左侧的组件拖到这里开始设计。',
     'Drag and drop components here.': '把组件拖到这里。', 'Use the preview window to test your form.': '可在预览中试填表单。',
-    'Remove form field': '删除字段', 'Supports markdown and templating.': '支持标记文本格式与模板。',
+    'Remove form field': '删除字段', 'Maximum 4 fields per row are allowed': '每行最多放 4 个字段',
+    'Supports markdown and templating.': '支持标记文本格式与模板。',
     'Supports HTML, styling, and templating. Styles are automatically scoped to the HTML component.':
       '支持网页代码、样式与模板，样式只作用于本组件。',
     'Not all external sources can be displayed in the iFrame. Read more about it in the': '并非所有外部网页都能内嵌显示，详见',
@@ -156,29 +157,36 @@
     return null;
   }
 
-  // What the administrator typed is shown as it is: CodeMirror's editors (labels, expressions, templates)
-  // and the selected field's own label in the panel's header.
-  const OWN_TEXT = '.cm-editor, .bio-properties-panel-header-label';
+  // The canvas draws the fields with the viewer's own components: their words ('Select', 'Search',
+  // 'yyyy/mm/dd') are the ones form-adapter.js puts into Chinese on the task pages ('Select' is 请选择 there,
+  // where the palette's type of the same name is 下拉选择).
+  const PANELS = '.fjs-palette, .fjs-properties-container';
 
-  // The fields drawn on the canvas are the viewer's: their placeholders ('Search', 'yyyy/mm/dd') are the ones
-  // form-adapter.js puts into Chinese on the task pages.
-  function localizedPlaceholder(text) {
-    return greenlist.formAdapter.localizedPlaceholder(text);
+  function translatedAt(element, text) {
+    const key = text.trim();
+    const viewer = element.closest(PANELS) ? null : greenlist.formAdapter.localizedPlaceholder(key);
+    return viewer ? text.replace(key, viewer) : translated(text);
   }
+
+  // What the administrator typed is shown as it is: CodeMirror's editors (labels, expressions, templates)
+  // and the selected field's own label in the panel's header. CodeMirror's own attributes are left alone too:
+  // it watches them and would write its English back at once.
+  const OWN_TEXT = '.cm-editor, .bio-properties-panel-header-label';
+  const ATTRIBUTES = ['title', 'placeholder', 'aria-label', 'alt'];
 
   function localizeNow(container) {
     const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const parent = node.parentElement;
       if (!parent || parent.closest(OWN_TEXT)) continue;
-      const text = translated(node.data);
+      const text = translatedAt(parent, node.data);
       if (text !== null && text !== node.data) node.data = text;
     }
     for (const element of container.querySelectorAll('[title], [placeholder], [aria-label], [alt]')) {
       if (element.closest('.cm-editor')) continue;
-      for (const name of ['title', 'placeholder', 'aria-label', 'alt']) {
+      for (const name of ATTRIBUTES) {
         const value = element.getAttribute(name);
-        const text = value && (translated(value) || (name === 'placeholder' && localizedPlaceholder(value)));
+        const text = value && translatedAt(element, value);
         if (text && text !== value) element.setAttribute(name, text);
       }
     }
@@ -186,7 +194,7 @@
 
   // The names form-js shows for a component type (palette, panel header) and the labels a new field gets.
   // Existing fields keep what the schema says: only what `create` adds by itself is put into Chinese.
-  const DEFAULT_TEXT = Object.assign({}, WORDS, { '# Text': '# 文本' });
+  const DEFAULT_TEXT = Object.assign({}, WORDS, { '# Text': '# 文本', 'Value': '选项 1' });
 
   function chineseDefaults(value) {
     if (Array.isArray(value)) return value.map(chineseDefaults);
@@ -229,7 +237,7 @@
     localizeNow(container);
     new MutationObserver(() => localizeNow(container)).observe(container, {
       subtree: true, childList: true, characterData: true, attributes: true,
-      attributeFilter: ['title', 'placeholder', 'aria-label', 'alt'],
+      attributeFilter: ATTRIBUTES,
     });
   }
 
