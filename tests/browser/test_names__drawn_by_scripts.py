@@ -16,9 +16,10 @@ WATERMARK = "BPMN.io"
 # What the administrator typed, shown as it is: elements marked class="literal" (as on the server-side scan),
 # the form editor's CodeMirror fields (a label, an expression) and the selected field's label or the form's id
 # in the properties panel's header (the form's id, e.g. Form_city_review, is a value the administrator edits),
-# and the titles of a list's items there (an option's label, a custom property's key such as requiredWhen).
+# the titles of a list's items there (an option's label, a custom property's key such as requiredWhen), and the
+# JSON a tooltip shows as the syntax to write (its keys are syntax, like a process file's).
 OWN_TEXT = (".literal, .cm-content, .bio-properties-panel-header-label,"
-            " .bio-properties-panel-collapsible-entry-header-title")
+            " .bio-properties-panel-collapsible-entry-header-title, .bio-properties-panel-tooltip pre")
 # The words shown in the form editor beside its text: tooltips (title) and the hints in empty inputs. The
 # watermark's link keeps its title "Powered by bpmn.io" (the licence forbids changing the watermark's code).
 SHOWN_ATTRIBUTES = """root => [...root.querySelectorAll('[title], [placeholder]')]
@@ -52,6 +53,7 @@ FIELD_TYPES = ("text", "radio", "select", "datetime", "textarea", "textfield", "
 
 
 def open_every_group(page, where) -> None:
+    """Open each group of the properties panel and read it, then each tooltip of its entries (shown on focus)."""
     headers = page.locator("#form-editor .bio-properties-panel-group-header")
     assert headers.count() > 0, where
     for index in range(headers.count()):
@@ -59,6 +61,14 @@ def open_every_group(page, where) -> None:
         if "open" not in (header.get_attribute("class") or "").split():
             header.click()
         assert_chinese(latin_in_form_editor(page), (where, header.inner_text()))
+    tooltips = page.locator("#form-editor .bio-properties-panel-tooltip-wrapper")
+    for index in range(tooltips.count()):
+        tooltip = tooltips.nth(index)
+        if tooltip.is_visible():
+            tooltip.focus()
+            expect(page.locator("#form-editor .bio-properties-panel-tooltip")).to_be_visible()
+            assert_chinese(latin_in_form_editor(page), (where, "tooltip", tooltip.inner_text()))
+            tooltip.press("Escape")
 
 
 def read_form_editor(page, screenshot) -> None:
@@ -92,8 +102,16 @@ def read_form_editor(page, screenshot) -> None:
         editor.locator(".fjs-children .fjs-element").first)
     expect(editor.locator(".bio-properties-panel-header-label")).to_have_text("文本框")
     expect(editor.locator(".fjs-children .fjs-element.fjs-editor-selected .fjs-form-field-label")).to_have_text("文本框")
-    open_every_group(page, "new field")
     screenshot("draft-forms-new-field")
+    # Every other kind of component too, each dropped in and read with all its groups open (the page is not saved).
+    kinds = entries.evaluate_all("entries => entries.map(entry => [entry.dataset.fieldType, entry.innerText])")
+    assert len(kinds) >= 20, kinds
+    for kind, name in kinds:
+        editor.locator(f".fjs-palette-field[data-field-type={kind}]").drag_to(
+            editor.locator(".fjs-children .fjs-element").first, target_position={"x": 10, "y": 2})
+        expect(editor.locator(".bio-properties-panel-header-type")).to_have_text(name)  # the new field is selected
+        open_every_group(page, ("new field", kind))
+    screenshot("draft-forms-every-kind")
 
     editor.locator(".fjs-form-container").click(position={"x": 5, "y": 5})  # nothing selected: the form itself
     assert_chinese(latin_in_form_editor(page), "form properties")

@@ -28,7 +28,8 @@
     'Input': '输入', 'Selection': '选择', 'Presentation': '展示', 'Containers': '容器', 'Action': '操作',
     'Build your form': '开始设计表单', 'Drag and drop components here to start designing.': '把左侧的组件拖到这里开始设计。',
     'Drag and drop components here.': '把组件拖到这里。', 'Use the preview window to test your form.': '可在预览中试填表单。',
-    'Remove form field': '删除字段', 'Maximum 4 fields per row are allowed': '每行最多放 4 个字段',
+    'Text view is empty': '文本说明为空', 'Html view is empty': '网页代码为空', 'Expression is empty': '表达式为空',
+    'Remove form field': '删除字段',
     'Supports markdown and templating.': '支持标记文本格式与模板。',
     'Supports HTML, styling, and templating. Styles are automatically scoped to the HTML component.':
       '支持网页代码、样式与模板，样式只作用于本组件。',
@@ -100,7 +101,15 @@
       '用户不能修改但需要看到内容时设为只读；其数据仍会提交。',
     'Disable this field when it should not be interactive for end-users. Its data will not be submitted. This setting takes precedence over read-only.':
       '用户不应操作此字段时设为禁用；其数据不会提交。此项优先于“只读”。',
-    'Learn more': '了解更多', 'Learn more in our': '详见', 'Document reference': '文档引用', 'Max height of preview container': '预览区域最大高度',
+    'Use a unique "key" to link the form element and the related input/output data. When dealing with nested data, break it down in the user task\'s input mapping before using it.':
+      '键名须唯一，用来把表单字段与流程中的数据对应起来。嵌套的数据请先在人工任务的输入映射中拆开再使用。',
+    '"List of items" defines a constant, predefined set of form options.\n\n"Expression" defines options that are populated from a FEEL expression.':
+      '“逐项填写”：预先列出固定的各列。\n\n“表达式”：由表达式算出各列。',
+    '"Static" defines a constant, predefined set of form options.\n\n"Input data" defines options that are populated dynamically, adjusting based on variable data for flexible responses to different conditions or inputs.\n\n"Expression" defines options that are populated from a FEEL expression.':
+      '“固定选项”：预先列出固定的选项。\n\n“输入数据”：选项取自流程中的数据，随数据变化。\n\n“表达式”：由表达式算出选项。',
+    'The built-in phone validation pattern is based on the E.164 standard with no spaces. Ex: +491234567890':
+      '内置的电话号码校验采用国际电话号码格式，不含空格，例如 +8613912345678。',
+    'List of items': '逐项填写', 'Learn more': '了解更多', 'documentation': '说明文档', 'Learn more in our': '详见', 'Document reference': '文档引用', 'Max height of preview container': '预览区域最大高度',
     'Documents whose height exceeds the defined value in pixels will be vertically scrollable': '高度超过此值（像素）的文档可上下滚动',
     'A source is a JSON object containing metadata for a document or an array of documents.': '来源是描述一个文档的数据对象，或这样的对象组成的数组。',
     'Additional details are optional. The expected format is as follows:': '其他信息可不填。格式如下：',
@@ -113,7 +122,7 @@
       '填写含表格数据的表单数据字段，或用表达式动态给出数据。',
     'Specify an expression to populate column items': '用表达式给出各列',
     'Enter a HTTPS URL to a source or populate it dynamically via a template or an expression (e.g., to pass a value from the variable).':
-      '填写以 https 开头的网址，或用模板、表达式动态给出（例如取自某个数据字段）。',
+      '填写加密连接的网址，或用模板、表达式动态给出（例如取自某个数据字段）。',
     'Please make sure that the URL is safe as it might impose security risks.': '请确认该网址安全可信，否则可能带来安全风险。',
     'Allow the iframe to access more functionality of your browser, details regarding the various options can be found in the':
       '允许内嵌网页使用浏览器的更多功能，各选项的说明见',
@@ -143,6 +152,9 @@
   const PATTERNS = [
     [/^Create an? (.+) element$/, (_, type) => '添加' + (TYPES[type] || type)],
     [/^List contains (\d+) items?$/, (_, count) => '共 ' + count + ' 项'],
+    [/^Expression for '(.+)'$/, (_, key) => '表达式，结果存入“' + key + '”'],
+    [/^New value exceeds the maximum of (\d+) columns per row$/, (_, count) => '超出每行最多 ' + count + ' 列的限制'],
+    [/^Maximum (\d+) fields per row are allowed$/, (_, count) => '每行最多放 ' + count + ' 个字段'],
     [/^Remove (.+)$/, (_, label) => '删除“' + label + '”'],
     [/^(\d+) files selected$/, (_, count) => '已选择 ' + count + ' 个文件'],
   ];
