@@ -7,7 +7,8 @@
 //     reads them once, when it is first drawn; its search then finds the Chinese names too);
 //  2. every other word is rewritten in the DOM after each render: a MutationObserver on the container
 //     changes text nodes in place (never replacing a node Preact owns; Preact writes into a text node only
-//     when its own value changes, and then the observer rewrites it again), titles and placeholders.
+//     when its own value changes, and then the observer rewrites it again), and its titles, placeholders,
+//     aria-labels and alt texts.
 // After an upgrade of form-js, tests/browser/test_names__drawn_by_scripts.py says which words are new.
 (function () {
   'use strict';
@@ -148,9 +149,14 @@
     'Value must be a number.': '值须为数字。',
   });
 
+  // A dictionary's own entry (a label such as 'constructor' must not find Object's methods), or undefined.
+  function lookup(dictionary, key) {
+    return typeof key === 'string' && Object.hasOwn(dictionary, key) ? dictionary[key] : undefined;
+  }
+
   // Words built from parts: the palette buttons' titles and the list headers' item counts.
   const PATTERNS = [
-    [/^Create an? (.+) element$/, (_, type) => '添加' + (TYPES[type] || type)],
+    [/^Create an? (.+) element$/, (_, type) => '添加' + (lookup(TYPES, type) || type)],
     [/^List contains (\d+) items?$/, (_, count) => '共 ' + count + ' 项'],
     [/^Expression for '(.+)'$/, (_, key) => '表达式，结果存入“' + key + '”'],
     [/^New value exceeds the maximum of (\d+) columns per row$/, (_, count) => '超出每行最多 ' + count + ' 列的限制'],
@@ -162,7 +168,8 @@
   function translated(text) {
     const key = text.trim();
     if (!key) return null;
-    if (WORDS[key]) return text.replace(key, WORDS[key]);
+    const word = lookup(WORDS, key);
+    if (word) return text.replace(key, word);
     for (const [pattern, replace] of PATTERNS) {
       if (pattern.test(key)) return text.replace(key, key.replace(pattern, replace));
     }
@@ -213,7 +220,8 @@
     if (!value || typeof value !== 'object') return value;
     const copy = Object.assign({}, value);
     for (const name of ['label', 'text', 'dateLabel', 'timeLabel']) {
-      if (typeof copy[name] === 'string' && DEFAULT_TEXT[copy[name]]) copy[name] = DEFAULT_TEXT[copy[name]];
+      const text = lookup(DEFAULT_TEXT, copy[name]);
+      if (text) copy[name] = text;
     }
     for (const name of ['values', 'columns']) {
       if (Array.isArray(copy[name])) copy[name] = chineseDefaults(copy[name]);
@@ -227,8 +235,10 @@
       const config = formFields._formFields[type].config;
       if (!config || config.greenlistLocalized) continue;
       config.greenlistLocalized = true;
-      if (TYPES[config.name]) config.name = TYPES[config.name];
-      if (TYPES[config.label]) config.label = TYPES[config.label];
+      for (const name of ['name', 'label']) {
+        const text = lookup(TYPES, config[name]);
+        if (text) config[name] = text;
+      }
       const create = config.create;
       if (typeof create !== 'function') continue;
       config.create = function (options, ...rest) {
