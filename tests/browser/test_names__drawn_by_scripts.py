@@ -79,6 +79,14 @@ def read_form_editor(page, screenshot) -> None:
     editor.locator(".fjs-children .fjs-element").nth(1).click()
     open_every_group(page, "second field")
     screenshot("draft-forms-field")
+    # The pop-up editor of a text or an expression, which form-js opens outside the tab (in <body>).
+    editor.locator(".bio-properties-panel-open-feel-popup").first.dispatch_event("click")  # shown on hover
+    popup = page.locator(".bio-properties-panel-popup-container")
+    expect(popup.locator(".bio-properties-panel-popup__title")).to_contain_text("文本说明 / ")
+    assert_chinese(latin_in(page, ".bio-properties-panel-popup-container"), "pop-up editor")
+    screenshot("draft-forms-popup")
+    popup.locator(".bio-properties-panel-popup__close").click()
+    expect(popup).to_have_count(0)
     seen = []
     for field_type in FIELD_TYPES:
         field = editor.locator(".fjs-children .fjs-element").filter(has=page.locator(f".fjs-form-field-{field_type}"))

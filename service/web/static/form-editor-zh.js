@@ -154,8 +154,14 @@
     return typeof key === 'string' && Object.hasOwn(dictionary, key) ? dictionary[key] : undefined;
   }
 
-  // Words built from parts: the palette buttons' titles and the list headers' item counts.
+  // The Chinese name of each component type by its key ('textfield': '文本框'), filled by localizeFieldTypes.
+  const TYPE_NAMES = {};
+
+  // Words built from parts: the palette buttons' titles, the list headers' item counts, the pop-up editor's
+  // title ('<type key> / <entry label>').
   const PATTERNS = [
+    [/^([a-z]+) \/ (.+)$/, (whole, type, label) => (Object.hasOwn(TYPE_NAMES, type)
+      ? TYPE_NAMES[type] + ' / ' + (lookup(WORDS, label) || label) : whole)],
     [/^Create an? (.+) element$/, (_, type) => '添加' + (lookup(TYPES, type) || type)],
     [/^List contains (\d+) items?$/, (_, count) => '共 ' + count + ' 项'],
     [/^Expression for '(.+)'$/, (_, key) => '表达式，结果存入“' + key + '”'],
@@ -239,6 +245,7 @@
         const text = lookup(TYPES, config[name]);
         if (text) config[name] = text;
       }
+      TYPE_NAMES[type] = config.name || config.label || type;
       const create = config.create;
       if (typeof create !== 'function') continue;
       config.create = function (options, ...rest) {
@@ -253,14 +260,29 @@
     }
   }
 
-  // Called once, right after `new FormEditor.FormEditor(...)` and before its first importSchema.
+  function observe(element) {
+    localizeNow(element);
+    new MutationObserver(() => localizeNow(element)).observe(element, {
+      subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ATTRIBUTES,
+    });
+  }
+
+  // Called once, right after `new FormEditor.FormEditor(...)` and before its first importSchema. The pop-up
+  // editor of an expression or a text opens in a container of its own that form-js appends to <body>: each
+  // one is watched from when it is added (only <body>'s own children are watched for that).
   function localize(formEditor, container) {
     localizeFieldTypes(formEditor);
-    localizeNow(container);
-    new MutationObserver(() => localizeNow(container)).observe(container, {
-      subtree: true, childList: true, characterData: true, attributes: true,
-      attributeFilter: ATTRIBUTES,
-    });
+    observe(container);
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (node.classList && node.classList.contains('bio-properties-panel-popup-container') && !node.greenlistObserved) {
+            node.greenlistObserved = true;
+            observe(node);
+          }
+        }
+      }
+    }).observe(document.body, { childList: true });
   }
 
   greenlist.formEditorZh = { localize };
