@@ -46,7 +46,12 @@ def test_every_adapter_function_works_on_the_pinned_form_js(browse):
     page = applicant.login("factory1")
     start_declaration(page)  # the task page: form-js's viewer and the adapter, as an applicant gets them
     assert sorted(page.evaluate("Object.keys(window.greenlist.formAdapter)")) == [
-        "create", "firstFieldWithError", "readData", "readErrors", "showErrors", "translateMessages"]
+        "create", "firstFieldWithError", "localizedPlaceholder", "readData", "readErrors", "showErrors",
+        "translateMessages"]
+    # The viewer's own placeholders in Chinese (also used by form-editor-zh.js for the fields on the editor's canvas).
+    assert [adapter(page, f"forms.localizedPlaceholder('{text}')") for text in (
+        "yyyy/mm/dd", "dd.mm.yyyy", "hh:mm", "Search", "Select", "姓名")] == [
+        "年/月/日", "日.月.年", "时:分", "搜索", "请选择", None]
 
     page.evaluate("""(schema) => {
       const host = Object.assign(document.createElement('div'), { id: 'adapter-check' });

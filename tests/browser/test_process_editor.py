@@ -104,7 +104,7 @@ def test_the_form_editor_and_the_align_menu_work_under_the_policy(browse):
 
     page.click("button[data-tab=forms]")
     page.locator("#form-editor .fjs-children .fjs-element").nth(1).click()
-    page.locator("#form-editor .bio-properties-panel-group-header", has_text="General").click()
+    page.locator("#form-editor .bio-properties-panel-group-header", has_text="常规").click()
     label = page.locator("#form-editor [data-group-id=group-general] .cm-editor").first  # CodeMirror
     expect(label).to_be_visible()
     assert label.evaluate("editor => getComputedStyle(editor).display") == "flex"  # its own <style> applied

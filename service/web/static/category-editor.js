@@ -55,7 +55,7 @@
     cell(row, text(category.name, '中文名称', { className: 'category-name', placeholder: '绿色设计产品' }));
     cell(row, text(category.code, '编号简称', { className: 'category-code', placeholder: 'SJ', size: 6 }));
     const step = cell(row, choice(tasks.map((t) => [t.id, t.name + '（' + t.id + '）']), category.step));
-    step.className = 'category-step';
+    step.className = 'category-step literal';  // a step's element id, as the process files name it
     step.setAttribute('aria-label', '申报环节');
     const form = cell(row, choice(draft.formFiles().map((f) => [f, f]), category.form));
     form.className = 'category-form';

@@ -242,7 +242,10 @@
 
   async function openForm(name) {
     currentForm = name;
-    if (!formEditor) formEditor = new FormEditor.FormEditor({ container: '#form-editor' });
+    if (!formEditor) {
+      formEditor = new FormEditor.FormEditor({ container: '#form-editor' });
+      window.greenlist.formEditorZh.localize(formEditor, document.getElementById('form-editor'));
+    }
     await formEditor.importSchema(JSON.parse(ctx.files['forms/' + name]));
   }
 

@@ -111,5 +111,7 @@
     return container.querySelector('.fjs-has-errors');
   }
 
-  greenlist.formAdapter = { create, translateMessages, readData, readErrors, showErrors, firstFieldWithError };
+  greenlist.formAdapter = {
+    create, translateMessages, readData, readErrors, showErrors, firstFieldWithError, localizedPlaceholder,
+  };
 })();
