@@ -8,7 +8,7 @@ from datetime import timedelta
 from service.commands.worker import run_due_timers
 from service.engine.clock import ManualClock, use_clock
 from service.platform.extensions import db
-from service.platform.timeutil import utcnow
+from service.platform.timeutil import to_shanghai, utcnow
 from tests.api import ApiScenario, ok
 
 DATE = re.compile(r"^\d{4}年\d{2}月\d{2}日$")
@@ -57,7 +57,8 @@ def test_the_public_notice_reads_and_prints_as_a_notice(browse, api, tmp_path):
     staff.get_by_role("link", name="名单库").first.click()
     staff.get_by_role("link", name=unit).click()
     staff.fill("textarea[name=reason]", "发生较大环境污染事故")
-    staff.fill("input[name=effective_on]", f"{utcnow().date():%Y-%m-%d}")
+    # Today in China: the listing date is Beijing's, so after 16:00 UTC "today" in UTC is the day before it.
+    staff.fill("input[name=effective_on]", f"{to_shanghai(utcnow()).date():%Y-%m-%d}")
     pdf = tmp_path / "调整通知.pdf"
     pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
     staff.set_input_files("#removal-document", str(pdf))
