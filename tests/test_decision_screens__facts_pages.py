@@ -16,7 +16,7 @@ from tests.test_api_docs_and_seed import statements_of
 LATIN = re.compile(r"[A-Za-z_]{4,}")
 
 
-def _reviewed(api, site=True):
+def reviewed_by_three_experts(api, site=True):
     s = ApiScenario(api).start().declare().city_review("recommend").formal_review()
     for n, score in ((1, 82), (2, 75), (3, 70)):
         s.submit(f"expert{n}", {"score": score, "site_inspection": site and n == 1,
@@ -31,7 +31,7 @@ def _box(page_html, box_id):
 
 
 def test_the_site_inspection_page_shows_the_experts_results(api, visitor):
-    s = _reviewed(api)
+    s = reviewed_by_three_experts(api)
     task_id = s.open_task("province", "Task_site_inspection")
     page = text(visitor("province").get(f"/tasks/{task_id}"))
     box = _box(page, "expert-results")
@@ -48,7 +48,7 @@ def test_the_site_inspection_page_shows_the_experts_results(api, visitor):
 
 
 def test_the_objection_page_lists_the_objections_and_their_files(api, visitor):
-    s = _reviewed(api, site=False).batch("start-notice")
+    s = reviewed_by_three_experts(api, site=False).batch("start-notice")
     staff = visitor("province")
     form = staff.get(f"/applications/{s.application_id}/objection")
     assert 'name="evidence_files"' in text(form)
@@ -72,7 +72,7 @@ def test_the_objection_page_lists_the_objections_and_their_files(api, visitor):
 
 
 def test_a_refused_objection_form_stores_no_file(api, visitor):
-    s = _reviewed(api, site=False).batch("start-notice")
+    s = reviewed_by_three_experts(api, site=False).batch("start-notice")
     staff = visitor("province")
     staff.get(f"/applications/{s.application_id}/objection")
     before = len(ok(api.get(f"/api/applications/{s.application_id}", "province"))["attachments"])
@@ -92,7 +92,7 @@ def test_a_refused_objection_form_stores_no_file(api, visitor):
 
 
 def test_the_notice_batch_names_each_experts_score_and_who_asked_for_an_inspection(api, visitor):
-    s = _reviewed(api).site_inspection("pass")
+    s = reviewed_by_three_experts(api).site_inspection("pass")
     page = lxml_html.fromstring(text(visitor("province").get(f"/rounds/{s.round_id}")))
     row = next(r for r in page.xpath('//*[@id="ready-for-notice"]//tbody/tr')
                if r.xpath(f'.//input[@value="{s.application_id}"]'))
@@ -104,7 +104,7 @@ def test_the_notice_batch_names_each_experts_score_and_who_asked_for_an_inspecti
 
 
 def test_the_ranking_api_gives_the_same_reviews_to_who_sees_scores(api):
-    s = _reviewed(api).site_inspection("pass")
+    s = reviewed_by_three_experts(api).site_inspection("pass")
     for reader in ("province", "auditor"):
         row = ok(api.get(f"/api/rounds/{s.round_id}/ranking", reader))["categories"][0]["rows"][0]
         assert [(r["expert"], r["score"], r["site_inspection"]) for r in row["reviews"]] == [

@@ -6,17 +6,10 @@ page opens each row's expert scores and opinions."""
 from __future__ import annotations
 
 from service.commands.sample_reports import SAMPLE_REPORT_PDF
-from tests.api import ApiScenario, ok
+from tests.api import ok
+from tests.test_decision_screens__facts_pages import reviewed_by_three_experts
 
 UNIT = "长春示范汽车零部件有限公司"
-
-
-def _reviewed(api, site=True):
-    s = ApiScenario(api).start().declare().city_review("recommend").formal_review()
-    for n, score in ((1, 82), (2, 75), (3, 70)):
-        s.submit(f"expert{n}", {"score": score, "site_inspection": site and n == 1,
-                                "opinion": "余热回收数据需到现场核实" if n == 1 else f"专家{n}：材料完整"})
-    return s
 
 
 def _open_task(page, step_name):
@@ -42,7 +35,7 @@ def _register_objection(staff, application_id, content, pdf):
 
 
 def test_the_objection_task_shows_every_objection_and_its_evidence(browse, api, tmp_path):
-    s = _reviewed(api, site=False).batch("start-notice")
+    s = reviewed_by_three_experts(api, site=False).batch("start-notice")
     pdf = tmp_path / "处罚决定书.pdf"
     pdf.write_bytes(SAMPLE_REPORT_PDF)
     staff = browse()
@@ -79,7 +72,7 @@ def test_the_objection_task_shows_every_objection_and_its_evidence(browse, api, 
 
 
 def test_the_site_inspection_and_formal_review_show_the_experts_results(browse, api):
-    s = _reviewed(api)
+    s = reviewed_by_three_experts(api)
     staff = browse()
     page = staff.login("province")
     _open_task(page, "现场核查")
@@ -98,7 +91,7 @@ def test_the_site_inspection_and_formal_review_show_the_experts_results(browse, 
 
 
 def test_the_notice_batch_opens_each_experts_score_and_opinion(browse, api):
-    s = _reviewed(api).site_inspection("pass")
+    s = reviewed_by_three_experts(api).site_inspection("pass")
     staff = browse()
     page = staff.login("province")
     page.goto(f"/rounds/{s.round_id}")
