@@ -6,8 +6,8 @@ start. Instead each process reserves a block of ids in a short transaction of it
 ``id_block``, above every id the table holds), and hands them out one per start. The application row is
 then inserted with its id under the lock, after the engine ran. Should an id have been taken meanwhile
 (a start run the usual way takes max(id) + 1), the insert hits the primary key and the start runs again
-the usual way (transactions.write_lock_late). Ids from two processes interleave: they identify, the
-business number (given under the lock) and created_at order. PostgreSQL never needs this (its sequence
+the usual way (transactions.write_lock_late). The business number is given under the lock, in the order the
+starts commit. PostgreSQL never needs this (its sequence
 hands out ids without a lock).
 """
 from __future__ import annotations
@@ -22,7 +22,10 @@ from service.applications.models import Application, IdBlock
 from service.platform.extensions import db
 from service.platform.transactions import lock_from_first_statement
 
-BLOCK = 16
+# One id per reservation: the applications list shows the newest first by id, and blocks of several would
+# interleave two processes' ids (a unit's later start listed below its earlier one). A reservation is one short
+# upsert under the lock; the start's reads and engine run outside it either way.
+BLOCK = 1
 _NAME = "application"
 _blocks: dict[tuple, list[int]] = {}  # (pid, database) → [next, end) of this process's block
 _guard = threading.Lock()
