@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from service.applications import commands
 from service.applications.commands import claim_task
-from service.applications.models import Attachment
+from service.applications.models import Application, ApplicationNumberCounter, Attachment
+from service.rounds.models import Round
 from service.applications.verification import EVIDENCE_KEY
 from service.accounts.models import User
 from service.audit.models import AuditEvent
@@ -143,3 +144,91 @@ def test_an_upload_between_the_reads_and_the_writes_runs_the_submit_again(sqlite
     assert runs == ["task", "task"]  # run again with the lock, reading the files afresh
     assert "另一份查询结果.pdf" in [a["name"] for a in detail["attachments"]]
     assert detail["stage"] == "等待市州推荐材料" and s.audit()["verified"]
+
+
+# -- starts: the id is reserved, the reads and the engine run before the lock, every check again under it --
+
+def _start_round(api):
+    rounds = ok(api.get("/api/rounds", "factory1"))
+    return next(r["id"] for r in rounds if r["name"] == "2024")
+
+
+def _start_as(app, clock, round_id, username, category):
+    def work():
+        commands.start_application(round_id=round_id, category=category,
+                                   user=db.session.scalar(select(User).where(User.username == username)))
+    return lambda: _in_another_thread(app, clock, work)
+
+
+def _applications(**where):
+    db.session.remove()
+    rows = db.session.scalars(select(Application).filter_by(**where).order_by(Application.id)).all()
+    db.session.expunge_all()  # loaded: usable after the next request ends the session
+    return rows
+
+
+def test_a_start_runs_the_engine_while_another_process_holds_the_write_lock(sqlite_only, api, monkeypatch):
+    round_id = _start_round(api)
+    took_lock = []
+
+    def another_process_writes():
+        other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # timeout 0: fails at once if the start held the lock
+            took_lock.append(True)
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+
+    runs = _during_first_engine_run(monkeypatch, another_process_writes)
+    db.session.remove()
+    body = ok(api.post("/api/applications", "factory1", json={"round": round_id, "category": "factory"}), 201)
+    assert took_lock == [True] and runs == [None]  # one run, no row written before the engine
+    [application] = _applications(category="factory")
+    assert body["id"] == application.id and body["number"] == application.number
+    assert body["number"].endswith("-0001")
+    trail = ok(api.get(f"/api/applications/{application.id}/audit", "province"))
+    assert trail["verified"] and trail["events"][0]["action"] == "application_started"
+
+
+def test_a_start_overtaken_by_the_same_units_start_ends_as_if_they_had_queued(sqlite_only, app, api, clock,
+                                                                              monkeypatch):
+    round_id = _start_round(api)
+    runs = _during_first_engine_run(monkeypatch, _start_as(app, clock, round_id, "factory1", "factory"))
+    db.session.remove()
+    response = api.post("/api/applications", "factory1", json={"round": round_id, "category": "factory"})
+    # The other start took the application (and the id reserved for ours): under the lock the duplicate check
+    # answers otherwise, so ours runs again the usual way and is refused as a queued start would be.
+    assert "已有进行中的" in refused(response, 409, "duplicate")["message"]
+    assert runs == [None, None]  # ours, theirs; ours again stops at the duplicate check, before the engine
+    [application] = _applications(category="factory")
+    assert application.number.endswith("-0001")  # the refused start gave its serial back
+
+
+def test_a_round_closed_between_the_reads_and_the_writes_refuses_the_start(sqlite_only, app, api, clock,
+                                                                         monkeypatch):
+    round_id = _start_round(api)
+
+    def close():
+        db.session.get(Round, round_id).status = "closed"
+
+    runs = _during_first_engine_run(monkeypatch, lambda: _in_another_thread(app, clock, close))
+    db.session.remove()
+    response = api.post("/api/applications", "factory1", json={"round": round_id, "category": "factory"})
+    assert "已关闭" in refused(response, 409, "round_closed")["message"]
+    assert runs == [None] and _applications() == []
+    assert db.session.scalars(select(ApplicationNumberCounter)).all() == []  # no serial taken
+
+
+def test_an_id_taken_between_the_reads_and_the_writes_runs_the_start_again(sqlite_only, app, api, clock,
+                                                                          monkeypatch):
+    round_id = _start_round(api)
+    # Another unit's start, run the usual way, takes max(id) + 1: the id this start reserved.
+    runs = _during_first_engine_run(monkeypatch, _start_as(app, clock, round_id, "park1", "park"))
+    db.session.remove()
+    body = ok(api.post("/api/applications", "factory1", json={"round": round_id, "category": "factory"}), 201)
+    assert runs == [None, None, None]  # ours, theirs, ours again with the lock
+    park, factory = _applications()
+    assert (park.category, factory.category) == ("park", "factory") and body["id"] == factory.id
+    for application in (park, factory):
+        assert ok(api.get(f"/api/applications/{application.id}/audit", "province"))["verified"]

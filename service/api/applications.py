@@ -12,7 +12,7 @@ from service.applications.commands import start_application
 from service.applications.batch import ObjectionSchema, record_objection
 from service.platform.inputs import Int, Text
 from service.platform.reference import CITIES
-from service.platform.transactions import transaction
+from service.platform.transactions import transaction, write_lock_late
 from service.api.auth import BEARER, current_user, protect, roles_required
 from service.api.blueprint import Blueprint
 from service.api.schemas import (SEARCH_DESCRIPTION, ApplicationDetailSchema, ApplicationSchema, AuditTrailSchema,
@@ -47,6 +47,7 @@ class ObjectionOutSchema(ObjectionSchema):
 @blp.doc(security=BEARER)
 @roles_required("applicant")
 @blp.arguments(StartSchema)
+@write_lock_late  # reads and the engine before the lock; every check made again under it (start_application)
 def start(body):
     """申报单位开始一项申报；返回的待办中有填报任务"""
     with transaction():

@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import delete, select
 
 from service.accounts.models import User
-from service.applications import panels, verification
+from service.applications import ids, panels, verification
 from service.applications.access import can_work_on
 from service.applications.faults import Attempt
 from service.applications.materials import check_materials
@@ -24,8 +24,9 @@ from service.audit import chain as audit
 from service.engine.clock import current_clock
 from service.forms.schema import input_components, load_form_text
 from service.organisations.service import may_declare
-from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, TaskNotReady
+from service.platform.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TaskNotReady
 from service.platform.extensions import db
+from service.platform.transactions import before_write_lock, concurrent_writer
 from service.register import service as register
 from service.platform.inputs import text_problem
 from service.versions.categories import version_categories
@@ -105,7 +106,47 @@ def _check_access(user: User, item: WorkItem) -> None:
 # -- state changes ----------------------------------------------------------------------------
 
 def start_application(*, round_id: int, category: str, user: User) -> Application:
-    """An applicant unit opens its declaration in one category of an open round."""
+    """An applicant unit opens its declaration in one category of an open round.
+
+    Usually the row is written first (its number, then the row for its id) and the engine runs after. A start
+    marked write_lock_late on SQLite (the API's) writes nothing until the engine has run: its id is reserved
+    beforehand (ids.py), and once its first write (the number) took the lock every check is made again; if
+    any answer changed (the round closed, the unit was listed, another start of the unit got in first), it
+    runs again the usual way, and ends as if the two had queued."""
+    round_, offered, unit, facts = _start_checks(round_id, category, user)
+    version = loaded_version(round_.process_version_id)
+    # The unit's identity comes from its organisation record, never from what is typed into a form.
+    application = Application(round_id=round_id, process_version_id=version.id, category=category,
+                              city_code=unit.city_code, applicant_unit=unit.credit_code, unit_name=unit.name,
+                              credit_code=unit.credit_code, created_by=user.id, state="", stage="")
+    late = before_write_lock()
+    if late:
+        application.id = ids.reserved_application_id()
+    else:
+        application.number = assign_number(round_, offered[category], unit.city_code)
+        db.session.add(application)
+        db.session.flush()
+    engine = engine_for(application)
+    start_data = _start_data(application.id, category, unit, round_, facts)
+    wf, steps = run(lambda: engine.start(start_data))
+    if late:
+        application.number = assign_number(round_, offered[category], unit.city_code)  # the lock from here on
+        _check_again(round_id, category, user, version.id, start_data)
+        db.session.add(application)
+        db.session.flush()  # an id taken meanwhile hits the primary key: run again the usual way
+    audit.know_head(audit.application_chain(application.id), None, None)  # a new chain: nothing to read
+    audit.append(audit.application_chain(application.id), actor=user.username, action="application_started",
+                 data={"round_id": round_id, "category": category, "city": unit.city_code,
+                       "unit": unit.name, "credit_code": unit.credit_code, "process_version": version.number,
+                       "number": application.number, "register": facts},
+                 application_id=application.id)
+    save(Loaded(application, engine, wf), actor=user.username, steps=steps)
+    return application
+
+
+def _start_checks(round_id: int, category: str, user: User):
+    """Everything a start checks before it writes (raising what stops it); the round, the categories its
+    version offers, the unit and its register facts."""
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         raise NotFound(f"批次 {round_id} 不存在")
@@ -125,31 +166,29 @@ def start_application(*, round_id: int, category: str, user: User) -> Applicatio
         Application.category == category, Application.outcome.is_(None)))
     if duplicate is not None:
         raise Conflict(f"本单位在该批次已有进行中的{offered[category].name}申报（编号 {duplicate.number or duplicate.id}）", code="duplicate")
-    version = loaded_version(round_.process_version_id)
-    # The unit's identity comes from its organisation record, never from what is typed into a form.
-    application = Application(round_id=round_id, process_version_id=version.id, category=category,
-                              city_code=unit.city_code, applicant_unit=unit.credit_code, unit_name=unit.name,
-                              credit_code=unit.credit_code, created_by=user.id, state="", stage="",
-                              number=assign_number(round_, offered[category], unit.city_code))
-    db.session.add(application)
-    db.session.flush()
-    audit.know_head(audit.application_chain(application.id), None, None)  # a new chain: nothing to read
-    engine = engine_for(application)
-    facts = register.workflow_facts(unit.credit_code)
-    start_data = {
-        "application_id": application.id, "category": category, "city": unit.city_code,
+    return round_, offered, unit, register.workflow_facts(unit.credit_code)
+
+
+def _start_data(application_id: int, category: str, unit, round_: Round, facts: dict) -> dict:
+    return {
+        "application_id": application_id, "category": category, "city": unit.city_code,
         "unit_name": unit.name, "credit_code": unit.credit_code,
         **round_start_data(round_),  # every round setting the version lists (settings.json)
         **facts,  # removed from the list? the eligibility decision reads it
     }
-    wf, steps = run(lambda: engine.start(start_data))
-    audit.append(audit.application_chain(application.id), actor=user.username, action="application_started",
-                 data={"round_id": round_id, "category": category, "city": unit.city_code,
-                       "unit": unit.name, "credit_code": unit.credit_code, "process_version": version.number,
-                       "number": application.number, "register": facts},
-                 application_id=application.id)
-    save(Loaded(application, engine, wf), actor=user.username, steps=steps)
-    return application
+
+
+def _check_again(round_id: int, category: str, user: User, version_id: int, start_data: dict) -> None:
+    """Under the write lock, a start that read without it checks everything again (indexed reads, fresh rows):
+    the same answers and the same start data, or it runs again from the start with the lock."""
+    db.session.expire_all()  # what the session holds was read before the lock
+    try:
+        round_, _offered, unit, facts = _start_checks(round_id, category, user)
+    except ServiceError:
+        raise concurrent_writer() from None
+    if (round_.process_version_id != version_id
+            or _start_data(start_data["application_id"], category, unit, round_, facts) != start_data):
+        raise concurrent_writer()
 
 
 ORGANISATION_FIELDS = ("unit_name", "credit_code")

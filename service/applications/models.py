@@ -66,6 +66,15 @@ class ApplicationNumberCounter(db.Model):
     last: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+class IdBlock(db.Model):
+    """The next id not yet handed out in blocks, per table (SQLite only, see applications/ids.py): a start
+    that takes SQLite's write lock late knows its application's id before it writes anything."""
+
+    __tablename__ = "id_block"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    next_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class WorkItem(db.Model):
     """Index of open human tasks, rewritten with the state; inboxes read only this."""
 

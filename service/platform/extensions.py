@@ -126,6 +126,12 @@ _LOCK_AT_WRITE = "greenlist_lock_at_first_write"
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "SAVEPO")
 
 
+def write_lock_pending(connection) -> bool:
+    """Whether ``connection`` is in a SQLite transaction begun without the write lock that takes it at its
+    first write (see below): nothing written yet, no lock held."""
+    return bool(connection.info.get(_LOCK_AT_WRITE))
+
+
 def serialize_sqlite_writers(engine) -> None:
     """Make every SQLite transaction that may write hold the write lock (SQLAlchemy's documented pysqlite
     recipe, BEGIN IMMEDIATE), from its first statement or, for a command marked write_lock_late, from its

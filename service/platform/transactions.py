@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from service.platform.errors import Conflict, ServiceError, StaleVersion
-from service.platform.extensions import db
+from service.platform.extensions import db, write_lock_pending
 
 
 # On SQLite a transaction that may write takes the database's write lock when it begins (BEGIN
@@ -61,6 +61,12 @@ def took_lock_late_here() -> bool:
     return _wrote_late.get()
 
 
+def before_write_lock() -> bool:
+    """Whether the current transaction is a write_lock_late command's that has read but not yet written, so
+    holds no write lock (SQLite; never on PostgreSQL)."""
+    return locks_late() and not _wrote_late.get() and write_lock_pending(db.session.connection())
+
+
 class _Restart(Exception):
     """A write_lock_late command met a concurrent writer at its writes: run it again, holding the lock throughout."""
 
@@ -86,6 +92,23 @@ def write_lock_late(view):
 
     run.write_lock_late = True
     return run
+
+
+@contextmanager
+def lock_from_first_statement():
+    """What follows (a short transaction of its own on another connection) takes SQLite's write lock when it
+    begins, inside a write_lock_late request too."""
+    token = _lock_late.set(False)
+    try:
+        yield
+    finally:
+        _lock_late.reset(token)
+
+
+def concurrent_writer() -> Conflict:
+    """The error a write_lock_late command raises when a check under the lock finds that what it read has
+    changed: run again with the lock from the first statement (outside such a command: a plain 409)."""
+    return Conflict("数据已被他人同时修改，请刷新后重试", code="concurrent_update")
 
 
 def lock_late_for(view) -> object:
