@@ -142,3 +142,19 @@ def test_control_characters_and_lone_surrogates_are_refused_in_text(text):
         assert list(errors(field(kind), {"f": text})) == ["f"]
     assert list(errors(field("textfield"), {"f": "甲\n乙"})) == ["f"]
     assert load_form_data(field("textarea"), {"f": "甲\n\t乙\r\n丙"}) == {"f": "甲\n\t乙\r\n丙"}
+
+
+def test_a_deployed_forms_schema_is_built_once_and_each_load_checks_its_own_choices():
+    """The PDFs a form offers differ per application: they are given to each load, not baked into the cached
+    schema, so one schema serves every submit and one application's files are never accepted for another."""
+    from service.forms import schema as forms
+
+    form_text = json.dumps({"id": "Form_choice", "components": [
+        {"type": "select", "key": "evidence", "label": "核查证据", "valuesKey": "pdfs", "validate": {"required": True}}]})
+    forms._schema_for.cache_clear()
+    assert forms.load_form_text(form_text, {"evidence": "11"}, {"pdfs": ["11", "12"]}) == {"evidence": "11"}
+    with pytest.raises(ValidationError) as refused:
+        forms.load_form_text(form_text, {"evidence": "11"}, {"pdfs": ["21"]})
+    assert refused.value.messages == {"evidence": ["请选择列表中的选项"]}
+    assert forms.load_form_text(form_text, {"evidence": "21"}, {"pdfs": ["21"]}) == {"evidence": "21"}
+    assert forms._schema_for.cache_info().misses == 1  # built once for the three loads

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from contextvars import ContextVar
 from datetime import date, datetime, time
 from functools import lru_cache
 
@@ -32,6 +33,9 @@ COUNT_SOURCES = {"expert_count"}
 PANEL_FIELDS = ("panel_seed", "panel_reason")
 EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 INTERNATIONAL_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+
+# The choices of the load under way (load_form_text): a cached schema serves every application's submit.
+_LOAD_OPTIONS: ContextVar[dict | None] = ContextVar("greenlist_form_options", default=None)
 
 MSG_REQUIRED = "必填项"
 MSG_UNKNOWN = "表单中没有这个字段"
@@ -189,9 +193,15 @@ class _Input(fields.Field):
     def __init__(self, component: dict, options: dict, **kwargs):
         self.component = component
         self.rules = component.get("validate") or {}
-        self.options = options
+        self._options = options
         required = bool(self.rules.get("required"))
         super().__init__(required=required, allow_none=not required, **kwargs)
+
+    @property
+    def options(self) -> dict:
+        """The choices of this load (load_form_text), else those the schema was built with."""
+        given = _LOAD_OPTIONS.get()
+        return self._options if given is None else given
 
     def _deserialize(self, value, attr, data, **kwargs):
         if self.rules.get("required") and _is_missing(value):
@@ -375,16 +385,21 @@ def draft_problems(form: dict, data: dict) -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=256)
-def _schema_for(form_text: str, options_json: str) -> tuple[dict, Schema]:
+def _schema_for(form_text: str) -> tuple[dict, Schema]:
     form = json.loads(form_text)
-    return form, build_schema(form, json.loads(options_json))
+    return form, build_schema(form)
 
 
 def load_form_text(form_text: str, data, options: dict | None = None) -> dict:
-    """load_form_data for a form file as deployed: its schema is built once per form and options (a
-    version's forms never change) instead of on every submit."""
-    form, schema = _schema_for(form_text, json.dumps(options or {}, sort_keys=True))
-    return _with_checkboxes(form, schema.load(data))
+    """load_form_data for a form file as deployed: its schema is built once per form (a version's forms never
+    change) instead of on every submit. The choices that differ per application (its PDFs, the expert pool)
+    are given to this load only, so they do not make every application's schema a new one."""
+    form, schema = _schema_for(form_text)
+    token = _LOAD_OPTIONS.set(options or {})
+    try:
+        return _with_checkboxes(form, schema.load(data))
+    finally:
+        _LOAD_OPTIONS.reset(token)
 
 
 def load_form_data(form: dict, data, options: dict | None = None) -> dict:
