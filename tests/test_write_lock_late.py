@@ -21,6 +21,17 @@ from service.platform.transactions import transaction
 from tests.api import ApiScenario, ok, refused, review_for
 
 
+def _another_process_takes_the_lock() -> bool:
+    """Another connection's BEGIN IMMEDIATE with timeout 0: True only if nobody holds the write lock now."""
+    other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # raises "database is locked" at once if the request held the lock
+        other.execute("ROLLBACK")
+        return True
+    finally:
+        other.close()
+
+
 @pytest.fixture
 def sqlite_only():
     if db.engine.dialect.name != "sqlite":
@@ -67,17 +78,7 @@ def test_the_engine_runs_while_another_process_holds_the_write_lock(sqlite_only,
     task_id = s.open_task("changchun")
     version = ok(api.get(f"/api/tasks/{task_id}", "changchun"))["version"]
     took_lock = []
-
-    def another_process_writes():
-        other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")  # timeout 0: fails at once if the submit held the lock
-            took_lock.append(True)
-            other.execute("ROLLBACK")
-        finally:
-            other.close()
-
-    runs = _during_first_engine_run(monkeypatch, another_process_writes)
+    runs = _during_first_engine_run(monkeypatch, lambda: took_lock.append(_another_process_takes_the_lock()))
     db.session.remove()
     detail = ok(api.post(f"/api/tasks/{task_id}/submit", "changchun",
                          json={"data": review_for(s.application_id), "version": version}))
@@ -170,17 +171,7 @@ def _applications(**where):
 def test_a_start_runs_the_engine_while_another_process_holds_the_write_lock(sqlite_only, api, monkeypatch):
     round_id = _start_round(api)
     took_lock = []
-
-    def another_process_writes():
-        other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")  # timeout 0: fails at once if the start held the lock
-            took_lock.append(True)
-            other.execute("ROLLBACK")
-        finally:
-            other.close()
-
-    runs = _during_first_engine_run(monkeypatch, another_process_writes)
+    runs = _during_first_engine_run(monkeypatch, lambda: took_lock.append(_another_process_takes_the_lock()))
     db.session.remove()
     body = ok(api.post("/api/applications", "factory1", json={"round": round_id, "category": "factory"}), 201)
     assert took_lock == [True] and runs == [None]  # one run, no row written before the engine

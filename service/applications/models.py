@@ -67,7 +67,7 @@ class ApplicationNumberCounter(db.Model):
 
 
 class IdBlock(db.Model):
-    """The next id not yet handed out in blocks, per table (SQLite only, see applications/ids.py): a start
+    """The next id not yet reserved, per table (SQLite only, see applications/ids.py): a start
     that takes SQLite's write lock late knows its application's id before it writes anything."""
 
     __tablename__ = "id_block"
