@@ -1,4 +1,5 @@
 """The migrations build exactly the models' schema, and upgrading an older database keeps its data."""
+import warnings
 from datetime import datetime, timezone
 
 from alembic.autogenerate import compare_metadata
@@ -10,7 +11,8 @@ from service.applications.models import Application
 from service.versions.models import ProcessVersion
 from service.rounds.models import Round
 from service.accounts.models import User
-from service.platform.database import current_revision, head_revision, schema_is_current, upgrade_database
+from service.platform.database import (current_revision, head_revision, include_object, schema_is_current,
+                                       upgrade_database)
 from tests.conftest import drop_everything
 
 
@@ -19,8 +21,11 @@ def test_empty_database_upgrades_to_the_models_schema(app):
     upgrade_database()
     assert schema_is_current() and current_revision() == head_revision()
     db.session.remove()
-    with db.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    with db.engine.connect() as connection, warnings.catch_warnings():
+        # SQLite's reflection cannot read an index on an expression; it is one of MIGRATION_ONLY_INDEXES anyway.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"include_object": include_object}),
+                                       db.metadata)
     assert differences == []
 
 

@@ -26,7 +26,7 @@ from service.platform.reference import CITIES
 from service.versions.categories import known_categories
 from service.applications.models import Application, TaskDraft, TaskUrge, WorkCount, WorkItem
 from service.applications.numbers import clean_query, matching_ids
-from service.audit.models import AuditEvent
+from service.audit.models import AuditEvent, completed_task_event
 from service.accounts.models import User
 from service.versions.deploy import loaded_version
 from service.versions.notice_files import offered
@@ -178,8 +178,8 @@ def _completed_by(user: User, task_id: str) -> tuple[str, str] | None:
     """(step name, who) if the task was already completed on an application the user may see."""
     if len(str(task_id)) != 36:
         return None
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "task_completed",
-                                                       AuditEvent.data.contains(f'"task_id":"{task_id}"')))
+    event = db.session.scalar(select(AuditEvent).where(completed_task_event(task_id))
+                              .order_by(AuditEvent.id.desc()).limit(1))
     if event is None:
         return None
     try:
