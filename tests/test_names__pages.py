@@ -121,8 +121,22 @@ def test_a_task_already_done_names_who_did_it(api, visitor):
     for reader in ("changchun", "auditor"):
         response = visitor(reader).get(f"/tasks/{task_id}")
         page = response.get_data(as_text=True)
-        assert response.status_code == 409 and "已由 长春市工信局 办理" in page, reader
+        assert response.status_code == 409 and "已由 长春市工信局 办理（2024-05-06 09:00）" in page, reader
         assert "changchun" not in page and task_id not in page, reader
+        # Not a dead end: the page leads to the application the task belonged to.
+        assert f'href="/applications/{s.application_id}">查看该申报' in page, reader
+    body = api.get(f"/api/tasks/{task_id}", "changchun").get_json()
+    assert body["details"] == {"application_id": s.application_id, "done_by": "长春市工信局",
+                               "done_at": "2024-05-06T01:00:00+00:00"}
+
+
+def test_a_done_task_on_an_application_the_reader_may_not_see_is_only_not_found(api, visitor):
+    s = ApiScenario(api).start().declare()
+    task_id = s.open_task("changchun")
+    s.city_review("recommend")
+    response = visitor("jilin").get(f"/tasks/{task_id}")  # another city's reviewer
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "长春市工信局" not in page and "查看该申报" not in page
 
 
 def test_the_steps_an_experts_review_set_off_keep_the_experts_login_from_the_applicant(api):

@@ -95,4 +95,5 @@ class ErrorSchema(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
         "description": "逐字段的错误：字段名 → 说明列表（嵌套对象、列表按其键或序号嵌套）；422 时必有"})
     details = fields.Raw(metadata={
-        "description": "补充信息，如批量操作中不能执行的申报、流程包校验的问题列表、重试等待秒数"})
+        "description": "补充信息，如批量操作中不能执行的申报、流程包校验的问题列表、重试等待秒数；"
+                       "已被他人办理的任务（task_not_ready）给出 application_id、done_by（办理人）、done_at（办理时间）"})

@@ -31,7 +31,7 @@ from service.accounts.models import User
 from service.versions.deploy import loaded_version
 from service.versions.notice_files import offered
 from service.applications.materials import required_view
-from service.platform.timeutil import utcnow
+from service.platform.timeutil import to_shanghai, utcnow
 
 DUE_SOON = timedelta(days=3)
 # The inbox page's joins: who claimed each task, its latest 催办 and who urged. Made once: an alias built per
@@ -157,11 +157,14 @@ def _task_row(user: User, task_id: str, *, to_work: bool, query):
 
 
 def _refuse_done(user: User, task_id: str) -> None:
-    """409 naming the step and who did it (by name, as ``user`` may know them) for a task already done."""
-    done = _completed_by(user, task_id)
-    if done is not None:
-        step, actor = done
-        raise TaskNotReady(f"任务“{step}”已由 {actor_names(user, [actor])[actor]} 办理，请刷新待办") from None
+    """409 naming the step, who did it (by name, as ``user`` may know them) and when, for a task already done;
+    its details name the application, which the user may see, so a page can lead there instead of a dead end."""
+    event = _completed_by(user, task_id)
+    if event is not None:
+        step, who = json.loads(event.data).get("name", ""), actor_names(user, [event.actor])[event.actor]
+        raise TaskNotReady(f"任务“{step}”已由 {who} 办理（{to_shanghai(event.at):%Y-%m-%d %H:%M}），请刷新待办",
+                           details={"application_id": event.application_id, "done_by": who,
+                                    "done_at": event.at.isoformat()}) from None
 
 
 def in_inbox(user: User, task_id: str, command):
@@ -174,8 +177,8 @@ def in_inbox(user: User, task_id: str, command):
         raise
 
 
-def _completed_by(user: User, task_id: str) -> tuple[str, str] | None:
-    """(step name, who) if the task was already completed on an application the user may see."""
+def _completed_by(user: User, task_id: str) -> AuditEvent | None:
+    """The event that completed the task, if it was completed on an application the user may see."""
     if len(str(task_id)) != 36:
         return None
     event = db.session.scalar(select(AuditEvent).where(completed_task_event(task_id))
@@ -186,7 +189,7 @@ def _completed_by(user: User, task_id: str) -> tuple[str, str] | None:
         visible_application_or_404(user, event.application_id)
     except NotFound:
         return None
-    return json.loads(event.data).get("name", ""), event.actor
+    return event
 
 
 def _form_of(item: WorkItem) -> tuple[dict, Application]:

@@ -53,7 +53,10 @@ def csrf_failed(err):
 
 @bp.errorhandler(ServiceError)
 def service_error(err: ServiceError):
-    return render_template("error.html", status=err.status, message=err.message), err.status
+    # An error about one application the reader may see (a task done since) leads to it instead of a dead end.
+    details = err.details if isinstance(err.details, dict) else {}
+    return render_template("error.html", status=err.status, message=err.message,
+                           application_id=details.get("application_id")), err.status
 
 
 def me() -> User:
