@@ -26,7 +26,8 @@ from service import create_app
 from service.accounts.models import User
 from service.commands import bench_data as data
 from service.commands.bench_http import Client, in_process_server
-from service.commands.bench_load import gunicorn_phase, timers_phase
+from service.commands.bench_load import (gunicorn_phase, quiet_everything_but, reopen_on_real_clock, set_deadline,
+                                        timer_copies, timers_phase)
 from service.commands.bench_phases import inbox, page, send_back_loop, submits, unavoidable_parts
 from service.engine.clock import ManualClock, use_clock
 from service.platform.config import normalise_database_url
@@ -200,20 +201,20 @@ def _gunicorn(url, options, progress, prepared: Prepared, scratch) -> dict:
     """Starts in the round that holds every application, by units that have not declared yet."""
     with progress.phase(f"gunicorn 2 个进程：开始申报、提交申报书（{options['threads']} 个客户端线程，"
                         f"最多 {options['starts']:,} 次或 {options['load_seconds']:.0f} 秒）"):
-        deadline, starters = data.reopen_on_real_clock(prepared.round_id, prepared.units, options["starts"])
+        deadline, starters = reopen_on_real_clock(prepared.round_id, prepared.units, options["starts"])
         db.session.remove()
         try:
             return gunicorn_phase(url, prepared.round_id, starters, threads=options["threads"],
                                   seconds=options["load_seconds"], scratch=scratch)
         finally:
-            data.set_deadline(prepared.round_id, deadline)
+            set_deadline(prepared.round_id, deadline)
 
 
 def _timers(url, options, progress, prepared: Prepared, scratch) -> dict:
     with progress.phase(f"准备 {options['timers']:,} 个同时到期的定时器"):
         template_id = data.start_as(prepared.round_id, f"unit{prepared.real + 3:05d}")
         with transaction():
-            ids = data.timer_copies(template_id, options["timers"], prepared.units)
-        data.quiet_everything_but(ids)
+            ids = timer_copies(template_id, options["timers"], prepared.units)
+        quiet_everything_but(ids)
     with progress.phase(f"2 个 worker 处理到期定时器（最多 {options['timer_limit']:.0f} 秒）"):
         return timers_phase(url, ids, limit_seconds=options["timer_limit"], scratch=scratch, progress=progress)

@@ -1,4 +1,5 @@
-"""The benchmark's data: schema, accounts, real applications, bulk filler and the timer copies.
+"""The benchmark's data: schema, accounts, real applications and bulk filler (the timer copies and the round
+reopened for gunicorn are prepared by their phases, in bench_load.py).
 
 Real applications (the ones the benchmark works on) are driven through the service functions; everything
 else is inserted in bulk from the row of a real application, with explicit ids, and the id sequences are
@@ -14,17 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import MetaData, func, insert, select, text, update
+from sqlalchemy import MetaData, func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 from service.accounts.models import User
 from service.accounts.service import issue_token
 from service.applications.commands import complete_task, start_application
-from service.applications.models import NO_DUE_DATE, Application, Attachment, Timer, WorkItem
+from service.applications.models import NO_DUE_DATE, Application, Attachment, WorkItem
 from service.commands.demo import CITY_ACCOUNTS, DEMO_PASSWORD, seed_demo
 from service.engine.bundle import Bundle
-from service.engine.clock import SystemClock, use_clock
-from service.notify.models import Notification
 from service.platform.database import upgrade_database
 from service.platform.extensions import db
 from service.platform.transactions import transaction
@@ -316,7 +315,7 @@ def start_as(round_id: int, username: str) -> int:
 
 # -- bulk filler -----------------------------------------------------------------------------
 
-def _template_row(application_id: int) -> dict:
+def template_row(application_id: int) -> dict:
     row = db.session.get(Application, application_id)
     return {c.key: getattr(row, c.key) for c in Application.__table__.columns}
 
@@ -325,7 +324,7 @@ def fill(count: int, *, template_id: int, units: Units, progress) -> None:
     """``count`` filler applications spread over the cities and steps, with their open tasks (never loaded)."""
     if count <= 0:
         return
-    template = _template_row(template_id)
+    template = template_row(template_id)
     creator = user_id(CREATOR)
     experts = list(db.session.scalars(select(User.id).where(User.username.like("expert%"))))
     first = (db.session.scalar(select(func.max(Application.id))) or 0) + 1
@@ -365,63 +364,3 @@ def fill(count: int, *, template_id: int, units: Units, progress) -> None:
 
 def application_count() -> int:
     return count(Application)
-
-
-# -- the timer phase's copies ------------------------------------------------------------------
-
-def timer_copies(template_id: int, copies: int, units: Units) -> range:
-    """``copies`` applications like the template (declaration open, city-deadline timer waiting): the same
-    state and Timer row, their own open declaration task, each owned by a unit with an account."""
-    template = _template_row(template_id)
-    timer = db.session.scalar(select(Timer).where(Timer.application_id == template_id))
-    item = db.session.scalar(select(WorkItem).where(WorkItem.application_id == template_id))
-    first = (db.session.scalar(select(func.max(Application.id))) or 0) + 1
-    for start in range(0, copies, BATCH):
-        ids = range(first + start, first + min(start + BATCH, copies))
-        apps, timers, items = [], [], []
-        for app_id in ids:
-            k = units.filler(app_id)
-            apps.append({**template, "id": app_id, "applicant_unit": unit_code(k), "unit_name": unit_name(k),
-                         "city_code": units.city(k), "number": f"2024-BENCH-{units.city(k)}-{app_id:07d}"})
-            timers.append(dict(application_id=app_id, task_id=timer.task_id, element_id=timer.element_id,
-                               due_at=timer.due_at))
-            items.append(dict(application_id=app_id, task_id=str(uuid.uuid4()), bpmn_id=item.bpmn_id, name=item.name,
-                              role=item.role, form=item.form, city_code=units.city(k), category=item.category,
-                              applicant_unit=unit_code(k), assignee=None, claimed_by=None, created_at=item.created_at,
-                              due_at=item.due_at, due_order=item.due_order))
-        bulk_insert(Application, apps)
-        bulk_insert(Timer, timers)
-        bulk_insert(WorkItem, items)
-    advance_sequences("application", "timer", "work_item")
-    return range(first, first + copies)
-
-
-def quiet_everything_but(timer_set: range) -> None:
-    """The timer phase measures its own applications: other applications' deadlines are not due during
-    it, and notifications queued by earlier phases count as delivered."""
-    now = datetime.now(timezone.utc)
-    with transaction():
-        db.session.execute(Timer.__table__.delete().where(
-            Timer.due_at <= now + timedelta(days=1),
-            ~Timer.application_id.between(timer_set.start, timer_set.stop - 1)))
-        db.session.execute(update(Notification).where(Notification.sent_at.is_(None)).values(sent_at=now))
-
-
-# -- the gunicorn phase's round and accounts ----------------------------------------------------
-
-def reopen_on_real_clock(round_id: int, units: Units, count: int) -> tuple[datetime, list[dict]]:
-    """gunicorn runs on the real clock: the round holding every application gets a deadline 180 days from
-    now (returns the old one), and ``count`` units that have not declared yet get bearer tokens."""
-    with use_clock(SystemClock()), transaction():
-        round_ = db.session.get(Round, round_id)
-        previous = round_.city_deadline
-        round_.city_deadline = round_.unit_deadline = datetime.now(timezone.utc) + timedelta(days=180)
-        names = [f"unit{k:05d}" for k in range(units.changchun, min(units.reserved, units.changchun + count))]
-        accounts = db.session.scalars(select(User).where(User.username.in_(names)).order_by(User.id)).all()
-        return previous, [{"token": issue_token(user), "unit": user.unit_name, "serial": user.id} for user in accounts]
-
-
-def set_deadline(round_id: int, deadline: datetime) -> None:
-    with transaction():
-        round_ = db.session.get(Round, round_id)
-        round_.city_deadline = round_.unit_deadline = deadline  # the bench's round files until the city deadline

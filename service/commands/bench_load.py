@@ -1,18 +1,26 @@
 """The benchmark's multi-process phases: throughput through gunicorn with 2 workers, and 2 `greenlist worker`
-processes draining timers that all fall due at once. Both run on the real clock; their processes are
-always stopped (SIGTERM, then SIGKILL) however the phase ends."""
+processes draining timers that all fall due at once, with what each prepares (the round reopened on the real
+clock, the timer copies). Both run on the real clock; their processes are always stopped (SIGTERM, then
+SIGKILL) however the phase ends."""
 from __future__ import annotations
 
 import secrets
 import time
-from datetime import datetime, timezone
+import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from service.applications.models import Application, Timer, TimerFiring
+from service.accounts.models import User
+from service.accounts.service import issue_token
+from service.applications.models import Application, Timer, TimerFiring, WorkItem
 from service.audit.models import AuditEvent
-from service.commands.bench_data import count
+from service.commands.bench_data import (BATCH, Units, advance_sequences, bulk_insert, count, template_row, unit_code,
+                                         unit_name)
+from service.engine.clock import SystemClock, use_clock
+from service.platform.transactions import transaction
+from service.rounds.models import Round
 from service.commands.bench_http import Client, drive, start_gunicorn, start_workers, stop
 from service.notify.models import Notification
 from service.platform.extensions import db
@@ -113,3 +121,63 @@ def timers_phase(database_url: str, ids: range, *, limit_seconds: float, scratch
             "notifications_unsent": state["unsent"], "seconds_to_send": sent_after,
             "fired_per_second": expected / fired_after if fired_after else None,
             "worker_tracebacks": _tracebacks(log_path)}
+
+
+# -- the timer phase's copies ------------------------------------------------------------------
+
+def timer_copies(template_id: int, copies: int, units: Units) -> range:
+    """``copies`` applications like the template (declaration open, city-deadline timer waiting): the same
+    state and Timer row, their own open declaration task, each owned by a unit with an account."""
+    template = template_row(template_id)
+    timer = db.session.scalar(select(Timer).where(Timer.application_id == template_id))
+    item = db.session.scalar(select(WorkItem).where(WorkItem.application_id == template_id))
+    first = (db.session.scalar(select(func.max(Application.id))) or 0) + 1
+    for start in range(0, copies, BATCH):
+        ids = range(first + start, first + min(start + BATCH, copies))
+        apps, timers, items = [], [], []
+        for app_id in ids:
+            k = units.filler(app_id)
+            apps.append({**template, "id": app_id, "applicant_unit": unit_code(k), "unit_name": unit_name(k),
+                         "city_code": units.city(k), "number": f"2024-BENCH-{units.city(k)}-{app_id:07d}"})
+            timers.append(dict(application_id=app_id, task_id=timer.task_id, element_id=timer.element_id,
+                               due_at=timer.due_at))
+            items.append(dict(application_id=app_id, task_id=str(uuid.uuid4()), bpmn_id=item.bpmn_id, name=item.name,
+                              role=item.role, form=item.form, city_code=units.city(k), category=item.category,
+                              applicant_unit=unit_code(k), assignee=None, claimed_by=None, created_at=item.created_at,
+                              due_at=item.due_at, due_order=item.due_order))
+        bulk_insert(Application, apps)
+        bulk_insert(Timer, timers)
+        bulk_insert(WorkItem, items)
+    advance_sequences("application", "timer", "work_item")
+    return range(first, first + copies)
+
+
+def quiet_everything_but(timer_set: range) -> None:
+    """The timer phase measures its own applications: other applications' deadlines are not due during
+    it, and notifications queued by earlier phases count as delivered."""
+    now = datetime.now(timezone.utc)
+    with transaction():
+        db.session.execute(Timer.__table__.delete().where(
+            Timer.due_at <= now + timedelta(days=1),
+            ~Timer.application_id.between(timer_set.start, timer_set.stop - 1)))
+        db.session.execute(update(Notification).where(Notification.sent_at.is_(None)).values(sent_at=now))
+
+
+# -- the gunicorn phase's round and accounts ----------------------------------------------------
+
+def reopen_on_real_clock(round_id: int, units: Units, count: int) -> tuple[datetime, list[dict]]:
+    """gunicorn runs on the real clock: the round holding every application gets a deadline 180 days from
+    now (returns the old one), and ``count`` units that have not declared yet get bearer tokens."""
+    with use_clock(SystemClock()), transaction():
+        round_ = db.session.get(Round, round_id)
+        previous = round_.city_deadline
+        round_.city_deadline = round_.unit_deadline = datetime.now(timezone.utc) + timedelta(days=180)
+        names = [f"unit{k:05d}" for k in range(units.changchun, min(units.reserved, units.changchun + count))]
+        accounts = db.session.scalars(select(User).where(User.username.in_(names)).order_by(User.id)).all()
+        return previous, [{"token": issue_token(user), "unit": user.unit_name, "serial": user.id} for user in accounts]
+
+
+def set_deadline(round_id: int, deadline: datetime) -> None:
+    with transaction():
+        round_ = db.session.get(Round, round_id)
+        round_.city_deadline = round_.unit_deadline = deadline  # the bench's round files until the city deadline
