@@ -106,6 +106,8 @@ class WorkItem(db.Model):
         Index("ix_work_item_assignee", "assignee", "role", "due_order", "id"),
         # The inbox's counts by step, city and category, read from this index alone.
         Index("ix_work_item_facets", "role", "city_code", "bpmn_id", "category", "assignee"),
+        # The worker's deadline reminders, every round: the tasks falling due in the next days, not all of them.
+        Index("ix_work_item_due", "due_at"),
     )
 
 
