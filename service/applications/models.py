@@ -45,6 +45,8 @@ class Application(db.Model):
     # Every start checks for the unit's open application in the category: one index lookup.
     __table_args__ = (
         Index("ix_application_unit", "round_id", "applicant_unit", "category"),
+        # A unit's own applications in every round (its list, 我的申报): the index above needs the round first.
+        Index("ix_application_applicant", "applicant_unit"),
         # A number is unique in its round: the database says so, whatever races the counter might lose.
         Index("ix_application_round_number", "round_id", "number", unique=True),
         # Search by number and credit code: equality or prefix (LIKE 'x%' needs the pattern opclass on
