@@ -170,6 +170,9 @@ class Attachment(db.Model):
     removed_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
 
+    # Every upload checks its uploader's last hour (the per-user rate): their recent files, not every attachment.
+    __table_args__ = (Index("ix_attachment_uploader", "uploaded_by", "uploaded_at"),)
+
 
 class WorkCount(db.Model):
     """Open work items counted per inbox bucket, kept by database triggers on work_item (migration 0008):
