@@ -8,9 +8,11 @@ from sqlalchemy import func, select, update
 
 from service.platform.config import from_environment
 from service.platform.extensions import db
+from service.applications.attachments import recent_uploads
 from service.applications.models import Attachment
 from service.platform.transactions import transaction
 from tests.api import ApiScenario, ok
+from tests.plans import plan, scans
 
 KB = 1024
 
@@ -148,3 +150,9 @@ def test_the_task_page_states_the_limits(app, api, declaring, limits):
     page = applicant.get(f"/tasks/{declaring.open_task('factory1')}").get_data(as_text=True)
     assert "单个不超过 20 MB" in page and "每份申报最多 12 个附件、合计 200 MB" in page
     assert 'data-max-bytes="20971520"' in page
+
+
+def test_the_hourly_check_reads_the_uploaders_own_recent_files_by_index(app, clock):
+    # Every upload asks; tens of millions of attachments must not be read for it.
+    found = plan(recent_uploads(1, clock.now()))
+    assert "ix_attachment_uploader" in found and not scans(found, "attachment")

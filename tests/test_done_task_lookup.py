@@ -1,27 +1,12 @@
 """A link to a task someone has done since answers 409 naming who did it. Finding that event must not read the
 whole audit trail (millions of events in a few rounds): it goes through the partial index on the event's task id
 (migration 0043), on SQLite and on PostgreSQL alike."""
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from service.audit.models import AuditEvent, completed_task_event
 from service.platform.extensions import db
 from tests.api import ApiScenario, refused
-
-
-def plan(query) -> str:
-    """The database's plan for ``query`` (PostgreSQL is told to avoid a sequential scan where an index can answer:
-    on a test database's few rows it would rather read them all, which says nothing about a million)."""
-    dialect = db.session.get_bind().dialect
-    sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    if dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL enable_seqscan = off"))
-        rows = db.session.execute(text("EXPLAIN " + sql)).scalars()
-    else:
-        rows = (row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
-    try:
-        return "\n".join(rows)
-    finally:
-        db.session.rollback()
+from tests.plans import plan
 
 
 def test_a_done_task_is_found_through_its_index_and_named(api):

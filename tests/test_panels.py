@@ -4,12 +4,14 @@ panel that is not eligible, not of the round's size, or chosen without a reason.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select, text
 
 from service.accounts.models import User
 from service.applications import panels
+from service.applications.models import WorkItem
 from service.applications.commands import complete_task
 from service.applications.panel_changes import draw_panel
 from service.audit.models import AuditEvent
@@ -17,6 +19,7 @@ from service.commands.demo import ensure_user
 from service.platform.errors import Conflict, Invalid
 from service.platform.extensions import db
 from service.platform.transactions import transaction
+from tests.plans import plan, scans
 from tests.scenario import Scenario
 
 EVERY = ["factory", "park", "supply_chain"]
@@ -87,6 +90,21 @@ def test_each_expert_comes_with_their_workload_from_one_query(scenario, users, r
     assert len([s for s in statements if s.startswith("SELECT")]) == 2
     assert {name: c.workload for name, c in pool.items()} == {"专家一": 1, "专家二": 1, "专家三": 0}
     assert pool["专家一"].label == "专家一 · 延边大学 · 延边朝鲜族自治州 · 在办 1 件"
+
+
+def test_a_candidates_workload_is_counted_on_the_assignee_index(users, round_, clock):
+    # Not every open expert task grouped by expert (a round in review has hundreds of thousands): each
+    # candidate's own, by index. A thousand reviews among 200 experts, so that PostgreSQL's statistics tell the
+    # expert's index from the one by role (on a handful of rows both cost the same).
+    application_id = Scenario(users, round_, clock).start().application_id
+    db.session.execute(insert(WorkItem), [
+        {"application_id": application_id, "task_id": f"review-{n}", "bpmn_id": "Task_expert_review", "name": "专家评审",
+         "role": "expert", "city_code": "220100", "category": "factory", "applicant_unit": "x",
+         "assignee": str(1000 + n % 200), "due_order": datetime(2024, 6, 1, tzinfo=timezone.utc)} for n in range(1000)])
+    db.session.commit()
+    db.session.execute(text("ANALYZE work_item"))
+    found = plan(select(User.id, panels.open_reviews()).where(User.id == users["expert1"]))
+    assert "ix_work_item_assignee" in found and not scans(found, "work_item")
 
 
 def test_the_same_seed_and_eligible_set_draw_the_same_panel():

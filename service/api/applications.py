@@ -59,7 +59,7 @@ def start(body):
 
 @blp.route("")
 @blp.arguments(ListArgs, location="query")
-@blp.response(200, page_schema(ApplicationSchema, "ApplicationPage"))
+@blp.response(200, page_schema(ApplicationSchema, "ApplicationPage", capped=True))
 @blp.doc(security=BEARER)
 def index(args):
     """可见的申报（按角色和范围过滤），分页"""

@@ -53,13 +53,13 @@ class PageArgs(Schema):
     page_size = Int(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-def page_schema(item_schema, name):
-    return Schema.from_dict({
-        "items": fields.Nested(item_schema, many=True),
-        "total": fields.Integer(),
-        "page": fields.Integer(),
-        "page_size": fields.Integer(),
-    }, name=name)
+def page_schema(item_schema, name, *, capped=False):
+    """A page of ``item_schema``; ``capped``: its total is counted up to a cap (``total_capped`` says it was hit)."""
+    page = {"items": fields.Nested(item_schema, many=True), "total": fields.Integer(), "page": fields.Integer(),
+            "page_size": fields.Integer()}
+    if capped:
+        page["total_capped"] = fields.Boolean(metadata={"description": "总数只数到 total 为止，实际更多（请加筛选条件缩小范围）"})
+    return Schema.from_dict(page, name=name)
 
 
 # The settings' values are checked by rounds/settings.py, whose reasons name the setting in Chinese.

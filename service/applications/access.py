@@ -1,7 +1,8 @@
 """Who may see what: every read is filtered by role and scope here, in one place."""
 from __future__ import annotations
 
-from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true, union, union_all
+from sqlalchemy.orm import aliased
 
 from service.platform.errors import NotFound
 from service.platform.extensions import db
@@ -18,24 +19,43 @@ EXPERT_LANE_ROLES = ("expert",)
 
 
 def application_filter(user: User):
-    """A WHERE clause selecting the applications ``user`` may see."""
+    """A WHERE clause selecting the applications ``user`` may see: for one application (an id already in the
+    query), where each branch is a cheap test of that row."""
     if any(user.has_role(r) for r in SEE_ALL):
         return true()
-    clauses = []
+    return or_(*(row_test for row_test, _ in _visibility(user)))
+
+
+def visible_ids(user: User):
+    """The ids of the applications ``user`` may see, for a list: a union of index lookups, one per branch of
+    the rule (None: everything). An OR of the branches would make PostgreSQL read the whole application table
+    for one unit's few applications (no single index answers "this unit's, or copied to me")."""
+    if any(user.has_role(r) for r in SEE_ALL):
+        return None
+    return union_all(*(ids for _, selects in _visibility(user) for ids in selects))
+
+
+def _visibility(user: User) -> list[tuple]:
+    """(test of an application row, the selects of the matching application ids) for each reason ``user`` may
+    see an application: the one rule behind application_filter and visible_ids."""
+    a = aliased(Application)  # never correlated with the caller's application table
+    branches = []
     if user.has_role("city_reviewer") and user.city_code:
-        clauses.append(Application.city_code == user.city_code)
+        branches.append((Application.city_code == user.city_code,
+                         [select(a.id).where(a.city_code == user.city_code)]))
     if user.has_role("applicant") and user.unit_code:
-        clauses.append(Application.applicant_unit == user.unit_code)
+        branches.append((Application.applicant_unit == user.unit_code,  # ix_application_applicant
+                         [select(a.id).where(a.applicant_unit == user.unit_code)]))
     if user.has_role("expert") or any(role not in BUILT_IN for role in user.roles or []):
         # Experts and the holders of roles the deployment added: the applications they work or worked on.
-        working = select(WorkItem.application_id).where(work_item_filter(user))
-        reviewed = select(AuditEvent.application_id).where(AuditEvent.actor == user.username,
-                                                           AuditEvent.action == "task_completed")
-        clauses.append(Application.id.in_(working.union(reviewed)))
+        worked = [select(WorkItem.application_id).where(work_item_filter(user)),
+                  select(AuditEvent.application_id).where(AuditEvent.actor == user.username,
+                                                          AuditEvent.action == "task_completed")]
+        branches.append((Application.id.in_(union(*worked)), worked))
     # 抄送: an application copied to the user is theirs to read (the copy index, by user).
-    clauses.append(Application.id.in_(select(ApplicationCopy.application_id)
-                                      .where(ApplicationCopy.user_id == user.id)))
-    return or_(*clauses)
+    copied = select(ApplicationCopy.application_id).where(ApplicationCopy.user_id == user.id)
+    branches.append((Application.id.in_(copied), [copied]))
+    return branches
 
 
 def _scope_columns(user: User, scope: str) -> dict | None:

@@ -116,11 +116,17 @@ def _seconds_until_room(recent: list[tuple[datetime, int]], size: int, limits: U
     return max(1, math.ceil((free_at - now).total_seconds()))
 
 
+def recent_uploads(user_id: int, now):
+    """(time, size) of what ``user_id`` uploaded within the window before ``now``, oldest first (by the uploader
+    index: every upload asks)."""
+    return (select(Attachment.uploaded_at, Attachment.size)
+            .where(Attachment.uploaded_by == user_id, Attachment.uploaded_at > now - UPLOAD_WINDOW)
+            .order_by(Attachment.uploaded_at))
+
+
 def _check_user_rate(user: User, size: int, limits: UploadLimits) -> None:
     now = utcnow()
-    recent = db.session.execute(select(Attachment.uploaded_at, Attachment.size)
-                                .where(Attachment.uploaded_by == user.id, Attachment.uploaded_at > now - UPLOAD_WINDOW)
-                                .order_by(Attachment.uploaded_at)).all()
+    recent = db.session.execute(recent_uploads(user.id, now)).all()
     if len(recent) >= limits.files_per_user_hour:
         limit = f"{limits.files_per_user_hour} 个文件"
     elif sum(s for _, s in recent) + size > limits.mb_per_user_hour * MB:

@@ -45,6 +45,8 @@ class Application(db.Model):
     # Every start checks for the unit's open application in the category: one index lookup.
     __table_args__ = (
         Index("ix_application_unit", "round_id", "applicant_unit", "category"),
+        # A unit's own applications in every round (its list, 我的申报): the index above needs the round first.
+        Index("ix_application_applicant", "applicant_unit"),
         # A number is unique in its round: the database says so, whatever races the counter might lose.
         Index("ix_application_round_number", "round_id", "number", unique=True),
         # Search by number and credit code: equality or prefix (LIKE 'x%' needs the pattern opclass on
@@ -106,6 +108,8 @@ class WorkItem(db.Model):
         Index("ix_work_item_assignee", "assignee", "role", "due_order", "id"),
         # The inbox's counts by step, city and category, read from this index alone.
         Index("ix_work_item_facets", "role", "city_code", "bpmn_id", "category", "assignee"),
+        # The worker's deadline reminders, every round: the tasks falling due in the next days, not all of them.
+        Index("ix_work_item_due", "due_at"),
     )
 
 
@@ -165,6 +169,9 @@ class Attachment(db.Model):
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+
+    # Every upload checks its uploader's last hour (the per-user rate): their recent files, not every attachment.
+    __table_args__ = (Index("ix_attachment_uploader", "uploaded_by", "uploaded_at"),)
 
 
 class WorkCount(db.Model):

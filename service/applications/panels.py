@@ -124,12 +124,8 @@ def eligibility_clauses(application: Application, declared: list[str]) -> list:
 def eligible_experts(application: Application, *, among: list[int] | None = None,
                      exclude: set[int] = frozenset()) -> list[Candidate]:
     """The eligible experts with their workload, by account id; ``among`` limits the look-up to those ids."""
-    load = (select(WorkItem.assignee.label("assignee"), func.count().label("n"))
-            .where(WorkItem.role == "expert", WorkItem.assignee.is_not(None))
-            .group_by(WorkItem.assignee).subquery())
-    query = (select(User.id, User.display_name, User.employer, User.city_code, func.coalesce(load.c.n, 0))
+    query = (select(User.id, User.display_name, User.employer, User.city_code, open_reviews())
              .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "expert"))
-             .outerjoin(load, load.c.assignee == cast(User.id, String))
              .where(*eligibility_clauses(application, declared_industry(application))))
     if among is not None:
         if not among:
@@ -139,6 +135,13 @@ def eligible_experts(application: Application, *, among: list[int] | None = None
         query = query.where(User.id.not_in(sorted(exclude)))
     rows = db.session.execute(query.order_by(User.id).limit(MAX_POOL)).all()
     return [Candidate(*row) for row in rows]
+
+
+def open_reviews():
+    """An expert's open reviews (their workload), counted for each candidate on the assignee index: grouping
+    every open expert task of a round in review to label a few dozen candidates would read them all."""
+    return (select(func.count()).where(WorkItem.assignee == cast(User.id, String), WorkItem.role == "expert")
+            .correlate(User).scalar_subquery())
 
 
 def chosen_ids(data, key: str) -> list[int]:

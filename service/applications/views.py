@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from service.audit import chain as audit
 from service.accounts.names import event_actor_name
-from service.applications.access import (EXPERT_ALIAS, actor_names, application_filter, can_work_on, sees_everything,
-                                         visible_application_or_404, visible_event_data)
+from service.applications.access import (EXPERT_ALIAS, actor_names, can_work_on, sees_everything,
+                                         visible_application_or_404, visible_event_data, visible_ids)
 from service.platform.extensions import db
 from service.applications.attachments import visible_attachments
 from service.applications.access import sees_consultations
@@ -18,18 +18,39 @@ from service.versions.deploy import loaded_version
 from service.accounts.models import User
 
 
-def list_applications(user: User, *, page: int, page_size: int, **filters) -> dict:
-    query = select(Application).where(application_filter(user))
+# A list's total is counted up to this many (shown as "10000+" beyond): the province's list would otherwise count
+# every application of every round at each page, a city's every application of the city.
+TOTAL_CAP = 10_000
+
+
+def list_applications(user: User, *, page: int, page_size: int, total_cap: int = TOTAL_CAP, **filters) -> dict:
+    """A page of the applications ``user`` may see, newest first, and how many there are (up to ``total_cap``)."""
     q = clean_query(filters.get("q"))
-    if q:  # number, credit code or unit name
-        query = query.where(application_match(q))
+    query = listed(user, **{**filters, "q": q})
+    total = db.session.scalar(counted(query, total_cap))
+    items = db.session.scalars(query.order_by(Application.id.desc()).offset((page - 1) * page_size)
+                               .limit(page_size)).all()
+    return {"items": items, "total": min(total, total_cap), "total_capped": total > total_cap, "page": page,
+            "page_size": page_size, "q": q}
+
+
+def listed(user: User, **filters):
+    """The applications ``user`` may see that match ``filters`` (q already cleaned), unordered."""
+    query = select(Application)
+    visible = visible_ids(user)
+    if visible is not None:  # the ids by index, branch by branch: never an OR over the whole table
+        query = query.where(Application.id.in_(visible))
+    if filters.get("q"):  # number, credit code or unit name
+        query = query.where(application_match(filters["q"]))
     for name in ("round_id", "city_code", "category", "stage", "outcome"):
         if filters.get(name) is not None:
             query = query.where(getattr(Application, name) == filters[name])
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(Application.id.desc()).offset((page - 1) * page_size)
-                               .limit(page_size)).all()
-    return {"items": items, "total": total, "page": page, "page_size": page_size, "q": q}
+    return query
+
+
+def counted(query, cap: int):
+    """How many rows ``query`` has, counting no further than ``cap`` + 1 (cap + 1 means "more than cap")."""
+    return select(func.count()).select_from(query.with_only_columns(Application.id).limit(cap + 1).subquery())
 
 
 def _columns(row) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import String, exists, literal, select
 
 from service.accounts.links import without_tokens
 from service.applications.access import unit_accounts, workers_for
@@ -29,6 +29,7 @@ MAX_ATTEMPTS = 8
 # The token of a single-use link (set or reset a password, verify an address, join a unit) opens an account:
 # the outbox keeps it only until the mail is sent.
 SENT_LINK = "[链接已发送，不再保存]"
+REMINDER = "deadline_soon:"  # a deadline reminder's key: this and the task id, one reminder per task
 
 
 def _mail_to(users) -> list[dict]:
@@ -152,14 +153,21 @@ def queue_deadline_reminders(calendar: WorkdayCalendar) -> int:
         log.warning("deadline reminders skipped: %s", err)
         return 0
     queued = 0
-    items = db.session.scalars(select(WorkItem).where(WorkItem.due_at > now, WorkItem.due_at <= horizon)).all()
-    for item in items:
-        application = db.session.get(Application, item.application_id)
-        queued += _queue(f"deadline_soon:{item.task_id}", application=application, kind="deadline_soon",
+    for item, application in db.session.execute(unreminded_due(now, horizon)).all():
+        queued += _queue(f"{REMINDER}{item.task_id}", application=application, kind="deadline_soon",
                          users=workers_for(item), subject=f"【绿色制造】{item.name}即将到期",
                          body=f"申报：{_label(application)}\n环节：{item.name}，截止 "
                               f"{last_day_text(item.due_at)}。")
     return queued
+
+
+def unreminded_due(now, horizon):
+    """The open tasks due in (now, horizon] without a reminder yet, with their applications. The worker asks every
+    round: the due date's index gives a few days' tasks, never the whole backlog, and the notification key's
+    unique index drops those reminded already (no query per task for them)."""
+    reminded = exists().where(Notification.idempotency_key == literal(REMINDER, String).concat(WorkItem.task_id))
+    return (select(WorkItem, Application).join(Application, Application.id == WorkItem.application_id)
+            .where(WorkItem.due_at > now, WorkItem.due_at <= horizon, ~reminded).order_by(WorkItem.due_at, WorkItem.id))
 
 
 def claim_pending(limit: int = 50) -> list[Notification]:

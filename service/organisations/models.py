@@ -39,7 +39,12 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # The city's queue of registrations to confirm.
-    __table_args__ = (Index("ix_organisation_city_status", "city_code", "status"),)
+    __table_args__ = (
+        Index("ix_organisation_city_status", "city_code", "status"),
+        # The province's registrations waiting (the inbox's tab, every page) and their list in order: by status
+        # first, where the index above would be read whole (the status is its second column).
+        Index("ix_organisation_status", "status", "created_at", "id"),
+    )
 
 
 class OrganisationNameChange(db.Model):

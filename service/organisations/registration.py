@@ -241,13 +241,20 @@ def registration_queue(user: User, *, status: str = "pending_city", city_code: s
 
 def waiting_count(user: User) -> int | None:
     """How many registrations wait for ``user`` (None when they decide none): the inbox's tab."""
+    query = waiting(user)
+    return None if query is None else db.session.scalar(query)
+
+
+def waiting(user: User):
+    """The count of the registrations waiting for ``user``, by index (the province's by ix_organisation_status,
+    a city's by ix_organisation_city_status): the inbox asks at every page. None when they decide none."""
     if _decides_everywhere(user):
         where = [Organisation.status == "pending_city"]
     elif user.has_role("city_reviewer") and user.city_code:
         where = [Organisation.status == "pending_city", Organisation.city_code == user.city_code]
     else:
         return None
-    return db.session.scalar(select(func.count()).select_from(Organisation).where(*where))
+    return select(func.count()).select_from(Organisation).where(*where)
 
 
 def _reason_problem(reason: str) -> str | None:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from service.applications.models import Application
-from service.audit.models import AuditEvent
+from service.audit.models import AuditEvent, batch_events
 from service.engine.calendar import CalendarYearUnknown
 from service.platform.extensions import db
 from service.platform.reference import CITIES
@@ -63,12 +63,7 @@ def objection_contact(round_: Round) -> str:
 
 def _units_by_batch(round_id: int, action: str, *, city: str | None = None) -> dict[str, tuple[datetime, list[int]]]:
     """day (YYYY-MM-DD) → (first batch time, application ids) of the round's applications that received ``action``."""
-    applications = select(Application.id).where(Application.round_id == round_id)
-    if city:
-        applications = applications.where(Application.city_code == city)
-    rows = db.session.execute(select(AuditEvent.application_id, AuditEvent.at, AuditEvent.data).where(
-        AuditEvent.action == "batch_action", AuditEvent.application_id.in_(applications))
-        .order_by(AuditEvent.at, AuditEvent.application_id)).all()
+    rows = db.session.execute(round_batch_events(round_id, city=city)).all()
     batches: dict[str, tuple[datetime, list[int]]] = {}
     for application_id, at, data in rows:
         payload = json.loads(data)
@@ -78,6 +73,17 @@ def _units_by_batch(round_id: int, action: str, *, city: str | None = None) -> d
         key = f"{to_shanghai(at).date():%Y-%m-%d}"
         batches.setdefault(key, (at, []))[1].append(application_id)
     return batches
+
+
+def round_batch_events(round_id: int, *, city: str | None = None):
+    """(application id, time, data) of the batch events of the round's applications (of ``city``), oldest first:
+    a public page, so through the batch events' partial index, not every event of every application."""
+    applications = select(Application.id).where(Application.round_id == round_id)
+    if city:
+        applications = applications.where(Application.city_code == city)
+    return (select(AuditEvent.application_id, AuditEvent.at, AuditEvent.data)
+            .where(batch_events(), AuditEvent.application_id.in_(applications))
+            .order_by(AuditEvent.at, AuditEvent.application_id))
 
 
 def _units(ids: list[int], *, finished_only: bool) -> list[ListedUnit]:
