@@ -27,19 +27,20 @@ setup() {
     fi
 }
 
-# The browser tests drive Debian's Chromium (test tools may not download browsers); Chinese needs CJK fonts.
-browser() {
-    if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -q "CJK"; then
+# The browser tests drive Debian's Chromium (test tools may not download browsers); Chinese needs CJK fonts;
+# `greenlist bench-instructions` counts instructions with valgrind's callgrind.
+test_tools() {
+    if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -q "CJK" && command -v valgrind >/dev/null; then
         return
     fi
     local sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
     if ! command -v apt-get >/dev/null; then
-        echo "浏览器测试需要 Chromium 与中文字体：请安装 chromium 与 fonts-noto-cjk" >&2
+        echo "测试需要 Chromium、中文字体与 valgrind：请安装 chromium、fonts-noto-cjk 与 valgrind" >&2
         exit 1
     fi
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk valgrind >/dev/null
 }
 
 # The key that signs login cookies, made once per checkout into instance/ (git-ignored, readable by the owner
@@ -71,7 +72,7 @@ case "${1:-}" in
         ;;
     test)
         setup
-        browser
+        test_tools
         shift
         "$VENV/bin/greenlist" validate
         exec "$VENV/bin/python" -m pytest "$@"

@@ -57,43 +57,59 @@ def _median_ms(action, runs: int) -> float:
 
 # -- 1. a submit and what it cannot avoid ---------------------------------------------------
 
-def unavoidable_parts(client: Client, application_id: int, clock, runs: int) -> dict:
-    """(a) the engine alone: load the stored state, complete the city review, run the engine, serialise;
-    (b) one commit of a state: UPDATE of the state column + COMMIT; (c) GET /healthz on the same client."""
+def engine_only(application_id: int, clock):
+    """(a) as a step to repeat: load the application's stored state, complete the city review, run the engine,
+    serialise (no database, no form check)."""
     application = db.session.get(Application, application_id)
     state, task_id = application.state, open_task(application_id, "Task_city_review")
     engine = Engine(definition_of(db.session.get(ProcessVersion, application.process_version_id)), clock=clock,
                     calendar=current_calendar())
     db.session.remove()
 
-    def engine_only():
+    def step():
         workflow = engine.load(state)
         engine.complete(workflow, task_id, dict(REVIEW))
         engine.dump(workflow)
+    return step
 
-    engine_ms = _median_ms(engine_only, runs)
+
+def state_commit(connection, application_id: int):
+    """(b) as a step to repeat on ``connection``: an UPDATE of the application's state column, and COMMIT."""
     table = Application.__table__
-    with db.engine.connect() as connection:
-        def commit_state():
-            connection.execute(update(table).where(table.c.id == application_id).values(state=state))
-            connection.commit()
+    state = connection.execute(select(table.c.state).where(table.c.id == application_id)).scalar_one()
+    connection.commit()
 
-        commit_ms = _median_ms(commit_state, runs)
+    def step():
+        connection.execute(update(table).where(table.c.id == application_id).values(state=state))
+        connection.commit()
+    return step
+
+
+def unavoidable_parts(client: Client, application_id: int, clock, runs: int) -> dict:
+    """(a) the engine alone: load the stored state, complete the city review, run the engine, serialise;
+    (b) one commit of a state: UPDATE of the state column + COMMIT; (c) GET /healthz on the same client."""
+    engine_ms = _median_ms(engine_only(application_id, clock), runs)
+    with db.engine.connect() as connection:
+        commit_ms = _median_ms(state_commit(connection, application_id), runs)
     healthz_ms = _median_ms(lambda: client.timed("GET", "/healthz"), runs)
     return {"engine_ms": engine_ms, "commit_ms": commit_ms, "healthz_ms": healthz_ms,
             "sum_ms": engine_ms + commit_ms + healthz_ms}
+
+
+def prepared_submit(client: Client, tokens: dict, application_id: int) -> tuple[str, dict]:
+    """What a city review submit sends, read as the page reads it: (path, body)."""
+    _, detail = client.timed("GET", f"/api/applications/{application_id}", tokens["province"])
+    task_id = next(t["task_id"] for t in detail["open_tasks"] if t["step"] == "Task_city_review")
+    return f"/api/tasks/{task_id}/submit", {"data": review_for(application_id), "version": detail["version"]}
 
 
 def submits(client: Client, tokens: dict, application_ids: list[int]) -> dict:
     """City review submits over HTTP (reviewer changchun), each after reading the application as the page does."""
     samples, counts = [], []
     for application_id in application_ids:
-        _, detail = client.timed("GET", f"/api/applications/{application_id}", tokens["province"])
-        task_id = next(t["task_id"] for t in detail["open_tasks"] if t["step"] == "Task_city_review")
-        review = review_for(application_id)
+        path, body = prepared_submit(client, tokens, application_id)
         with Statements() as statements:
-            elapsed, _ = client.timed("POST", f"/api/tasks/{task_id}/submit", tokens["changchun"],
-                                      {"data": review, "version": detail["version"]})
+            elapsed, _ = client.timed("POST", path, tokens["changchun"], body)
         samples.append(elapsed)
         counts.append(len(statements.sent))
     return {**summary(samples), "runs": len(samples),

@@ -1,5 +1,5 @@
 """The `greenlist` command: serve, worker, validate, deploy, init-db, create-admin, seed-demo, audit-verify,
-calendar, bench."""
+calendar, bench, bench-instructions."""
 from __future__ import annotations
 
 import sys
@@ -309,6 +309,26 @@ def bench_command(sizes, runs, database_url, force, json_path, quick, users, tim
         click.echo(str(err), err=True)
         sys.exit(2)
     for line in format_report(report):
+        click.echo(line)
+    if json_path:
+        write_json(report, json_path)
+        click.echo(f"原始数据已写入 {json_path}")
+
+
+@cli.command("bench-instructions")
+@click.option("--runs", default=20, show_default=True, help="每项计数的次数（取平均）")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="原始数据另存为 JSON")
+def bench_instructions_command(runs, json_path):
+    """A submit against its unavoidable parts in CPU instructions under callgrind: the same count on a busy machine."""
+    from service.commands.bench_instructions import ValgrindMissing, count_instructions, format_instructions
+    from service.commands.bench_report import write_json
+
+    try:
+        report = count_instructions(runs, echo=click.echo)
+    except ValgrindMissing as err:
+        click.echo(str(err), err=True)
+        sys.exit(2)
+    for line in format_instructions(report):
         click.echo(line)
     if json_path:
         write_json(report, json_path)
