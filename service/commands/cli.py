@@ -299,7 +299,7 @@ def bench_command(sizes, runs, database_url, force, json_path, quick, users, tim
                   timer_limit):
     """Submit against its unavoidable parts, inboxes, pages, gunicorn throughput, a timer drain (README, Benchmark)."""
     from service.commands.bench import BenchRefused, run_benchmark
-    from service.commands.bench_report import format_report, write_json
+    from service.commands.bench_report import format_report
 
     try:
         report = run_benchmark(tuple(int(s) for s in sizes.split(",")), runs, database_url, force=force, quick=quick,
@@ -308,7 +308,14 @@ def bench_command(sizes, runs, database_url, force, json_path, quick, users, tim
     except BenchRefused as err:
         click.echo(str(err), err=True)
         sys.exit(2)
-    for line in format_report(report):
+    _print_report(format_report(report), report, json_path)
+
+
+def _print_report(lines, report: dict, json_path: str | None) -> None:
+    """A benchmark's printed lines, and its raw figures saved when asked."""
+    from service.commands.bench_report import write_json
+
+    for line in lines:
         click.echo(line)
     if json_path:
         write_json(report, json_path)
@@ -321,18 +328,13 @@ def bench_command(sizes, runs, database_url, force, json_path, quick, users, tim
 def bench_instructions_command(runs, json_path):
     """A submit against its unavoidable parts in CPU instructions under callgrind: the same count on a busy machine."""
     from service.commands.bench_instructions import ValgrindMissing, count_instructions, format_instructions
-    from service.commands.bench_report import write_json
 
     try:
         report = count_instructions(runs, echo=click.echo)
     except ValgrindMissing as err:
         click.echo(str(err), err=True)
         sys.exit(2)
-    for line in format_instructions(report):
-        click.echo(line)
-    if json_path:
-        write_json(report, json_path)
-        click.echo(f"原始数据已写入 {json_path}")
+    _print_report(format_instructions(report), report, json_path)
 
 
 if __name__ == "__main__":  # `python -m service.commands.cli`, used by tests that start real worker processes
