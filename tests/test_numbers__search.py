@@ -3,7 +3,6 @@ the application lists, through the pages and the API, page by page, never beyond
 import pytest
 
 from service.commands.demo import ensure_user
-from service.platform.extensions import db
 from service.platform.transactions import transaction
 from tests.api import ApiClient, ok
 from tests.pages import Visitor, text

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from service.audit import chain as audit
 from service.accounts.names import event_actor_name
 from service.applications.access import (EXPERT_ALIAS, actor_names, can_work_on, sees_everything,
                                          visible_application_or_404, visible_event_data, visible_ids)
+from service.platform.counting import counted_up_to
 from service.platform.extensions import db
 from service.applications.attachments import visible_attachments
 from service.applications.access import sees_consultations
@@ -50,7 +51,7 @@ def listed(user: User, **filters):
 
 def counted(query, cap: int):
     """How many rows ``query`` has, counting no further than ``cap`` + 1 (cap + 1 means "more than cap")."""
-    return select(func.count()).select_from(query.with_only_columns(Application.id).limit(cap + 1).subquery())
+    return counted_up_to(query.with_only_columns(Application.id), cap + 1)
 
 
 def _columns(row) -> dict:

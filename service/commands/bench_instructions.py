@@ -33,6 +33,10 @@ class ValgrindMissing(Exception):
     """valgrind (with callgrind_control) is not installed."""
 
 
+class CountFailed(Exception):
+    """A part failed under callgrind (its process's last error output is in the message)."""
+
+
 def count_instructions(runs: int = 20, echo=print) -> dict:
     """Instructions per repetition of each part (the mean of ``runs``) and the submit's ratio to (a)+(b)+(c)."""
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
@@ -76,7 +80,7 @@ def _under_callgrind(part: str, runs: int, scratch: Path) -> int:
                               env={**os.environ, "PYTHONPATH": str(ROOT), "GREENLIST_LOG_LEVEL": "WARNING"})
     totals = re.search(r"^totals: (\d+)", out.read_text(), re.M) if out.exists() else None
     if finished.returncode != 0 or totals is None:
-        raise RuntimeError(f"callgrind 下的“{LABELS[part]}”失败：{finished.stderr[-2000:]}")
+        raise CountFailed(f"callgrind 下的“{LABELS[part]}”失败：{finished.stderr[-2000:]}")
     return int(totals.group(1))
 
 

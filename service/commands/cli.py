@@ -327,11 +327,12 @@ def _print_report(lines, report: dict, json_path: str | None) -> None:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="原始数据另存为 JSON")
 def bench_instructions_command(runs, json_path):
     """A submit against its unavoidable parts in CPU instructions under callgrind: the same count on a busy machine."""
-    from service.commands.bench_instructions import ValgrindMissing, count_instructions, format_instructions
+    from service.commands.bench_instructions import (CountFailed, ValgrindMissing, count_instructions,
+                                                     format_instructions)
 
     try:
         report = count_instructions(runs, echo=click.echo)
-    except ValgrindMissing as err:
+    except (ValgrindMissing, CountFailed) as err:
         click.echo(str(err), err=True)
         sys.exit(2)
     _print_report(format_instructions(report), report, json_path)

@@ -2,6 +2,7 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select
 
+from service.platform.counting import counted_up_to
 from service.platform.extensions import db
 from service.applications.models import Application, WorkItem
 from service.versions.models import ProcessVersion
@@ -45,13 +46,8 @@ def status():
         service="greenlist",
         process_version=None if version is None else {"number": version.number, "hash": version.content_hash},
         rounds=db.session.scalar(select(func.count()).select_from(Round)),
-        applications=db.session.scalar(counted_up_to(select(Application.id))),
-        open_tasks=db.session.scalar(counted_up_to(select(WorkItem.id))),
+        applications=db.session.scalar(counted_up_to(select(Application.id), STATUS_CAP)),
+        open_tasks=db.session.scalar(counted_up_to(select(WorkItem.id), STATUS_CAP)),
         counted_up_to=STATUS_CAP,  # applications and open_tasks at this value mean "at least"
         versions=db.session.scalar(select(func.count()).select_from(ProcessVersion)),
     )
-
-
-def counted_up_to(ids, cap: int = STATUS_CAP):
-    """How many rows ``ids`` has, at most ``cap``: the count stops reading there (the primary key's first rows)."""
-    return select(func.count()).select_from(ids.limit(cap).subquery())
